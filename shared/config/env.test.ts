@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { baseConfigSchema, baseConfigShape, booleanFlag, ConfigError, parseConfig, productionGuardViolations } from './env.js';
+
+const withTls = z.object({ ...baseConfigShape, REDIS_TLS: booleanFlag, DATABASE_TLS: booleanFlag });
+
+function problemsOf(run: () => unknown): readonly string[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('Function: parseConfig', () => {
+  it('defaults simulation and insecure defaults to off', () => {
+    const config = parseConfig(baseConfigSchema, { STAGE: 'prod' });
+    expect(config).toMatchObject({ STAGE: 'prod', SIMULATION_MODE: false, ALLOW_INSECURE_DEFAULTS: false });
+  });
+
+  it('refuses simulation mode in production, naming the setting', () => {
+    const problems = problemsOf(() => parseConfig(baseConfigSchema, { STAGE: 'prod', SIMULATION_MODE: 'true' }));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^SIMULATION_MODE=true is refused when STAGE=prod/);
+  });
+
+  it('refuses an allow-insecure-defaults switch in production, naming the setting', () => {
+    const problems = problemsOf(() => parseConfig(baseConfigSchema, { STAGE: 'prod', ALLOW_INSECURE_DEFAULTS: '1' }));
+    expect(problems[0]).toMatch(/^ALLOW_INSECURE_DEFAULTS=true is refused when STAGE=prod/);
+  });
+
+  it('refuses plaintext store connections in production and lists every problem at once', () => {
+    const problems = problemsOf(() =>
+      parseConfig(withTls, { STAGE: 'prod', SIMULATION_MODE: 'true', REDIS_TLS: 'false', DATABASE_TLS: 'false' }),
+    );
+    expect(problems.map((p) => p.split('=')[0])).toEqual(['SIMULATION_MODE', 'REDIS_TLS', 'DATABASE_TLS']);
+  });
+
+  it.each(['local', 'dev', 'staging'])('allows simulation and insecure local settings on stage %s', (stage) => {
+    const config = parseConfig(withTls, {
+      STAGE: stage,
+      SIMULATION_MODE: 'true',
+      ALLOW_INSECURE_DEFAULTS: 'true',
+      REDIS_TLS: 'false',
+      DATABASE_TLS: 'false',
+    });
+    expect(config.SIMULATION_MODE).toBe(true);
+  });
+
+  it('names a missing or malformed variable', () => {
+    expect(problemsOf(() => parseConfig(baseConfigSchema, {}))[0]).toMatch(/^STAGE: /);
+    expect(problemsOf(() => parseConfig(baseConfigSchema, { STAGE: 'prod', SIMULATION_MODE: 'yes' }))[0]).toMatch(
+      /^SIMULATION_MODE: must be "true" or "false"/,
+    );
+    expect(problemsOf(() => parseConfig(baseConfigSchema, { STAGE: 'production' }))[0]).toMatch(/^STAGE: /);
+  });
+});
+
+describe('Function: productionGuardViolations', () => {
+  it('has nothing to say about a safe production config', () => {
+    expect(
+      productionGuardViolations({ STAGE: 'prod', SIMULATION_MODE: false, REDIS_TLS: true, RISK_STATE: 'redis' }),
+    ).toEqual([]);
+  });
+
+  it('refuses in-memory risk state in production', () => {
+    expect(productionGuardViolations({ STAGE: 'prod', RISK_STATE: 'memory' })[0]).toMatch(/^RISK_STATE=memory/);
+  });
+});

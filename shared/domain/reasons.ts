@@ -1,0 +1,61 @@
+/**
+ * The stable, machine-readable reason codes of a risk decision. Strategies branch on these,
+ * dashboards count them and the audit table stores them: never rename one, only add.
+ * Codes kept from the Python platform carry its name upper-cased (loss_cap_breach ->
+ * LOSS_CAP_BREACH) so historical reports still line up.
+ */
+export const REASON_CODES = [
+  'UNKNOWN_ACCOUNT',
+  'ACCOUNT_DISABLED',
+  'SYMBOL_NOT_USD_SPOT',
+  'INSTRUMENT_UNKNOWN',
+  'INSTRUMENT_NOT_TRADING',
+  'PRICE_INCREMENT',
+  'QUANTITY_INCREMENT',
+  'BELOW_MIN_QUANTITY',
+  'MIN_TRADE_NOTIONAL',
+  'MARK_UNAVAILABLE',
+  'MARKET_DATA_STALE',
+  'SPREAD_CIRCUIT_BREAKER',
+  'SYMBOL_BREAKER_TRIPPED',
+  'KILL_SWITCH_ACTIVE',
+  'SYMBOL_NOT_IN_UNIVERSE',
+  'MAX_ORDER_NOTIONAL',
+  'MAX_ORDER_QUANTITY',
+  'PRICE_BAND_MARK',
+  'PRICE_BAND_REFERENCE',
+  'REFERENCE_PRICE_UNAVAILABLE',
+  'LOSS_CAP_BREACH',
+  'FEE_BUDGET_BREACH',
+  'NAV_LIMIT_BREACH',
+  'VAR_BREACH',
+  'LATENCY_CIRCUIT_BREAKER',
+  'DIVERSIFICATION_BREACH',
+  'POSITION_LIMIT_BREACH',
+  'ORDER_RATE_LIMIT',
+  'DUPLICATE_ORDER_ID',
+  'RISK_STATE_UNAVAILABLE',
+] as const;
+
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+/** One reason a decision went the way it did. `message` is for humans; branch on `code`. */
+export interface Reason {
+  readonly code: ReasonCode;
+  readonly message: string;
+}
+
+/** Error codes of the HTTP edge (4xx bodies), distinct from decision reasons. */
+export const REQUEST_ERROR_CODES = [
+  'INVALID_JSON',
+  'INVALID_REQUEST',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'IDEMPOTENCY_CONFLICT',
+  'INTERNAL_ERROR',
+  'SERVICE_UNAVAILABLE',
+] as const;
+
+export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Endpoints of the local stand-ins, from scripts/local.env (the one file the shell
+ * scripts source too). Values already in the environment win, so a machine with a Docker
+ * LocalStack or other ports only needs to export the variables.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function readEnvFile(file: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (match?.[1]) values[match[1]] = match[2] ?? '';
+  }
+  return values;
+}
+
+const fileValues = readEnvFile(path.join(ROOT, 'scripts', 'local.env'));
+const value = (key: string): string => {
+  const found = process.env[key] ?? fileValues[key];
+  if (found === undefined) throw new Error(`${key} is missing from scripts/local.env and the environment`);
+  return found;
+};
+
+export const local = {
+  root: ROOT,
+  pgHost: value('PGHOST'),
+  pgPort: Number(value('PGPORT')),
+  dbUser: value('LOCAL_DB_USER'),
+  dbPassword: value('LOCAL_DB_PASSWORD'),
+  dbName: value('LOCAL_DB_NAME'),
+  testDbName: value('TEST_DB_NAME'),
+  redisHost: value('REDIS_HOST'),
+  redisPort: Number(value('REDIS_PORT')),
+  testRedisDb: Number(value('TEST_REDIS_DB')),
+  kinesisEndpoint: process.env.AWS_ENDPOINT_URL_KINESIS ?? `http://127.0.0.1:${value('KINESIS_PLAIN_PORT')}`,
+  awsEndpoint: process.env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${value('AWS_EMULATOR_PORT')}`,
+  region: value('AWS_REGION'),
+  accessKeyId: value('AWS_ACCESS_KEY_ID'),
+  secretAccessKey: value('AWS_SECRET_ACCESS_KEY'),
+} as const;
+
+export function databaseUrl(dbName: string = local.testDbName): string {
+  return `postgres://${local.dbUser}:${encodeURIComponent(local.dbPassword)}@${local.pgHost}:${local.pgPort}/${dbName}`;
+}
+
+export function redisUrl(db: number = local.testRedisDb): string {
+  return `redis://${local.redisHost}:${local.redisPort}/${db}`;
+}
+
+/** The environment the AWS SDK clients read their endpoints and credentials from. */
+export function awsEnvironment(): Record<string, string> {
+  return {
+    AWS_REGION: local.region,
+    AWS_DEFAULT_REGION: local.region,
+    AWS_ACCESS_KEY_ID: local.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: local.secretAccessKey,
+    AWS_ENDPOINT_URL: local.awsEndpoint,
+    AWS_ENDPOINT_URL_KINESIS: local.kinesisEndpoint,
+  };
+}
