@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { baseConfigSchema, baseConfigShape, booleanFlag, ConfigError, parseConfig, productionGuardViolations } from './env.js';
+import {
+  baseConfigSchema,
+  baseConfigShape,
+  booleanFlag,
+  ConfigError,
+  parseConfig,
+  productionGuardViolations,
+} from './env.js';
 
 const withTls = z.object({ ...baseConfigShape, REDIS_TLS: booleanFlag, DATABASE_TLS: booleanFlag });
 

@@ -14,13 +14,24 @@ describe('Class: Decimal', () => {
       expect(Decimal.parse(input).toString()).toBe(canonical);
     });
 
-    it.each(['', '.5', '5.', '1e3', '+1', ' 1', '1 ', 'NaN', 'Infinity', '0x10', '1,5', '--1', '0.0000000000000000001'])(
-      'refuses %j',
-      (input) => {
-        expect(() => Decimal.parse(input)).toThrow(InvalidDecimalError);
-        expect(Decimal.tryParse(input)).toBeUndefined();
-      },
-    );
+    it.each([
+      '',
+      '.5',
+      '5.',
+      '1e3',
+      '+1',
+      ' 1',
+      '1 ',
+      'NaN',
+      'Infinity',
+      '0x10',
+      '1,5',
+      '--1',
+      '0.0000000000000000001',
+    ])('refuses %j', (input) => {
+      expect(() => Decimal.parse(input)).toThrow(InvalidDecimalError);
+      expect(Decimal.tryParse(input)).toBeUndefined();
+    });
 
     it('refuses more than 24 integer digits', () => {
       expect(() => Decimal.parse('1'.repeat(25))).toThrow(/integer digits/);

@@ -1,0 +1,102 @@
+import { Duration } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../../shared/names.js';
+import { retainPolicy, type StageConfig } from '../config/stages.js';
+import { NagSuppressions } from '../nag.js';
+
+export interface FunctionWithLogGroupProps {
+  /** Path of the handler file, e.g. `functions/health/handler.ts`. */
+  readonly entry: string;
+  readonly stageConfig: StageConfig;
+  /** Extra environment on top of STAGE, runtime flags and Powertools settings. */
+  readonly environment?: Record<string, string>;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(10) */
+  readonly timeout?: Duration;
+  /** VPC placement and other NodejsFunction props that differ per function. */
+  readonly functionProps?: Partial<Omit<NodejsFunctionProps, 'entry' | 'environment' | 'role' | 'logGroup'>>;
+}
+
+/**
+ * The house Lambda: Node 22 on arm64, ESM bundle minified with source maps, X-Ray active,
+ * its own log group with the stage's retention, and its own role that may write only to
+ * that log group. Later functions reuse this so none of those choices drift.
+ */
+export class FunctionWithLogGroup extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: FunctionWithLogGroupProps) {
+    super(scope, id);
+    const { stageConfig } = props;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: stageConfig.logRetention,
+      removalPolicy: retainPolicy(stageConfig),
+    });
+
+    // A role of our own instead of AWSLambdaBasicExecutionRole: that managed policy lets a
+    // function write to every log group in the account.
+    this.role = new iam.Role(this, 'Role', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.seconds(10),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      role: this.role,
+      environment: {
+        STAGE: stageConfig.stage,
+        ...stageConfig.runtime,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: stageConfig.runtime.LOG_LEVEL,
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        // CommonJS dependencies (pg, ioredis) call require(); give the ESM bundle one.
+        banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+        externalModules: ['@aws-sdk/*'],
+      },
+      ...props.functionProps,
+    });
+
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions; log-stream ' +
+            'wildcards are scoped to this function’s own log group.',
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(this.function, [
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'Node.js 22 is the runtime this platform standardises on (LTS, supported by Lambda into 2027); ' +
+          'all functions move together in a deliberate upgrade, not per function when a newer runtime appears.',
+      },
+    ]);
+  }
+}

@@ -1,0 +1,29 @@
+import { Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config/stages.js';
+import { FunctionWithLogGroup } from '../constructs/function-with-log-group.js';
+import type { StatefulStack } from './stateful-stack.js';
+
+export interface StatelessStackProps extends StackProps {
+  readonly stageConfig: StageConfig;
+  readonly stateful: StatefulStack;
+  /** Revision baked into functions and reported by the health endpoint. */
+  readonly buildVersion: string;
+}
+
+/** Functions, APIs and the ingester service: safe to replace on every deploy. */
+export class StatelessStack extends Stack {
+  readonly health: FunctionWithLogGroup;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { stageConfig } = props;
+
+    this.health = new FunctionWithLogGroup(this, 'Health', {
+      entry: 'functions/health/handler.ts',
+      stageConfig,
+      environment: { BUILD_VERSION: props.buildVersion },
+      memorySize: 128,
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from './app.js';
+import type { DeployStage } from './config/stages.js';
+import type { RiskGateStage } from './stage.js';
+
+/**
+ * Synthesises the whole app once per test file (bundling is the slow part) and hands out
+ * stages, templates and cdk-nag findings for assertions.
+ */
+export function synthApp(context: Record<string, string> = {}): App {
+  const app = new App({ context: { account: '123456789012', buildVersion: 'test', ...context } });
+  buildApp(app);
+  app.synth();
+  return app;
+}
+
+export function stageOf(app: App, stage: DeployStage): RiskGateStage {
+  return app.node.findChild(`risk-gate-${stage}`) as RiskGateStage;
+}
+
+export function stacksOf(app: App): Stack[] {
+  return app.node.findAll().filter((c): c is Stack => Stack.isStack(c));
+}
+
+export function templateOf(stack: Stack): Template {
+  return Template.fromStack(stack);
+}
+
+/** Unsuppressed cdk-nag findings (errors and warnings) of one stack, as "path: message". */
+export function nagFindings(stack: Stack): string[] {
+  const annotations = Annotations.fromStack(stack);
+  const pattern = Match.stringLikeRegexp('AwsSolutions-.*');
+  return [...annotations.findError('*', pattern), ...annotations.findWarning('*', pattern)].map(
+    (finding) => `${finding.id}: ${String(finding.entry.data).split('\n')[0]}`,
+  );
+}
