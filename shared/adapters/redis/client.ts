@@ -1,0 +1,60 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * How to reach Redis (ElastiCache in AWS). TLS is on unless a local config turns it off
+ * explicitly, and production config refuses `tls: false` (see shared/config/env.ts).
+ */
+export interface RedisConnectionConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: boolean;
+  /** ElastiCache auth token, read from Secrets Manager by the caller. */
+  readonly password?: string;
+  readonly db?: number;
+  /** CA bundle (PEM) to verify the server with; the system store when omitted. */
+  readonly ca?: string;
+  /** Give up on connecting after this long. @default 500 */
+  readonly connectTimeoutMs?: number;
+  /** Fail a command that gets no answer within this long. @default 250 */
+  readonly commandTimeoutMs?: number;
+}
+
+/**
+ * Builds an ioredis client that fails fast instead of hanging: no offline queue (a command
+ * sent while disconnected errors at once), one attempt per command, bounded connect and
+ * command timeouts. Callers on the decision path turn those errors into a fail-closed
+ * REJECT; the client keeps reconnecting in the background with capped backoff.
+ */
+export function createRedisClient(config: RedisConnectionConfig, overrides: Partial<RedisOptions> = {}): Redis {
+  return new Redis({
+    host: config.host,
+    port: config.port,
+    db: config.db ?? 0,
+    password: config.password,
+    tls: config.tls ? { servername: config.host, ca: config.ca, rejectUnauthorized: true } : undefined,
+    connectTimeout: config.connectTimeoutMs ?? 500,
+    commandTimeout: config.commandTimeoutMs ?? 250,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    lazyConnect: true,
+    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
+    ...overrides,
+  });
+}
+
+/** Parses `redis://host:port/db` or `rediss://…` (TLS) into a connection config. */
+export function redisConfigFromUrl(url: string): RedisConnectionConfig {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new Error(`REDIS_URL must start with redis:// or rediss://`);
+  }
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
+  if (!Number.isInteger(db) || db < 0) throw new Error('REDIS_URL database index must be a non-negative integer');
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    tls: parsed.protocol === 'rediss:',
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db,
+  };
+}
