@@ -64,9 +64,11 @@ ensure_kinesis() {
   [ -f "$pkg/main.js" ] || die "kinesis-local is not installed: run npm ci"
   log "starting kinesis-local on $KINESIS_PLAIN_PORT"
   # Started from its own folder: it looks for server.json (its TLS cert) in the cwd.
-  (cd "$pkg" && KINESIS_MOCK_CERT_PATH="$pkg/server.json" KINESIS_MOCK_PLAIN_PORT="$KINESIS_PLAIN_PORT" \
-    KINESIS_MOCK_TLS_PORT="$KINESIS_TLS_PORT" LOG_LEVEL=WARN CREATE_STREAM_DURATION=0ms \
-    DELETE_STREAM_DURATION=0ms nohup node main.js >"$STATE_DIR/kinesis-local.log" 2>&1 &
+  # `cd` first and the server as a simple command, so $! is node itself, not a subshell.
+  (cd "$pkg" || exit 1
+    env KINESIS_MOCK_CERT_PATH="$pkg/server.json" KINESIS_MOCK_PLAIN_PORT="$KINESIS_PLAIN_PORT" \
+      KINESIS_MOCK_TLS_PORT="$KINESIS_TLS_PORT" LOG_LEVEL=WARN CREATE_STREAM_DURATION=0ms \
+      DELETE_STREAM_DURATION=0ms nohup node main.js >"$STATE_DIR/kinesis-local.log" 2>&1 &
     echo $! >"$STATE_DIR/kinesis-local.pid")
   WAIT_SECONDS=60 wait_for kinesis-local port_open "$KINESIS_PLAIN_PORT" \
     || die "kinesis-local did not open port $KINESIS_PLAIN_PORT (see $STATE_DIR/kinesis-local.log)"
@@ -100,6 +102,7 @@ case "${1:-up}" in
     redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping || true
     port_open "$KINESIS_PLAIN_PORT" && echo "kinesis-local: up" || echo "kinesis-local: down"
     port_open "$AWS_EMULATOR_PORT" && echo "aws emulator: up" || echo "aws emulator: down"
+    port_open "$TIMESTREAM_EMULATOR_PORT" && echo "timestream (moto): up" || echo "timestream (moto): down"
     ;;
   *) die "usage: $0 [up|down|status]" ;;
 esac

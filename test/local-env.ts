@@ -38,6 +38,8 @@ export const local = {
   testRedisDb: Number(value('TEST_REDIS_DB')),
   kinesisEndpoint: process.env.AWS_ENDPOINT_URL_KINESIS ?? `http://127.0.0.1:${value('KINESIS_PLAIN_PORT')}`,
   awsEndpoint: process.env.AWS_ENDPOINT_URL ?? `http://127.0.0.1:${value('AWS_EMULATOR_PORT')}`,
+  timestreamEndpoint:
+    process.env.AWS_ENDPOINT_URL_TIMESTREAM_WRITE ?? `http://127.0.0.1:${value('TIMESTREAM_EMULATOR_PORT')}`,
   region: value('AWS_REGION'),
   accessKeyId: value('AWS_ACCESS_KEY_ID'),
   secretAccessKey: value('AWS_SECRET_ACCESS_KEY'),
@@ -60,5 +62,6 @@ export function awsEnvironment(): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: local.secretAccessKey,
     AWS_ENDPOINT_URL: local.awsEndpoint,
     AWS_ENDPOINT_URL_KINESIS: local.kinesisEndpoint,
+    AWS_ENDPOINT_URL_TIMESTREAM_WRITE: local.timestreamEndpoint,
   };
 }

@@ -31,7 +31,8 @@ export default async function setup(): Promise<void> {
     ['PostgreSQL', local.pgHost, local.pgPort],
     ['Redis', local.redisHost, local.redisPort],
     ['kinesis-local', ...hostPort(local.kinesisEndpoint)],
-    ['AWS emulator (Secrets Manager, SNS, SQS, EventBridge, CloudWatch, Timestream)', ...hostPort(local.awsEndpoint)],
+    ['AWS emulator (Secrets Manager, SNS, SQS, EventBridge, CloudWatch)', ...hostPort(local.awsEndpoint)],
+    ['Timestream emulator (moto)', ...hostPort(local.timestreamEndpoint)],
   ];
   const missing: string[] = [];
   for (const [name, host, port] of services) {
