@@ -53,3 +53,35 @@ export const METRICS = {
   ingestDataAgeMs: 'IngestDataAgeMs',
   ingestHeartbeatAgeMs: 'IngestHeartbeatAgeMs',
 } as const;
+
+/**
+ * Redis key schema (ElastiCache). Hot state only: every key can be rebuilt from Kinesis and
+ * Aurora. Keys of one account share the `{account}` hash tag so a multi-key script on one
+ * account stays on one cluster slot.
+ */
+export const REDIS_KEYS = {
+  /** Hash {@link Mark} of a symbol, written by the ingester. */
+  mark: (symbol: string) => `mark:${symbol}`,
+  /** Hash of the reference (CoinGecko) price of a symbol: price, updated_at_ms. */
+  referencePrice: (symbol: string) => `ref:${symbol}`,
+  /** Hash of a symbol breaker: state (tripped|clear), reason, since_ms. */
+  breaker: (symbol: string) => `breaker:${symbol}`,
+  /** Hash of the kill switch of a scope: engaged (1|0), reason, actor, since_ms, allow_reduce_only. */
+  killSwitchGlobal: 'kill:global',
+  killSwitchAccount: (accountId: string) => `kill:account:{${accountId}}`,
+  killSwitchSymbol: (symbol: string) => `kill:symbol:${symbol}`,
+  /** Hash of an account's positions: symbol -> signed quantity (decimal string). */
+  positions: (accountId: string) => `pos:{${accountId}}`,
+  /** Hash of an account's daily counters: realised_pnl, fees, date. */
+  dailyCounters: (accountId: string) => `daily:{${accountId}}`,
+  /** Sorted set of an account's recent order timestamps (order-rate throttle). */
+  orderRate: (accountId: string) => `rate:{${accountId}}`,
+  /** String: request hash + decision of an order id (idempotency), with a TTL. */
+  orderId: (accountId: string, orderId: string) => `order:{${accountId}}:${orderId}`,
+  /** Set of symbols in the tradable universe (empty/missing = universe check not configured). */
+  universe: 'universe:symbols',
+  /** Hash symbol -> JSON of Kraken instrument data (increments, minimums, status). */
+  instruments: 'instruments',
+  /** Hash of the ingester's feed state: status (live|degraded|stale), reason, since_ms. */
+  feedStatus: 'feed:status',
+} as const;
