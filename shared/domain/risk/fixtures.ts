@@ -1,0 +1,60 @@
+import { Decimal, dec } from '../decimal.js';
+import { type OrderRequest, orderRequestSchema } from '../order.js';
+import { type AccountLimitsInput, type AccountRecord, parseLimits } from './limits.js';
+import type { RiskState } from './state.js';
+
+/**
+ * A baseline that the rules accept: BTC/USD at 64999.5 / 65000.5 (mid 65000), an online
+ * instrument, no positions, a 1,000,000 NAV account. Tests and benchmarks change one thing
+ * at a time from here.
+ */
+export const NOW_MS = 1_790_000_000_000;
+
+export function orderFixture(overrides: Record<string, unknown> = {}): OrderRequest {
+  return orderRequestSchema.parse({
+    account_id: 'acct-1',
+    order_id: 'ord-1',
+    symbol: 'BTC/USD',
+    side: 'buy',
+    type: 'limit',
+    quantity: '0.1',
+    limit_price: '65000',
+    intent: 'open',
+    ...overrides,
+  });
+}
+
+export function accountFixture(limits: Partial<AccountLimitsInput> = {}, enabled = true): AccountRecord {
+  return { accountId: 'acct-1', enabled, limitsVersion: 3, limits: parseLimits({ nav: '1000000', ...limits }) };
+}
+
+export function stateFixture(overrides: Partial<RiskState> = {}): RiskState {
+  return {
+    instrument: {
+      symbol: 'BTC/USD',
+      status: 'online',
+      priceIncrement: dec('0.1'),
+      qtyIncrement: dec('0.00000001'),
+      qtyMin: dec('0.0001'),
+    },
+    mark: {
+      bid: dec('64999.5'),
+      ask: dec('65000.5'),
+      mid: dec('65000'),
+      spreadBps: dec('0.153846153846153846'),
+      receiveTsMs: NOW_MS - 20,
+      exchangeTsMs: NOW_MS - 40,
+      live: true,
+    },
+    reference: { price: dec('65000'), updatedAtMs: NOW_MS - 30_000 },
+    breaker: null,
+    killSwitches: [],
+    universe: new Set(['BTC/USD', 'ETH/USD']),
+    positions: new Map(),
+    marks: new Map([['BTC/USD', dec('65000')]]),
+    dailyRealisedPnl: Decimal.ZERO,
+    dailyFees: Decimal.ZERO,
+    ordersInWindow: 1,
+    ...overrides,
+  };
+}

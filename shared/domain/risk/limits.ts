@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { Decimal } from '../decimal.js';
+import { decimalString, symbolSchema } from '../order.js';
+
+/**
+ * Per-account risk limits. Stored in Postgres as a JSON object of decimal strings (one row
+ * per version), parsed here once per cache fill, so rules compare {@link Decimal}s only.
+ *
+ * Semantics, everywhere: a value equal to its limit passes; one unit over it rejects.
+ * Minimums likewise: equal passes, below rejects.
+ */
+const positive = decimalString.refine((d) => d.isPositive(), 'must be greater than 0');
+const fraction = decimalString.refine((d) => d.isPositive() && d.lte(Decimal.ONE), 'must be in (0, 1]');
+const positiveInt = z.number().int().positive();
+
+export const accountLimitsSchema = z.strictObject({
+  /** Net asset value the percentage limits are measured against (USD). */
+  nav: positive,
+  /** Daily realised loss (plus projected loss of the order) may not exceed this (USD). */
+  loss_cap: positive.default(Decimal.parse('50000')),
+  /** Daily fees (plus the order's projected fee) may not exceed this (USD). */
+  fee_cap: positive.default(Decimal.parse('5000')),
+  /** Fee rate used to project an order's fee, in basis points of notional. */
+  fee_rate_bps: decimalString.default(Decimal.parse('26')),
+  /** |net exposure| / NAV after the order. */
+  max_nav_percent: fraction.default(Decimal.parse('0.20')),
+  /** 95% one-day VaR after the order (USD). */
+  var_limit: positive.default(Decimal.parse('250000')),
+  /** One-day volatility assumed for VaR when no realised figure is known (fraction). */
+  default_daily_vol: fraction.default(Decimal.parse('0.05')),
+  spread_limit_bps: positive.default(Decimal.parse('25')),
+  /** Feed latency (exchange ts -> receive ts) allowed for the mark used. */
+  latency_limit_ms: positiveInt.default(250),
+  /** |position notional in one instrument| / NAV after the order. */
+  max_single_instrument_percent: fraction.default(Decimal.parse('0.35')),
+  min_trade_notional: decimalString.default(Decimal.parse('10')),
+  max_order_notional: positive.default(Decimal.parse('250000')),
+  max_order_quantity: positive.default(Decimal.parse('100')),
+  /** Per-symbol cap on |position quantity| after the order; symbols absent are capped by notional. */
+  max_position_quantity: z.record(symbolSchema, positive).default({}),
+  /** Cap on |position notional| per instrument after the order (USD). */
+  max_position_notional: positive.default(Decimal.parse('500000')),
+  /** Fat-finger band: |limit price - mark mid| / mid, in basis points. */
+  price_band_mark_bps: positive.default(Decimal.parse('200')),
+  /** Band against the reference (CoinGecko) price, in basis points; wider, as it lags. */
+  price_band_reference_bps: positive.default(Decimal.parse('500')),
+  /** Reject when no fresh reference price exists (off by default: it only catches bad marks). */
+  reference_required: z.boolean().default(false),
+  /** A reference price older than this is ignored. */
+  reference_max_age_ms: positiveInt.default(180_000),
+  /** Marks older than this are stale: reject. */
+  mark_max_age_ms: positiveInt.default(1_000),
+  /** Order-rate throttle: at most this many validations per window per account. */
+  max_orders_per_window: positiveInt.default(50),
+  order_rate_window_ms: positiveInt.default(1_000),
+  /** Symbols this account may trade; empty = any symbol in the global universe. */
+  allowed_symbols: z.array(symbolSchema).default([]),
+});
+
+export type AccountLimits = z.output<typeof accountLimitsSchema>;
+/** Limits as stored and sent on the wire: decimal strings. */
+export type AccountLimitsInput = z.input<typeof accountLimitsSchema>;
+
+/** An account with the limits version in force. */
+export interface AccountRecord {
+  readonly accountId: string;
+  readonly enabled: boolean;
+  readonly limitsVersion: number;
+  readonly limits: AccountLimits;
+}
+
+/** Parses stored limits; throws a ZodError naming the bad field. */
+export function parseLimits(stored: unknown): AccountLimits {
+  return accountLimitsSchema.parse(stored);
+}

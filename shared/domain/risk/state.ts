@@ -1,0 +1,63 @@
+import type { Decimal } from '../decimal.js';
+
+/** Kraken instrument data for one pair (WS v2 `instrument` channel). */
+export interface Instrument {
+  readonly symbol: string;
+  /** Kraken's pair status; only `online` accepts new orders (others: cancel_only, maintenance…). */
+  readonly status: string;
+  readonly priceIncrement: Decimal;
+  readonly qtyIncrement: Decimal;
+  readonly qtyMin: Decimal;
+}
+
+/** The hot mark of the order's symbol, as read from Redis. */
+export interface MarkSnapshot {
+  readonly bid: Decimal;
+  readonly ask: Decimal;
+  readonly mid: Decimal;
+  readonly spreadBps: Decimal;
+  /** When the ingester received the update (epoch ms): the age check uses this. */
+  readonly receiveTsMs: number;
+  /** Kraken's timestamp (epoch ms), when it sent one. */
+  readonly exchangeTsMs: number | null;
+  /** False while the feed is reconnecting or resyncing. */
+  readonly live: boolean;
+}
+
+export interface ReferencePrice {
+  readonly price: Decimal;
+  readonly updatedAtMs: number;
+}
+
+export type KillSwitchScope = 'global' | 'account' | 'symbol';
+
+/** An engaged kill switch that covers this order. */
+export interface EngagedKillSwitch {
+  readonly scope: KillSwitchScope;
+  readonly reason: string;
+  /** Whether orders that only shrink a position may still pass. */
+  readonly allowReduceOnly: boolean;
+}
+
+/**
+ * Everything the rules need besides the order and the limits, read in one round trip.
+ * Nothing here is supplied by the caller: the gate computes from its own state.
+ */
+export interface RiskState {
+  readonly instrument: Instrument | null;
+  readonly mark: MarkSnapshot | null;
+  readonly reference: ReferencePrice | null;
+  /** Set when the symbol's circuit breaker is tripped. */
+  readonly breaker: { readonly reason: string } | null;
+  readonly killSwitches: readonly EngagedKillSwitch[];
+  /** The tradable universe; null when none has been published yet. */
+  readonly universe: ReadonlySet<string> | null;
+  /** Signed position quantity per symbol (positive long). */
+  readonly positions: ReadonlyMap<string, Decimal>;
+  /** Mid price of every held symbol (and of the order's symbol), to value exposure. */
+  readonly marks: ReadonlyMap<string, Decimal>;
+  readonly dailyRealisedPnl: Decimal;
+  readonly dailyFees: Decimal;
+  /** Validations of this account in the throttle window, this one included. */
+  readonly ordersInWindow: number;
+}
