@@ -1,0 +1,74 @@
+/**
+ * Exact handling of the decimal text of prices and quantities as Kraken sent them. The
+ * parser keeps each JSON number's source text (see kraken-v2.ts), and these helpers render
+ * it at the instrument's precision without ever passing through a binary float.
+ */
+
+/** Thrown when a price or quantity cannot be represented at the instrument's precision. */
+export class PrecisionError extends Error {
+  override readonly name = 'PrecisionError';
+}
+
+const PLAIN = /^(\d+)(?:\.(\d*))?$/;
+const EXPONENT = /^(\d+)(?:\.(\d*))?[eE]([+-]?\d+)$/;
+
+/**
+ * The digits of a non-negative decimal `text` at exactly `decimals` fractional digits, with
+ * the decimal point removed: `("45283.5", 1)` -> `"452835"`, `("0.001", 8)` -> `"000100000"`
+ * (leading zeros kept; strip them for a checksum). Exponent notation (`1e-8`) is accepted.
+ * Extra fractional digits are allowed only when they are zeros: anything else means the
+ * precision is wrong, and rounding would hide it.
+ */
+export function scaledDigits(text: string, decimals: number): string {
+  let intPart: string;
+  let fracPart: string;
+  const plain = PLAIN.exec(text);
+  if (plain) {
+    intPart = plain[1] as string;
+    fracPart = plain[2] ?? '';
+  } else {
+    const exp = EXPONENT.exec(text);
+    if (!exp) throw new PrecisionError(`not a non-negative decimal: ${JSON.stringify(text.slice(0, 40))}`);
+    const digits = `${exp[1]}${exp[2] ?? ''}`;
+    const point = (exp[1] as string).length + Number(exp[3]);
+    if (point <= 0) {
+      intPart = '0';
+      fracPart = '0'.repeat(-point) + digits;
+    } else if (point >= digits.length) {
+      intPart = digits + '0'.repeat(point - digits.length);
+      fracPart = '';
+    } else {
+      intPart = digits.slice(0, point);
+      fracPart = digits.slice(point);
+    }
+  }
+  if (fracPart.length > decimals) {
+    const extra = fracPart.slice(decimals);
+    for (let i = 0; i < extra.length; i++) {
+      if (extra.charCodeAt(i) !== 48) {
+        throw new PrecisionError(`${text} has more than ${decimals} fractional digits`);
+      }
+    }
+    fracPart = fracPart.slice(0, decimals);
+  } else if (fracPart.length < decimals) {
+    fracPart = fracPart + '0'.repeat(decimals - fracPart.length);
+  }
+  return intPart + fracPart;
+}
+
+/** `digits` without leading zeros (`"000100000"` -> `"100000"`, `"0000"` -> `""`). */
+export function stripLeadingZeros(digits: string): string {
+  let i = 0;
+  while (i < digits.length && digits.charCodeAt(i) === 48) i++;
+  return i === 0 ? digits : digits.slice(i);
+}
+
+/** Decimal text of an integer count of 10^-decimals units: `(452835, 1)` -> `"45283.5"`. */
+export function formatScaled(units: number | bigint, decimals: number): string {
+  const negative = units < 0;
+  let digits = (negative ? -units : units).toString();
+  if (decimals === 0) return negative ? `-${digits}` : digits;
+  if (digits.length <= decimals) digits = '0'.repeat(decimals - digits.length + 1) + digits;
+  const text = `${digits.slice(0, digits.length - decimals)}.${digits.slice(digits.length - decimals)}`;
+  return negative ? `-${text}` : text;
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { KrakenProtocolError, parseKrakenFrame, pingRequest, subscriptionRequest } from './kraken-v2.js';
+
+describe('Function: parseKrakenFrame', () => {
+  it('keeps connection_id beyond 2^53 exact in a status frame', () => {
+    const frame = parseKrakenFrame(
+      '{"channel":"status","data":[{"api_version":"v2","connection_id":12393906104898154338,"system":"online","version":"2.0.4"}],"type":"update"}',
+    );
+    expect(frame).toEqual({
+      kind: 'status',
+      system: 'online',
+      connectionId: '12393906104898154338',
+      apiVersion: 'v2',
+      version: '2.0.4',
+    });
+  });
+
+  it('reads heartbeat, subscribe ack, subscribe error and pong', () => {
+    expect(parseKrakenFrame('{"channel":"heartbeat"}')).toEqual({ kind: 'heartbeat' });
+    expect(
+      parseKrakenFrame(
+        '{"method":"subscribe","result":{"channel":"book","depth":10,"snapshot":true,"symbol":"BTC/USD"},"success":true,"time_in":"2023-09-25T09:04:31.742599Z","time_out":"2023-09-25T09:04:31.742648Z","req_id":7}',
+      ),
+    ).toEqual({ kind: 'ack', method: 'subscribe', reqId: 7, channel: 'book', symbol: 'BTC/USD', depth: 10 });
+    expect(
+      parseKrakenFrame(
+        '{"error":"Currency pair not supported XBT/USD","method":"subscribe","success":false,"symbol":"XBT/USD","time_in":"2023-09-25T09:04:31.742599Z","time_out":"2023-09-25T09:04:31.742648Z","req_id":8}',
+      ),
+    ).toEqual({
+      kind: 'error',
+      method: 'subscribe',
+      reqId: 8,
+      error: 'Currency pair not supported XBT/USD',
+      symbol: 'XBT/USD',
+    });
+    expect(parseKrakenFrame('{"method":"pong","req_id":9,"time_in":"x","time_out":"y"}')).toEqual({
+      kind: 'pong',
+      reqId: 9,
+    });
+  });
+
+  it('reads trades and tickers with exact decimal text', () => {
+    const trade = parseKrakenFrame(
+      '{"channel":"trade","type":"update","data":[{"symbol":"MATIC/USD","side":"buy","price":0.5147,"qty":6423.46326000,"ord_type":"limit","trade_id":4665846,"timestamp":"2023-09-25T07:48:36.925533Z"}]}',
+    );
+    expect(trade).toMatchObject({
+      kind: 'trade',
+      data: [{ symbol: 'MATIC/USD', side: 'buy', price: '0.5147', qty: '6423.46326000', tradeId: 4665846 }],
+    });
+    const ticker = parseKrakenFrame(
+      '{"channel":"ticker","type":"snapshot","data":[{"symbol":"USDT/USD","bid":0.99980,"bid_qty":44620.68691883,"ask":0.99981,"ask_qty":1087605.70466858,"last":0.99981,"volume":270638277.50461281,"vwap":0.99983,"low":0.99959,"high":1.00000,"change":-0.00005,"change_pct":-0.01,"timestamp":"2026-09-24T03:54:18.054886Z"}]}',
+    );
+    expect(ticker).toMatchObject({
+      kind: 'ticker',
+      data: [{ bid: '0.99980', volume: '270638277.50461281', change: '-0.00005', high: '1.00000' }],
+    });
+  });
+
+  it('reads instrument pairs with their precisions', () => {
+    const frame = parseKrakenFrame(
+      '{"channel":"instrument","type":"snapshot","data":{"assets":[{"id":"BTC","status":"enabled","precision":10,"precision_display":5,"borrowable":true,"collateral_value":1.0,"margin_rate":0.01}],"pairs":[{"symbol":"BTC/USD","base":"BTC","quote":"USD","status":"online","qty_precision":8,"qty_increment":0.00000001,"price_precision":1,"cost_precision":5,"marginable":true,"has_index":true,"cost_min":0.5,"margin_initial":0.2,"position_limit_long":250,"position_limit_short":200,"tick_size":0.1,"price_increment":0.1,"qty_min":0.0001}]}}',
+    );
+    expect(frame).toEqual({
+      kind: 'instrument',
+      type: 'snapshot',
+      pairs: [
+        {
+          symbol: 'BTC/USD',
+          base: 'BTC',
+          quote: 'USD',
+          status: 'online',
+          pricePrecision: 1,
+          qtyPrecision: 8,
+          priceIncrement: '0.1',
+          qtyIncrement: '0.00000001',
+          qtyMin: '0.0001',
+        },
+      ],
+    });
+  });
+
+  it('refuses malformed frames with a protocol error', () => {
+    expect(() => parseKrakenFrame('not json')).toThrow(KrakenProtocolError);
+    expect(() => parseKrakenFrame('{"channel":"book","type":"update","data":[{"symbol":"BTC/USD"}]}')).toThrow(
+      /checksum/,
+    );
+    expect(() =>
+      parseKrakenFrame(
+        '{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":1}],"checksum":1}]}',
+      ),
+    ).toThrow(/price and qty/);
+  });
+});
+
+describe('Function: subscriptionRequest', () => {
+  it('builds v2 subscribe requests with depth for book and no trade snapshot', () => {
+    expect(JSON.parse(subscriptionRequest('subscribe', 'book', ['BTC/USD'], 3, 25))).toEqual({
+      method: 'subscribe',
+      params: { channel: 'book', symbol: ['BTC/USD'], depth: 25 },
+      req_id: 3,
+    });
+    expect(JSON.parse(subscriptionRequest('subscribe', 'trade', ['BTC/USD'], 4)).params.snapshot).toBe(false);
+    expect(JSON.parse(subscriptionRequest('subscribe', 'instrument', ['BTC/USD'], 5))).toEqual({
+      method: 'subscribe',
+      params: { channel: 'instrument', snapshot: true },
+      req_id: 5,
+    });
+    expect(JSON.parse(pingRequest(6))).toEqual({ method: 'ping', req_id: 6 });
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { markFrom, tickerEvent, topOfBookEvent, tradeEvent } from './normalise.js';
+import { OrderBook } from './order-book.js';
+
+describe('Function: topOfBookEvent', () => {
+  it('computes mid and spread exactly from the best levels', () => {
+    const book = new OrderBook('BTC/USD', 10, { pricePrecision: 1, qtyPrecision: 8 });
+    book.applySnapshot([{ price: '45283.5', qty: '0.1' }], [{ price: '45285.2', qty: '0.00100000' }]);
+    const event = topOfBookEvent(book, '2023-10-06T17:35:55.440295Z', 1_700_000_000_123, 42);
+    expect(event).toEqual({
+      type: 'top_of_book',
+      event_id: 'kraken:tob:BTC/USD:2023-10-06T17:35:55.440Z:42',
+      symbol: 'BTC/USD',
+      exchange_ts: '2023-10-06T17:35:55.440Z',
+      receive_ts: '2023-11-14T22:13:20.123Z',
+      bid: '45283.5',
+      bid_qty: '0.10000000',
+      ask: '45285.2',
+      ask_qty: '0.00100000',
+      mid: '45284.35',
+      // 1.7 / 45284.35 * 10^4 = 0.37540... bps
+      spread_bps: '0.3754',
+    });
+    const mark = markFrom(event!, '45284.0', 1_700_000_000_123);
+    expect(mark).toEqual({
+      symbol: 'BTC/USD',
+      bid: '45283.5',
+      ask: '45285.2',
+      mid: '45284.35',
+      spread_bps: '0.3754',
+      last: '45284.0',
+      exchange_ts_ms: String(Date.parse('2023-10-06T17:35:55.440Z')),
+      receive_ts_ms: '1700000000123',
+      status: 'live',
+    });
+  });
+
+  it('returns null while one side is empty', () => {
+    const book = new OrderBook('BTC/USD', 10, { pricePrecision: 1, qtyPrecision: 8 });
+    book.applySnapshot([{ price: '1', qty: '1' }], []);
+    expect(topOfBookEvent(book, null, 0, 0)).toBeNull();
+  });
+});
+
+describe('Function: tradeEvent / tickerEvent', () => {
+  it('gives trades a deterministic id and canonical decimals', () => {
+    const event = tradeEvent(
+      {
+        symbol: 'BTC/USD',
+        side: 'sell',
+        price: '45283.40',
+        qty: '0.00050000',
+        ordType: 'market',
+        tradeId: 77,
+        timestamp: '2023-10-06T17:35:55.440295Z',
+      },
+      0,
+    );
+    expect(event).toMatchObject({ event_id: 'kraken:trade:BTC/USD:77', price: '45283.4', qty: '0.0005', side: 'sell' });
+    const ticker = tickerEvent(
+      {
+        symbol: 'BTC/USD',
+        bid: '1.10',
+        bidQty: '1',
+        ask: '1.20',
+        askQty: '1',
+        last: '1.15',
+        volume: '100.0',
+        vwap: '1.1',
+        low: '1',
+        high: '2',
+        change: '0',
+        changePct: '0',
+        timestamp: null,
+      },
+      5,
+    );
+    expect(ticker).toMatchObject({
+      event_id: 'kraken:ticker:BTC/USD:5',
+      bid: '1.1',
+      ask: '1.2',
+      volume: '100',
+      exchange_ts: null,
+    });
+  });
+});

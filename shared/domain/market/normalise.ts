@@ -1,0 +1,108 @@
+import { Decimal } from '../decimal.js';
+import { formatScaled } from './decimal-text.js';
+import type { Mark, TickerEvent, TopOfBookEvent, TradeEvent } from './events.js';
+import type { TickerData, TradeData } from './kraken-v2.js';
+import type { OrderBook } from './order-book.js';
+
+/**
+ * Turns verified books and v2 channel rows into the normalised events and marks the rest of
+ * the platform reads. Pure: the receive time is passed in.
+ */
+
+const SOURCE = 'kraken';
+const BPS = Decimal.fromInteger(10_000);
+/** Fractional digits of `spread_bps` (rounded half-even). */
+export const SPREAD_BPS_DIGITS = 4;
+
+/** Kraken's RFC 3339 microsecond timestamp as ISO-8601 with milliseconds, or null. */
+export function exchangeIso(timestamp: string | null): string | null {
+  if (!timestamp) return null;
+  const ms = Date.parse(timestamp);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+/** Top of book of a verified book, or null while a side is empty. */
+export function topOfBookEvent(
+  book: OrderBook,
+  exchangeTs: string | null,
+  receiveMs: number,
+  checksum: number,
+): TopOfBookEvent | null {
+  const bid = book.bids[0];
+  const ask = book.asks[0];
+  if (!bid || !ask) return null;
+  const p = book.precision.pricePrecision;
+  const sum = bid.ticks + ask.ticks;
+  // mid = sum / 2 at precision p  ==  sum * 5 at precision p + 1: exact, no division.
+  const mid = formatScaled(sum * 5, p + 1);
+  const spreadBps = Decimal.fromInteger((ask.ticks - bid.ticks) * 2)
+    .mul(BPS)
+    .div(Decimal.fromInteger(sum))
+    .toFixed(SPREAD_BPS_DIGITS);
+  const iso = exchangeIso(exchangeTs);
+  return {
+    type: 'top_of_book',
+    event_id: `${SOURCE}:tob:${book.symbol}:${iso ?? receiveMs}:${checksum}`,
+    symbol: book.symbol,
+    exchange_ts: iso,
+    receive_ts: new Date(receiveMs).toISOString(),
+    bid: bid.price,
+    bid_qty: bid.qty,
+    ask: ask.price,
+    ask_qty: ask.qty,
+    mid,
+    spread_bps: spreadBps,
+  };
+}
+
+export function tradeEvent(trade: TradeData, receiveMs: number): TradeEvent {
+  return {
+    type: 'trade',
+    event_id: `${SOURCE}:trade:${trade.symbol}:${trade.tradeId}`,
+    symbol: trade.symbol,
+    exchange_ts: exchangeIso(trade.timestamp),
+    receive_ts: new Date(receiveMs).toISOString(),
+    trade_id: trade.tradeId,
+    side: trade.side,
+    price: canonical(trade.price),
+    qty: canonical(trade.qty),
+  };
+}
+
+export function tickerEvent(ticker: TickerData, receiveMs: number): TickerEvent {
+  const iso = exchangeIso(ticker.timestamp);
+  return {
+    type: 'ticker',
+    event_id: `${SOURCE}:ticker:${ticker.symbol}:${iso ?? receiveMs}`,
+    symbol: ticker.symbol,
+    exchange_ts: iso,
+    receive_ts: new Date(receiveMs).toISOString(),
+    last: canonical(ticker.last),
+    bid: canonical(ticker.bid),
+    ask: canonical(ticker.ask),
+    volume: canonical(ticker.volume),
+    vwap: canonical(ticker.vwap),
+  };
+}
+
+/** The hot mark of a symbol from its latest top of book and last trade price. */
+export function markFrom(tob: TopOfBookEvent, last: string, receiveMs: number): Mark {
+  return {
+    symbol: tob.symbol,
+    bid: tob.bid,
+    ask: tob.ask,
+    mid: tob.mid,
+    spread_bps: tob.spread_bps,
+    last,
+    exchange_ts_ms: tob.exchange_ts ? String(Date.parse(tob.exchange_ts)) : '',
+    receive_ts_ms: String(receiveMs),
+    status: 'live',
+  };
+}
+
+/** Exact decimal text in canonical form (`"0.00100000"` -> `"0.001"`); '' stays ''. */
+function canonical(text: string): string {
+  if (text === '') return text;
+  const parsed = Decimal.tryParse(text);
+  return parsed ? parsed.toString() : text;
+}

@@ -1,0 +1,134 @@
+import { CRC32_INIT, crc32Final, crc32Update } from './crc32.js';
+import { formatScaled, PrecisionError, scaledDigits, stripLeadingZeros } from './decimal-text.js';
+
+/** Price and quantity precision of a pair, from Kraken's `instrument` channel. */
+export interface PairPrecision {
+  readonly pricePrecision: number;
+  readonly qtyPrecision: number;
+}
+
+/** One price level as it arrived: the exact decimal text of price and quantity. */
+export interface LevelText {
+  readonly price: string;
+  readonly qty: string;
+}
+
+/**
+ * A level held by the book. `ticks` is the price as an integer count of the pair's price
+ * unit (exact: refused beyond 2^53), used for ordering; `price`/`qty` are canonical text at
+ * the pair's precision; `crcText` is what this level contributes to Kraken's checksum.
+ */
+export interface BookLevel {
+  readonly ticks: number;
+  readonly price: string;
+  readonly qty: string;
+  readonly crcText: string;
+}
+
+/** Book depths Kraken's v2 `book` channel accepts. */
+export const KRAKEN_BOOK_DEPTHS = [10, 25, 100, 500, 1000] as const;
+export type BookDepth = (typeof KRAKEN_BOOK_DEPTHS)[number];
+
+/** Kraken hashes the top 10 levels of each side, whatever the subscribed depth. */
+const CHECKSUM_LEVELS = 10;
+
+/**
+ * A Kraken v2 L2 order book for one pair: applies snapshots and updates, deletes a level on
+ * quantity 0, truncates to the subscribed depth after each whole message (Kraken sends no
+ * delete for levels that fall out of range) and computes the CRC32 checksum over the top 10
+ * asks (ascending) then the top 10 bids (descending).
+ *
+ * Levels live in two small sorted arrays (best first): at depth 10-25 a binary search plus a
+ * splice beats any tree, and the checksum reads the first ten entries in order.
+ */
+export class OrderBook {
+  /** Best (highest) first. */
+  readonly bids: BookLevel[] = [];
+  /** Best (lowest) first. */
+  readonly asks: BookLevel[] = [];
+
+  constructor(
+    readonly symbol: string,
+    readonly depth: number,
+    readonly precision: PairPrecision,
+  ) {
+    if (!Number.isInteger(depth) || depth < 1) throw new RangeError('depth must be a positive integer');
+  }
+
+  /** Replaces the whole book. */
+  applySnapshot(bids: readonly LevelText[], asks: readonly LevelText[]): void {
+    this.bids.length = 0;
+    this.asks.length = 0;
+    this.applyUpdate(bids, asks);
+  }
+
+  /** Applies every level of one message in order, then truncates both sides to the depth. */
+  applyUpdate(bids: readonly LevelText[], asks: readonly LevelText[]): void {
+    for (let i = 0; i < bids.length; i++) this.applyLevel(this.bids, bids[i] as LevelText, true);
+    for (let i = 0; i < asks.length; i++) this.applyLevel(this.asks, asks[i] as LevelText, false);
+    if (this.bids.length > this.depth) this.bids.length = this.depth;
+    if (this.asks.length > this.depth) this.asks.length = this.depth;
+  }
+
+  /** Kraken's CRC32 of the current book (unsigned). */
+  checksum(): number {
+    let crc = CRC32_INIT;
+    const asks = Math.min(CHECKSUM_LEVELS, this.asks.length);
+    for (let i = 0; i < asks; i++) crc = crc32Update(crc, (this.asks[i] as BookLevel).crcText);
+    const bids = Math.min(CHECKSUM_LEVELS, this.bids.length);
+    for (let i = 0; i < bids; i++) crc = crc32Update(crc, (this.bids[i] as BookLevel).crcText);
+    return crc32Final(crc);
+  }
+
+  bestBid(): BookLevel | undefined {
+    return this.bids[0];
+  }
+
+  bestAsk(): BookLevel | undefined {
+    return this.asks[0];
+  }
+
+  /** Builds a level from exact text; exported for the fake exchange and tests. */
+  static level(input: LevelText, precision: PairPrecision): BookLevel {
+    const priceDigits = scaledDigits(input.price, precision.pricePrecision);
+    const qtyDigits = scaledDigits(input.qty, precision.qtyPrecision);
+    const ticks = Number(priceDigits);
+    if (!Number.isSafeInteger(ticks)) throw new PrecisionError(`price ${input.price} is beyond exact integer range`);
+    const qtyStripped = stripLeadingZeros(qtyDigits);
+    return {
+      ticks,
+      price: formatScaled(ticks, precision.pricePrecision),
+      qty: qtyStripped === '' ? '0' : formatScaledText(qtyDigits, precision.qtyPrecision),
+      crcText: stripLeadingZeros(priceDigits) + qtyStripped,
+    };
+  }
+
+  private applyLevel(side: BookLevel[], input: LevelText, descending: boolean): void {
+    const level = OrderBook.level(input, this.precision);
+    // Binary search for the level's slot, best first.
+    let lo = 0;
+    let hi = side.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const t = (side[mid] as BookLevel).ticks;
+      if (descending ? t > level.ticks : t < level.ticks) lo = mid + 1;
+      else hi = mid;
+    }
+    const existing = side[lo];
+    const found = existing !== undefined && existing.ticks === level.ticks;
+    if (level.qty === '0') {
+      if (found) side.splice(lo, 1);
+      return;
+    }
+    if (found) side[lo] = level;
+    else side.splice(lo, 0, level);
+  }
+}
+
+/** Decimal text of a digit string holding `decimals` fractional digits (no float, no BigInt). */
+function formatScaledText(digits: string, decimals: number): string {
+  const stripped = stripLeadingZeros(digits);
+  const padded = stripped.length <= decimals ? '0'.repeat(decimals - stripped.length + 1) + stripped : stripped;
+  if (decimals === 0) return padded;
+  return `${padded.slice(0, padded.length - decimals)}.${padded.slice(padded.length - decimals)}`;
+}
