@@ -82,6 +82,30 @@ export const REDIS_KEYS = {
   universe: 'universe:symbols',
   /** Hash symbol -> JSON of Kraken instrument data (increments, minimums, status). */
   instruments: 'instruments',
+  /** Stream of decision audit records not yet copied to Postgres (drained by the audit drainer). */
+  auditSpool: 'audit:spool',
   /** Hash of the ingester's feed state: status (live|degraded|stale), reason, since_ms. */
   feedStatus: 'feed:status',
 } as const;
+
+/**
+ * Kraken API keys live in Secrets Manager, one secret per trading account, created out of
+ * band by an operator (never by CDK, never in a template) and encrypted with the stage's
+ * data key: `risk-gate/<stage>/kraken/<accountId>`, value
+ * `{"apiKey":"…","apiSecret":"…"}`. The stage prefix lets two stages share an AWS account;
+ * functions are granted read on `risk-gate/<stage>/kraken/*` of their own stage only.
+ */
+export const KRAKEN_KEY_ACCOUNT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** Prefix of every Kraken key secret of a stage (for IAM grants: append `*`). */
+export function krakenKeySecretPrefix(stage: string): string {
+  return `${SERVICE_NAME}/${stage}/kraken/`;
+}
+
+/** Secret name of one account's Kraken API key; the account id follows `accounts.account_id`. */
+export function krakenKeySecretName(stage: string, accountId: string): string {
+  if (!KRAKEN_KEY_ACCOUNT_PATTERN.test(accountId)) {
+    throw new Error(`account id "${accountId}" is not a valid account id for a Kraken key secret`);
+  }
+  return `${krakenKeySecretPrefix(stage)}${accountId}`;
+}

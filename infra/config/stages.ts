@@ -10,6 +10,71 @@ import { baseConfigSchema, parseConfig } from '../../shared/config/env.js';
 export type DeployStage = 'dev' | 'staging' | 'prod';
 export const DEPLOY_STAGES: readonly DeployStage[] = ['dev', 'staging', 'prod'];
 
+/** Network: the VPC and how its private subnets reach the internet. */
+export interface NetworkConfig {
+  /**
+   * NAT gateways for the egress to Kraken and CoinGecko. One per AZ survives an AZ loss;
+   * fewer saves money where an AZ outage may stop the ingester.
+   */
+  readonly natGateways: number;
+  /**
+   * Route 53 Resolver DNS Firewall: the VPC resolves only the allow-listed domains
+   * (Kraken, CoinGecko, AWS), so egress cannot reach anything else by name.
+   */
+  readonly dnsEgressAllowlist: boolean;
+  /** Which VPC flow records to keep (REJECT is the cheap, security-relevant subset). */
+  readonly flowLogTraffic: 'ALL' | 'REJECT';
+}
+
+/** Aurora PostgreSQL Serverless v2. */
+export interface DatabaseConfig {
+  /** Lowest capacity in ACUs (0.5 is the floor; 0 would auto-pause and add cold starts). */
+  readonly minCapacityAcu: number;
+  readonly maxCapacityAcu: number;
+  /** Readers besides the writer; each lands in another AZ and can take over as writer. */
+  readonly readers: number;
+  /** Automated backups and point-in-time restore window, days (1..35). */
+  readonly backupRetentionDays: number;
+  readonly deletionProtection: boolean;
+  /** Performance Insights, 7 days retention (the free tier). */
+  readonly performanceInsights: boolean;
+  /** Enhanced monitoring interval in seconds; 0 turns it off. */
+  readonly enhancedMonitoringSeconds: 0 | 1 | 5 | 10 | 15 | 30 | 60;
+  /** Days between automatic rotations of the admin credentials. */
+  readonly credentialRotationDays: number;
+}
+
+/** ElastiCache replication group (Valkey, Redis OSS compatible). */
+export interface CacheConfig {
+  readonly nodeType: string;
+  /** Replicas of the one shard; >= 1 enables Multi-AZ with automatic failover. */
+  readonly replicas: number;
+  /** Days of daily snapshots kept (0 turns snapshots off; this config never does). */
+  readonly snapshotRetentionDays: number;
+  /** A non-default port: harmless, and one less thing scanners find. */
+  readonly port: number;
+}
+
+/** Kinesis Data Streams: market-events and executions. */
+export interface StreamsConfig {
+  readonly mode: 'ON_DEMAND' | 'PROVISIONED';
+  /** Shards per stream when provisioned (ignored on demand). */
+  readonly shards: number;
+  /** How far back a consumer can replay, hours (24..8760). */
+  readonly retentionHours: number;
+}
+
+/** Optional Amazon Timestream for LiveAnalytics sink (closed to new AWS accounts in 2025). */
+export interface TimestreamConfig {
+  readonly enabled: boolean;
+  /** Hours a record stays in the memory store (fast writes and queries). */
+  readonly memoryRetentionHours: number;
+  /** Days a record stays in the magnetic store. */
+  readonly magneticRetentionDays: number;
+  /** The account's ingest cell (from DescribeEndpoints), for the VPC endpoint. */
+  readonly ingestCell: string;
+}
+
 export interface StageConfig {
   readonly stage: DeployStage;
   /** Region; the account comes from `-c account=` or CDK_DEFAULT_ACCOUNT at synth time. */
@@ -19,6 +84,11 @@ export interface StageConfig {
   readonly logRetention: RetentionDays;
   /** What happens to stateful resources when their stack is deleted. */
   readonly statefulRemovalPolicy: RemovalPolicy;
+  readonly network: NetworkConfig;
+  readonly database: DatabaseConfig;
+  readonly cache: CacheConfig;
+  readonly streams: StreamsConfig;
+  readonly timestream: TimestreamConfig;
   /** Settings every function receives and validates at cold start (and preflight checks). */
   readonly runtime: {
     readonly SIMULATION_MODE: 'true' | 'false';
@@ -27,6 +97,13 @@ export interface StageConfig {
   };
 }
 
+const TIMESTREAM_OFF: TimestreamConfig = {
+  enabled: false,
+  memoryRetentionHours: 24,
+  magneticRetentionDays: 365,
+  ingestCell: 'cell1',
+};
+
 export const STAGE_CONFIGS = {
   dev: {
     stage: 'dev',
@@ -34,6 +111,20 @@ export const STAGE_CONFIGS = {
     azCount: 2,
     logRetention: RetentionDays.ONE_WEEK,
     statefulRemovalPolicy: RemovalPolicy.DESTROY,
+    network: { natGateways: 1, dnsEgressAllowlist: true, flowLogTraffic: 'REJECT' },
+    database: {
+      minCapacityAcu: 0.5,
+      maxCapacityAcu: 2,
+      readers: 0,
+      backupRetentionDays: 7,
+      deletionProtection: false,
+      performanceInsights: true,
+      enhancedMonitoringSeconds: 0,
+      credentialRotationDays: 30,
+    },
+    cache: { nodeType: 'cache.t4g.micro', replicas: 0, snapshotRetentionDays: 1, port: 6380 },
+    streams: { mode: 'ON_DEMAND', shards: 1, retentionHours: 24 },
+    timestream: TIMESTREAM_OFF,
     runtime: { SIMULATION_MODE: 'false', ALLOW_INSECURE_DEFAULTS: 'false', LOG_LEVEL: 'DEBUG' },
   },
   staging: {
@@ -42,6 +133,20 @@ export const STAGE_CONFIGS = {
     azCount: 2,
     logRetention: RetentionDays.ONE_MONTH,
     statefulRemovalPolicy: RemovalPolicy.SNAPSHOT,
+    network: { natGateways: 2, dnsEgressAllowlist: true, flowLogTraffic: 'REJECT' },
+    database: {
+      minCapacityAcu: 0.5,
+      maxCapacityAcu: 8,
+      readers: 1,
+      backupRetentionDays: 7,
+      deletionProtection: true,
+      performanceInsights: true,
+      enhancedMonitoringSeconds: 60,
+      credentialRotationDays: 30,
+    },
+    cache: { nodeType: 'cache.t4g.small', replicas: 1, snapshotRetentionDays: 3, port: 6380 },
+    streams: { mode: 'ON_DEMAND', shards: 1, retentionHours: 72 },
+    timestream: TIMESTREAM_OFF,
     runtime: { SIMULATION_MODE: 'false', ALLOW_INSECURE_DEFAULTS: 'false', LOG_LEVEL: 'INFO' },
   },
   prod: {
@@ -50,13 +155,66 @@ export const STAGE_CONFIGS = {
     azCount: 3,
     logRetention: RetentionDays.ONE_YEAR,
     statefulRemovalPolicy: RemovalPolicy.RETAIN,
+    network: { natGateways: 3, dnsEgressAllowlist: true, flowLogTraffic: 'ALL' },
+    database: {
+      minCapacityAcu: 1,
+      maxCapacityAcu: 32,
+      readers: 1,
+      backupRetentionDays: 35,
+      deletionProtection: true,
+      performanceInsights: true,
+      enhancedMonitoringSeconds: 30,
+      credentialRotationDays: 30,
+    },
+    cache: { nodeType: 'cache.r7g.large', replicas: 2, snapshotRetentionDays: 7, port: 6380 },
+    streams: { mode: 'PROVISIONED', shards: 4, retentionHours: 168 },
+    timestream: TIMESTREAM_OFF,
     runtime: { SIMULATION_MODE: 'false', ALLOW_INSECURE_DEFAULTS: 'false', LOG_LEVEL: 'INFO' },
   },
 } as const satisfies Record<DeployStage, StageConfig>;
 
 /**
+ * The durability floor every stage must meet; {@link stageConfig} refuses a config below it
+ * so a typo cannot ship a prod without backups or replicas. Dev may be smaller than prod,
+ * never smaller than this.
+ */
+function stateGuardrailViolations(config: StageConfig): string[] {
+  const problems: string[] = [];
+  const { database, cache, streams, network } = config;
+  if (config.azCount < 2) problems.push('azCount must be >= 2 (stores need a subnet in a second AZ)');
+  if (database.backupRetentionDays < 7 || database.backupRetentionDays > 35) {
+    problems.push('database.backupRetentionDays must be within 7..35');
+  }
+  if (database.minCapacityAcu < 0.5 || database.maxCapacityAcu < database.minCapacityAcu) {
+    problems.push('database capacity must satisfy 0.5 <= minCapacityAcu <= maxCapacityAcu');
+  }
+  if (database.readers >= config.azCount) problems.push('database.readers must leave every instance its own AZ');
+  if (cache.snapshotRetentionDays < 1) problems.push('cache.snapshotRetentionDays must be >= 1');
+  if (cache.replicas > 5) problems.push('cache.replicas must be <= 5');
+  if (streams.retentionHours < 24 || streams.retentionHours > 8760) {
+    problems.push('streams.retentionHours must be within 24..8760');
+  }
+  if (network.natGateways < 1 || network.natGateways > config.azCount) {
+    problems.push('network.natGateways must be within 1..azCount');
+  }
+  // The production floor: what docs/data-durability.md promises for prod.
+  if (config.stage === 'prod') {
+    if (config.statefulRemovalPolicy !== RemovalPolicy.RETAIN) problems.push('prod must RETAIN stateful resources');
+    if (!database.deletionProtection) problems.push('prod must keep database.deletionProtection on');
+    if (database.readers < 1) problems.push('prod needs database.readers >= 1 (Multi-AZ writer failover)');
+    if (database.backupRetentionDays < 35) problems.push('prod keeps database backups 35 days');
+    if (cache.replicas < 1) problems.push('prod needs cache.replicas >= 1 (Multi-AZ automatic failover)');
+    if (cache.snapshotRetentionDays < 7) problems.push('prod keeps cache snapshots >= 7 days');
+    if (streams.retentionHours < 168) problems.push('prod keeps streams >= 168 h so hot state can be replayed');
+    if (config.azCount < 3) problems.push('prod spans 3 AZs');
+  }
+  return problems;
+}
+
+/**
  * Returns the stage's config after running the same validation a function runs at cold
  * start, so a prod config with simulation on fails the synth, the preflight and the deploy.
+ * The data-durability guardrails run too: a prod config without backups or replicas fails.
  */
 export function stageConfig(stage: string, overrides: Partial<StageConfig> = {}): StageConfig {
   if (!(DEPLOY_STAGES as readonly string[]).includes(stage)) {
@@ -64,6 +222,10 @@ export function stageConfig(stage: string, overrides: Partial<StageConfig> = {})
   }
   const config: StageConfig = { ...STAGE_CONFIGS[stage as DeployStage], ...overrides };
   parseConfig(baseConfigSchema, { STAGE: config.stage, ...config.runtime });
+  const problems = stateGuardrailViolations(config);
+  if (problems.length > 0) {
+    throw new Error(`stage config "${config.stage}" breaks its guardrails:\n  - ${problems.join('\n  - ')}`);
+  }
   return config;
 }
 

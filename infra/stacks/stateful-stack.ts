@@ -1,7 +1,17 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { retainPolicy, type StageConfig } from '../config/stages.js';
+import { Cache } from '../constructs/cache.js';
+import { DATABASE_ADMIN_USER, DATABASE_NAME, DATABASE_PORT, Database } from '../constructs/database.js';
+import { Network } from '../constructs/network.js';
+import { ApiKeySecrets } from '../constructs/secrets.js';
+import { Streams, TimeSeriesStore } from '../constructs/streams.js';
 
 export interface StatefulStackProps extends StackProps {
   readonly stageConfig: StageConfig;
@@ -11,10 +21,43 @@ export interface StatefulStackProps extends StackProps {
  * Everything that holds data and must outlive a deploy: network, Aurora, ElastiCache,
  * Kinesis streams, secrets. Deployed separately from the stateless stack so a bad function
  * deploy can never replace a store. Stateless stacks receive these resources as props.
+ *
+ * How a function uses them: put it in `vpc` (`app` subnets) with `functionsSecurityGroup`
+ * (plus `externalApiSecurityGroup` when it calls Kraken/CoinGecko), call
+ * `grantDatabaseConnect` and connect to `databaseProxy.endpoint` as `databaseUser` with an
+ * IAM token over TLS (shared/adapters/postgres), read `redisAuthSecret` and connect to
+ * `redisEndpointAddress:redisPort` over TLS (shared/adapters/redis).
  */
 export class StatefulStack extends Stack {
   /** Customer-managed key for the stage's streams, secrets and database storage. */
   readonly dataKey: kms.Key;
+  readonly network: Network;
+  readonly vpc: ec2.Vpc;
+  /** Lambdas that reach the DB proxy, Redis and AWS APIs (no internet). */
+  readonly functionsSecurityGroup: ec2.SecurityGroup;
+  /** Add to Lambdas that must call Kraken or CoinGecko (HTTPS out, DNS allow-listed). */
+  readonly externalApiSecurityGroup: ec2.SecurityGroup;
+  /** The Fargate ingester: Redis, AWS APIs and WSS/HTTPS out. */
+  readonly ingesterSecurityGroup: ec2.SecurityGroup;
+  readonly database: rds.DatabaseCluster;
+  readonly databaseProxy: rds.DatabaseProxy;
+  /** Admin credentials (rotated); the proxy uses them, functions use IAM tokens instead. */
+  readonly databaseSecret: secretsmanager.ISecret;
+  readonly databaseName = DATABASE_NAME;
+  readonly databaseUser = DATABASE_ADMIN_USER;
+  readonly databasePort = DATABASE_PORT;
+  readonly redisEndpointAddress: string;
+  readonly redisReaderEndpointAddress: string;
+  readonly redisPort: number;
+  readonly redisAuthSecret: secretsmanager.ISecret;
+  readonly marketEventsStream: kinesis.Stream;
+  readonly executionsStream: kinesis.Stream;
+  readonly coingeckoApiKeySecret: secretsmanager.ISecret;
+  /** Present only when the stage config turns Timestream on. */
+  readonly timeSeries?: TimeSeriesStore;
+
+  private readonly databaseConstruct: Database;
+  private readonly apiKeys: ApiKeySecrets;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -25,5 +68,57 @@ export class StatefulStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: retainPolicy(stageConfig),
     });
+
+    this.network = new Network(this, 'Network', { stageConfig });
+    this.vpc = this.network.vpc;
+    this.functionsSecurityGroup = this.network.functionsSecurityGroup;
+    this.externalApiSecurityGroup = this.network.externalApiSecurityGroup;
+    this.ingesterSecurityGroup = this.network.ingesterSecurityGroup;
+
+    const secretsManagerEndpoint = this.network.endpoints.SecretsManager;
+    if (!secretsManagerEndpoint) throw new Error('the network has no Secrets Manager endpoint');
+    this.databaseConstruct = new Database(this, 'Database', {
+      stageConfig,
+      vpc: this.vpc,
+      dataKey: this.dataKey,
+      secretsManagerEndpoint,
+    });
+    this.database = this.databaseConstruct.cluster;
+    this.databaseProxy = this.databaseConstruct.proxy;
+    this.databaseSecret = this.databaseConstruct.secret;
+    // Only functions reach the database; the ingester publishes to Kinesis and Redis.
+    this.databaseConstruct.allowClientsFrom(this.functionsSecurityGroup, 'Lambdas to RDS Proxy');
+
+    const cache = new Cache(this, 'Cache', { stageConfig, vpc: this.vpc, dataKey: this.dataKey });
+    cache.allowClientsFrom(this.functionsSecurityGroup, 'Lambdas to ElastiCache');
+    cache.allowClientsFrom(this.ingesterSecurityGroup, 'Ingester to ElastiCache');
+    this.redisEndpointAddress = cache.endpointAddress;
+    this.redisReaderEndpointAddress = cache.readerEndpointAddress;
+    this.redisPort = cache.port;
+    this.redisAuthSecret = cache.authToken;
+
+    const streams = new Streams(this, 'Streams', { stageConfig, dataKey: this.dataKey });
+    this.marketEventsStream = streams.marketEvents;
+    this.executionsStream = streams.executions;
+
+    this.apiKeys = new ApiKeySecrets(this, 'ApiKeys', { stageConfig, dataKey: this.dataKey });
+    this.coingeckoApiKeySecret = this.apiKeys.coingeckoApiKey;
+
+    if (stageConfig.timestream.enabled) {
+      this.timeSeries = new TimeSeriesStore(this, 'TimeSeries', { stageConfig, dataKey: this.dataKey });
+    }
+
+    new CfnOutput(this, 'DatabaseProxyEndpoint', { value: this.databaseProxy.endpoint });
+    new CfnOutput(this, 'RedisEndpoint', { value: `${this.redisEndpointAddress}:${this.redisPort}` });
+  }
+
+  /** `rds-db:connect` through the proxy as {@link databaseUser}. */
+  grantDatabaseConnect(grantee: iam.IGrantable): iam.Grant {
+    return this.databaseConstruct.grantConnect(grantee);
+  }
+
+  /** Read this stage's Kraken keys (`krakenKeySecretName(stage, accountId)`), nothing else. */
+  grantReadKrakenKeys(grantee: iam.IGrantable): iam.Grant {
+    return this.apiKeys.grantReadKrakenKeys(grantee);
   }
 }

@@ -1,0 +1,197 @@
+import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../../shared/names.js';
+import { retainPolicy, type StageConfig } from '../config/stages.js';
+import { NagSuppressions } from '../nag.js';
+import { SUBNETS } from './network.js';
+
+/** The database the migrations create their tables in. */
+export const DATABASE_NAME = 'riskgate';
+/** The user the admin secret holds; RDS Proxy maps IAM-authenticated clients onto it. */
+export const DATABASE_ADMIN_USER = 'riskgate_admin';
+export const DATABASE_PORT = 5432;
+
+export interface DatabaseProps {
+  readonly stageConfig: StageConfig;
+  readonly vpc: ec2.IVpc;
+  /** Encrypts storage, Performance Insights and the credentials secret. */
+  readonly dataKey: kms.IKey;
+  /** Endpoint the rotation function calls Secrets Manager through (no NAT needed). */
+  readonly secretsManagerEndpoint: ec2.IInterfaceVpcEndpoint;
+}
+
+/**
+ * Aurora PostgreSQL Serverless v2 behind RDS Proxy. Writer plus `readers` in other AZs
+ * (each a failover target), TLS forced by parameter, storage and PI encrypted with the
+ * stage key, admin credentials generated into Secrets Manager and rotated, backups and
+ * PITR for the configured window, deletion protection and RETAIN where the stage asks.
+ * Clients (Lambdas) reach the proxy only, with IAM auth and TLS; never the cluster.
+ */
+export class Database extends Construct {
+  readonly cluster: rds.DatabaseCluster;
+  readonly proxy: rds.DatabaseProxy;
+  readonly secret: secretsmanager.ISecret;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const { stageConfig, vpc, dataKey } = props;
+    const db = stageConfig.database;
+    const dataSubnets: ec2.SubnetSelection = { subnetGroupName: SUBNETS.data };
+
+    const engine = rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_6 });
+    const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
+      engine,
+      description: `${SERVICE_NAME} ${stageConfig.stage}: TLS only, slow statements logged`,
+      parameters: {
+        // The review found plaintext connection targets: refuse them at the server.
+        'rds.force_ssl': '1',
+        ssl_min_protocol_version: 'TLSv1.2',
+        log_min_duration_statement: '500',
+        idle_in_transaction_session_timeout: '60000',
+      },
+    });
+
+    // A name of our own (stage-scoped, so two stages can share an account) because the
+    // log group must exist, with its retention, before RDS starts exporting into it; and
+    // an accidental replacement of the cluster then fails on the name instead of
+    // silently creating an empty database.
+    const clusterIdentifier = `${SERVICE_NAME}-${stageConfig.stage}-aurora`;
+    this.logGroup = new logs.LogGroup(this, 'PostgresLogs', {
+      logGroupName: `/aws/rds/cluster/${clusterIdentifier}/postgresql`,
+      retention: stageConfig.logRetention,
+      removalPolicy: retainPolicy(stageConfig),
+    });
+
+    const securityGroup = new ec2.SecurityGroup(this, 'ClusterSecurityGroup', {
+      vpc,
+      description: 'Aurora cluster: reachable only from RDS Proxy and the rotation function',
+      allowAllOutbound: false,
+    });
+
+    const instance = (name: string, isReader: boolean) =>
+      rds.ClusterInstance.serverlessV2(name, {
+        enablePerformanceInsights: db.performanceInsights,
+        performanceInsightEncryptionKey: db.performanceInsights ? dataKey : undefined,
+        caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+        publiclyAccessible: false,
+        autoMinorVersionUpgrade: true,
+        // A reader that scales with the writer is already sized for its load at failover.
+        scaleWithWriter: isReader ? true : undefined,
+      });
+
+    this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+      engine,
+      clusterIdentifier,
+      parameterGroup,
+      credentials: rds.Credentials.fromGeneratedSecret(DATABASE_ADMIN_USER, {
+        encryptionKey: dataKey,
+        // Characters that break connection strings and shell quoting.
+        excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\',
+      }),
+      defaultDatabaseName: DATABASE_NAME,
+      port: DATABASE_PORT,
+      writer: instance('writer', false),
+      readers: Array.from({ length: db.readers }, (_, i) => instance(`reader${i + 1}`, true)),
+      serverlessV2MinCapacity: db.minCapacityAcu,
+      serverlessV2MaxCapacity: db.maxCapacityAcu,
+      vpc,
+      vpcSubnets: dataSubnets,
+      securityGroups: [securityGroup],
+      storageEncrypted: true,
+      storageEncryptionKey: dataKey,
+      iamAuthentication: true,
+      backup: { retention: Duration.days(db.backupRetentionDays), preferredWindow: '01:00-02:00' },
+      preferredMaintenanceWindow: 'sun:03:00-sun:04:00',
+      copyTagsToSnapshot: true,
+      deletionProtection: db.deletionProtection,
+      removalPolicy: stageConfig.statefulRemovalPolicy,
+      // Keep automated backups after a deletion wherever the stage keeps data at all.
+      deleteAutomatedBackups: stageConfig.statefulRemovalPolicy === RemovalPolicy.DESTROY,
+      cloudwatchLogsExports: ['postgresql'],
+      monitoringInterval: db.enhancedMonitoringSeconds > 0 ? Duration.seconds(db.enhancedMonitoringSeconds) : undefined,
+    });
+    this.cluster.node.addDependency(this.logGroup);
+    if (!this.cluster.secret) throw new Error('the cluster was built without a generated secret');
+    this.secret = this.cluster.secret;
+    // Losing the secret of a retained cluster would leave it reachable only by a password
+    // reset; keep the two together.
+    this.secret.applyRemovalPolicy(retainPolicy(stageConfig));
+
+    this.cluster.addRotationSingleUser({
+      automaticallyAfter: Duration.days(db.credentialRotationDays),
+      vpcSubnets: { subnetGroupName: SUBNETS.app },
+      endpoint: props.secretsManagerEndpoint,
+    });
+
+    const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
+      vpc,
+      description: 'RDS Proxy: reachable only from the function security groups granted access',
+      allowAllOutbound: false,
+    });
+    this.proxy = this.cluster.addProxy('Proxy', {
+      // CloudFormation-style unique name: a fixed id would collide between two stages.
+      dbProxyName: Names.uniqueResourceName(this, { maxLength: 60, separator: '-' }).replace(/^[^A-Za-z]+/, ''),
+      secrets: [this.secret],
+      vpc,
+      vpcSubnets: dataSubnets,
+      securityGroups: [proxySecurityGroup],
+      requireTLS: true,
+      iamAuth: true,
+      borrowTimeout: Duration.seconds(5),
+      idleClientTimeout: Duration.minutes(15),
+      maxConnectionsPercent: 90,
+      debugLogging: false,
+    });
+    // The proxy opens connections to the cluster (the proxy target adds the ingress rule).
+    proxySecurityGroup.addEgressRule(securityGroup, ec2.Port.tcp(DATABASE_PORT), 'Proxy to the Aurora cluster');
+
+    this.suppressFindings(stageConfig);
+  }
+
+  /** Lets a function's security group reach the proxy (the only way into the database). */
+  allowClientsFrom(client: ec2.IConnectable, description: string): void {
+    this.proxy.connections.allowFrom(client, ec2.Port.tcp(DATABASE_PORT), description);
+  }
+
+  /** IAM permission to open connections through the proxy as the database user. */
+  grantConnect(grantee: iam.IGrantable): iam.Grant {
+    return this.proxy.grantConnect(grantee, DATABASE_ADMIN_USER);
+  }
+
+  private suppressFindings(stageConfig: StageConfig): void {
+    NagSuppressions.addResourceSuppressions(this.cluster, [
+      {
+        id: 'AwsSolutions-RDS11',
+        reason:
+          'RDS Proxy listens on 5432 whatever the cluster port is, and only the proxy security group can reach ' +
+          'the cluster; a non-default port would add a difference without adding protection.',
+      },
+    ]);
+    if (!stageConfig.database.deletionProtection) {
+      NagSuppressions.addResourceSuppressions(this.cluster, [
+        {
+          id: 'AwsSolutions-RDS10',
+          reason: `The ${stageConfig.stage} stage holds no data worth keeping and is torn down with its stack; staging and prod keep deletion protection on (guarded by stageConfig).`,
+        },
+      ]);
+    }
+    if (this.cluster.monitoringRole) {
+      NagSuppressions.addResourceSuppressions(this.cluster.monitoringRole, [
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy RDS requires for enhanced monitoring; it ' +
+            'only allows writing to the RDSOSMetrics log group.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole'],
+        },
+      ]);
+    }
+  }
+}
