@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { baseConfigShape, booleanFlag, parseConfig, positiveInt } from '../../shared/config/env.js';
+
+/**
+ * Configuration of the risk API, parsed once per cold start (and by `npm start`).
+ * `RISK_STATE=memory` runs on in-memory adapters for a local demo with no stores; it is
+ * refused in production like every other insecure setting.
+ */
+export const riskApiConfigSchema = z
+  .object({
+    ...baseConfigShape,
+    RISK_STATE: z.enum(['stores', 'memory']).default('stores'),
+    REDIS_HOST: z.string().min(1).optional(),
+    REDIS_PORT: positiveInt.default(6379),
+    REDIS_DB: z.coerce.number().int().min(0).default(0),
+    REDIS_TLS: booleanFlag.default(true),
+    /** Secrets Manager id of the ElastiCache auth token. */
+    REDIS_AUTH_SECRET_ID: z.string().min(1).optional(),
+    REDIS_COMMAND_TIMEOUT_MS: positiveInt.default(100),
+    REDIS_CONNECT_TIMEOUT_MS: positiveInt.default(500),
+    /** Replica acknowledgements a decision waits for (Redis WAIT). */
+    AUDIT_MIN_REPLICA_ACKS: z.coerce.number().int().min(0).default(0),
+    DATABASE_HOST: z.string().min(1).optional(),
+    DATABASE_PORT: positiveInt.default(5432),
+    DATABASE_NAME: z.string().min(1).default('riskgate'),
+    /** Secrets Manager id of `{"username","password"}` for the database. */
+    DATABASE_SECRET_ID: z.string().min(1).optional(),
+    /** Local only: a full URL with credentials. Refused in production (secrets come from Secrets Manager). */
+    DATABASE_URL: z.string().min(1).optional(),
+    DATABASE_TLS: booleanFlag.default(true),
+    DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.default(1_000),
+    LIMITS_CACHE_TTL_MS: positiveInt.default(5_000),
+    LIMITS_MAX_STALE_MS: positiveInt.default(60_000),
+  })
+  .superRefine((config, ctx) => {
+    if (config.RISK_STATE === 'stores') {
+      if (!config.REDIS_HOST) ctx.addIssue({ code: 'custom', path: ['REDIS_HOST'], message: 'required' });
+      if (!config.DATABASE_URL && !config.DATABASE_HOST) {
+        ctx.addIssue({ code: 'custom', path: ['DATABASE_HOST'], message: 'required (or DATABASE_URL locally)' });
+      }
+      if (config.DATABASE_HOST && !config.DATABASE_SECRET_ID && !config.DATABASE_URL) {
+        ctx.addIssue({ code: 'custom', path: ['DATABASE_SECRET_ID'], message: 'required with DATABASE_HOST' });
+      }
+    }
+    if (config.STAGE === 'prod' && config.DATABASE_URL) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_URL'],
+        message: 'is refused when STAGE=prod: database credentials come from DATABASE_SECRET_ID',
+      });
+    }
+  });
+
+export type RiskApiConfig = z.output<typeof riskApiConfigSchema>;
+
+export function loadRiskApiConfig(env: NodeJS.ProcessEnv = process.env): RiskApiConfig {
+  return parseConfig(riskApiConfigSchema, env);
+}

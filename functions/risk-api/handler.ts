@@ -1,0 +1,47 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { ValidateOrderResult } from '../../shared/domain/risk/validate-order.js';
+import { METRICS } from '../../shared/names.js';
+import { logger, metrics, tracer } from '../../shared/runtime/observability.js';
+import { createRiskApi } from './app.js';
+import { loadRiskApiConfig } from './config.js';
+import { createRouter } from './router.js';
+
+/** Parsed once per cold start: a bad setting (or simulation in prod) fails the init. */
+const config = loadRiskApiConfig();
+
+/** Emits the decision metrics (EMF): outcome, latency, and one count per reject reason. */
+export function recordDecisionMetrics(result: ValidateOrderResult, elapsedMs: number): void {
+  const { response } = result;
+  metrics.addDimension('decision', response.decision);
+  metrics.addMetric(METRICS.decisions, MetricUnit.Count, 1);
+  metrics.addMetric(METRICS.decisionLatencyMs, MetricUnit.Milliseconds, elapsedMs);
+  for (const reason of response.reasons) {
+    const single = metrics.singleMetric();
+    single.addDimension('code', reason.code);
+    single.addMetric(METRICS.rejectReasons, MetricUnit.Count, 1);
+  }
+}
+
+const api = await createRiskApi(config, {
+  onDecision: recordDecisionMetrics,
+  onIncident: (event, detail) => {
+    metrics.addMetric(METRICS.auditWriteFailures, MetricUnit.Count, event === 'audit_write_failed' ? 1 : 0);
+    // The record of last resort when both audit paths failed: the full decision, no secrets.
+    logger.error(event, { detail });
+  },
+});
+const route = createRouter(api.ports, config.STAGE);
+
+export async function riskApiHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  return route(event);
+}
+
+export const handler = middy(riskApiHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));
