@@ -1,0 +1,108 @@
+import type { Redis } from 'ioredis';
+import { Decimal } from '../../../shared/domain/decimal.js';
+import { REDIS_KEYS } from '../../../shared/names.js';
+import type { MemoryRiskStateStore } from '../adapters/memory.js';
+
+/**
+ * Local-mode market data when no feed runs: a seeded random walk per symbol, published as
+ * marks (and reference prices) the way the ingester and reference-prices job write them,
+ * so local decisions are made on fresh, moving prices. Never used in a deployed stage.
+ */
+export interface GeneratedSymbol {
+  readonly symbol: string;
+  readonly start: string;
+  readonly tick: string;
+  /** Half-spread in ticks. */
+  readonly halfSpreadTicks: number;
+}
+
+export const LOCAL_SYMBOLS: readonly GeneratedSymbol[] = [
+  { symbol: 'BTC/USD', start: '65000', tick: '0.1', halfSpreadTicks: 5 },
+  { symbol: 'ETH/USD', start: '3000', tick: '0.01', halfSpreadTicks: 10 },
+  { symbol: 'SOL/USD', start: '150', tick: '0.01', halfSpreadTicks: 2 },
+  { symbol: 'USDC/USD', start: '1', tick: '0.0001', halfSpreadTicks: 1 },
+  { symbol: 'USDT/USD', start: '1', tick: '0.0001', halfSpreadTicks: 1 },
+];
+
+/** Mulberry32: tiny, seeded, good enough for a price walk. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export type MarkSink = (symbol: string, bid: Decimal, ask: Decimal, nowMs: number) => Promise<void>;
+
+export function redisMarkSink(redis: Redis): MarkSink {
+  const ten = Decimal.fromInteger(10_000);
+  const two = Decimal.fromInteger(2);
+  return async (symbol, bid, ask, nowMs) => {
+    const mid = bid.add(ask).div(two);
+    await redis
+      .multi()
+      .hset(REDIS_KEYS.mark(symbol), {
+        symbol,
+        bid: bid.toString(),
+        ask: ask.toString(),
+        mid: mid.toString(),
+        spread_bps: ask.sub(bid).mul(ten).div(mid).toFixed(4),
+        last: mid.toString(),
+        exchange_ts_ms: String(nowMs - 3),
+        receive_ts_ms: String(nowMs),
+        status: 'live',
+      })
+      .hset(REDIS_KEYS.referencePrice(symbol), { price: mid.toString(), updated_at_ms: String(nowMs) })
+      .exec();
+  };
+}
+
+export function memoryMarkSink(store: MemoryRiskStateStore): MarkSink {
+  const ten = Decimal.fromInteger(10_000);
+  const two = Decimal.fromInteger(2);
+  return async (symbol, bid, ask, nowMs) => {
+    const mid = bid.add(ask).div(two);
+    store.marks.set(symbol, {
+      bid,
+      ask,
+      mid,
+      spreadBps: ask.sub(bid).mul(ten).div(mid),
+      receiveTsMs: nowMs,
+      exchangeTsMs: nowMs - 3,
+      live: true,
+    });
+    store.references.set(symbol, { price: mid, updatedAtMs: nowMs });
+  };
+}
+
+/** Starts the walk; returns a stop function. Ticks every `intervalMs` (well inside the 1 s staleness limit). */
+export function startMarkGenerator(sink: MarkSink, options: { seed?: number; intervalMs?: number } = {}): () => void {
+  const random = rng(options.seed ?? 42);
+  const mids = new Map(LOCAL_SYMBOLS.map((s) => [s.symbol, Decimal.parse(s.start)]));
+  const step = async () => {
+    const now = Date.now();
+    await Promise.all(
+      LOCAL_SYMBOLS.map((s) => {
+        const tick = Decimal.parse(s.tick);
+        const moveTicks = Math.round((random() - 0.5) * 6);
+        const mid = (mids.get(s.symbol) ?? Decimal.parse(s.start)).add(tick.mul(Decimal.fromInteger(moveTicks)));
+        mids.set(s.symbol, mid);
+        const half = tick.mul(Decimal.fromInteger(s.halfSpreadTicks));
+        return sink(s.symbol, mid.sub(half), mid.add(half), now);
+      }),
+    );
+  };
+  let stopped = false;
+  const timer = setInterval(() => {
+    if (!stopped) step().catch(() => undefined);
+  }, options.intervalMs ?? 200);
+  void step();
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
+}
