@@ -121,8 +121,12 @@ export class Database extends Construct {
     if (!this.cluster.secret) throw new Error('the cluster was built without a generated secret');
     this.secret = this.cluster.secret;
     // Losing the secret of a retained cluster would leave it reachable only by a password
-    // reset; keep the two together.
-    this.secret.applyRemovalPolicy(retainPolicy(stageConfig));
+    // reset; keep the two together. (`cluster.secret` is the target attachment; the
+    // generated secret itself is the cluster's `Secret` child.)
+    const generatedSecret = this.cluster.node.tryFindChild('Secret');
+    if (!(generatedSecret instanceof rds.DatabaseSecret))
+      throw new Error('the cluster has no generated DatabaseSecret');
+    generatedSecret.applyRemovalPolicy(retainPolicy(stageConfig));
 
     this.cluster.addRotationSingleUser({
       automaticallyAfter: Duration.days(db.credentialRotationDays),

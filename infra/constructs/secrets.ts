@@ -63,6 +63,22 @@ export class ApiKeySecrets extends Construct {
       resourceArns: [this.krakenKeysArnPattern()],
     });
     this.dataKey.grant(grantee, 'kms:Decrypt');
+    const principal = grantee.grantPrincipal;
+    if (!Construct.isConstruct(principal)) return grant;
+    const escapedPrefix = krakenKeySecretPrefix(this.stage).replaceAll('/', '\\/');
+    NagSuppressions.addResourceSuppressions(
+      principal,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Kraken keys are one secret per trading account, created by operators after deploy; the wildcard is ' +
+            "the stage's own naming prefix (krakenKeySecretName), never another stage or service.",
+          appliesTo: [{ regex: `/^Resource::arn:<AWS::Partition>:secretsmanager:.*:secret:${escapedPrefix}\\*$/g` }],
+        },
+      ],
+      true,
+    );
     return grant;
   }
 }

@@ -72,12 +72,13 @@ export class TimeSeriesStore extends Construct {
     const table = (name: string) => {
       const created = new timestream.CfnTable(this, name, {
         databaseName: this.database.ref,
+        // Untyped (JSON) in the L1, so CloudFormation's own PascalCase names.
         retentionProperties: {
-          memoryStoreRetentionPeriodInHours: String(ts.memoryRetentionHours),
-          magneticStoreRetentionPeriodInDays: String(ts.magneticRetentionDays),
+          MemoryStoreRetentionPeriodInHours: String(ts.memoryRetentionHours),
+          MagneticStoreRetentionPeriodInDays: String(ts.magneticRetentionDays),
         },
         // Late records (a replay of the stream) go to the magnetic store instead of failing.
-        magneticStoreWriteProperties: { enableMagneticStoreWrites: true },
+        magneticStoreWriteProperties: { EnableMagneticStoreWrites: true },
       });
       created.applyRemovalPolicy(retainPolicy(stageConfig));
       return created;

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { DEPLOY_STAGES, STAGE_CONFIGS, stageConfig } from './stages.js';
+
+describe('Config: STAGE_CONFIGS', () => {
+  it('matches the reviewed snapshot (every difference between stages is a visible diff)', () => {
+    expect(STAGE_CONFIGS).toMatchSnapshot();
+  });
+
+  it('passes its own guardrails in every stage', () => {
+    for (const stage of DEPLOY_STAGES) expect(() => stageConfig(stage)).not.toThrow();
+  });
+});
+
+describe('Function: stageConfig guardrails', () => {
+  const prod = STAGE_CONFIGS.prod;
+
+  it('refuses a prod without database readers, naming the setting', () => {
+    expect(() => stageConfig('prod', { database: { ...prod.database, readers: 0 } })).toThrow(/database\.readers/);
+  });
+
+  it('refuses a prod without cache replicas or with short snapshot retention', () => {
+    expect(() => stageConfig('prod', { cache: { ...prod.cache, replicas: 0 } })).toThrow(/cache\.replicas/);
+    expect(() => stageConfig('prod', { cache: { ...prod.cache, snapshotRetentionDays: 1 } })).toThrow(
+      /snapshots >= 7 days/,
+    );
+  });
+
+  it('refuses a prod that would delete or unprotect its data', () => {
+    expect(() => stageConfig('prod', { database: { ...prod.database, deletionProtection: false } })).toThrow(
+      /deletionProtection/,
+    );
+    expect(() => stageConfig('prod', { database: { ...prod.database, backupRetentionDays: 7 } })).toThrow(
+      /backups 35 days/,
+    );
+  });
+
+  it('refuses stream retention a replay could not rebuild from, in any stage', () => {
+    expect(() => stageConfig('prod', { streams: { ...prod.streams, retentionHours: 24 } })).toThrow(/168 h/);
+    expect(() => stageConfig('dev', { streams: { ...STAGE_CONFIGS.dev.streams, retentionHours: 12 } })).toThrow(
+      /streams\.retentionHours/,
+    );
+  });
+
+  it('refuses backups shorter than 7 days even in dev', () => {
+    expect(() => stageConfig('dev', { database: { ...STAGE_CONFIGS.dev.database, backupRetentionDays: 1 } })).toThrow(
+      /backupRetentionDays/,
+    );
+  });
+});
