@@ -60,4 +60,11 @@ export interface Mark {
   readonly receive_ts_ms: string;
   /** 'live' or 'stale' (after a disconnect, until a fresh snapshot arrives). */
   readonly status: 'live' | 'stale';
+  /**
+   * Epoch ms (string) of the last time the ingester proved this mark still current: a book
+   * update, or a heartbeat on a live connection while the checksum-verified book did not
+   * change. A quiet book is not stale data; this tells the two apart. Written by the
+   * ingester; absent in marks built before it existed.
+   */
+  readonly verified_ts_ms?: string;
 }

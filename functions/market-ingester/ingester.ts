@@ -1,0 +1,241 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { Redis } from 'ioredis';
+import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
+import { createRedisClient, redisConfigFromUrl } from '../../shared/adapters/redis/client.js';
+import { SecretReader } from '../../shared/adapters/secrets.js';
+import type { Mark } from '../../shared/domain/market/events.js';
+import { METRICS } from '../../shared/names.js';
+import { logger, metrics } from '../../shared/runtime/observability.js';
+import type { IngesterConfig } from './config.js';
+import { type Readiness, startHealthServer } from './health-server.js';
+import { KinesisEventBatcher } from './kinesis-sink.js';
+import { KrakenFeedClient } from './kraken-client.js';
+import { IngestPipeline } from './pipeline.js';
+import type { FeedStatus } from './ports.js';
+import { FrameRecorder } from './recording.js';
+import { RedisMarkWriter } from './redis-marks.js';
+
+/** Settings {@link startIngester} reads: the parsed config (tests build one directly). */
+export type IngesterSettings = Pick<
+  IngesterConfig,
+  | 'KRAKEN_WS_URL'
+  | 'KRAKEN_SYMBOLS'
+  | 'BOOK_DEPTH'
+  | 'MARKET_EVENTS_STREAM'
+  | 'REDIS_URL'
+  | 'SILENCE_TIMEOUT_MS'
+  | 'PING_INTERVAL_MS'
+  | 'RECONNECT_BASE_MS'
+  | 'RECONNECT_CAP_MS'
+  | 'CONNECT_ATTEMPTS_PER_10_MIN'
+  | 'KINESIS_LINGER_MS'
+  | 'KINESIS_BUFFER_MAX_RECORDS'
+  | 'HEALTH_PORT'
+  | 'METRICS_INTERVAL_MS'
+  | 'SHUTDOWN_FLUSH_TIMEOUT_MS'
+> &
+  Partial<Pick<IngesterConfig, 'REDIS_AUTH_SECRET_ID' | 'RECORD_PATH'>>;
+
+export interface IngesterDependencies {
+  readonly kinesis?: KinesisClient;
+  readonly redis?: Redis;
+  /** Told when marks are durable in Redis (benchmarks). */
+  readonly onMarksWritten?: (marks: readonly Mark[], writtenAt: number) => void;
+  /** Emit EMF metrics every METRICS_INTERVAL_MS. @default true */
+  readonly emitMetrics?: boolean;
+}
+
+export interface RunningIngester {
+  readonly healthPort: number;
+  readonly pipeline: IngestPipeline;
+  readonly client: KrakenFeedClient;
+  readonly batcher: KinesisEventBatcher;
+  readonly marks: RedisMarkWriter;
+  readiness(): Readiness;
+  feedStatus(): { status: FeedStatus; reason: string };
+  /** Stops taking data, flushes Kinesis and Redis within the flush budget, closes everything. */
+  stop(): Promise<void>;
+}
+
+/** How long after a Kinesis buffer overflow the feed stays degraded. */
+const OVERFLOW_DEGRADED_MS = 60_000;
+
+/**
+ * Starts the ingester: Kraken v2 client -> verified books -> Kinesis events and Redis marks,
+ * with /healthz and /ready, feed status in Redis and EMF metrics. Returns a handle whose
+ * `stop()` is the SIGTERM path. Local mode runs it against the fake Kraken server.
+ */
+export async function startIngester(
+  config: IngesterSettings,
+  deps: IngesterDependencies = {},
+): Promise<RunningIngester> {
+  const symbols = config.KRAKEN_SYMBOLS;
+  const ownKinesis = !deps.kinesis;
+  const kinesis = deps.kinesis ?? createKinesisClient({ requestTimeoutMs: 5_000 });
+  const ownRedis = !deps.redis;
+  const redis =
+    deps.redis ??
+    createRedisClient(
+      {
+        ...redisConfigFromUrl(config.REDIS_URL),
+        ...(config.REDIS_AUTH_SECRET_ID
+          ? { password: await new SecretReader().getString(config.REDIS_AUTH_SECRET_ID) }
+          : {}),
+        commandTimeoutMs: 1_000,
+      },
+      // The ingester is a writer off the decision path: a short offline queue rides out a
+      // failover instead of erroring every write.
+      { enableOfflineQueue: true, maxRetriesPerRequest: 1 },
+    );
+  if (ownRedis) await redis.connect();
+
+  let lastOverflowMs = 0;
+  const batcher = new KinesisEventBatcher({
+    client: kinesis,
+    streamName: config.MARKET_EVENTS_STREAM,
+    lingerMs: config.KINESIS_LINGER_MS,
+    maxBufferedRecords: config.KINESIS_BUFFER_MAX_RECORDS,
+    onOverflow: (dropped) => {
+      lastOverflowMs = Date.now();
+      metrics.addMetric(METRICS.ingestBufferOverflow, MetricUnit.Count, dropped);
+    },
+    onPut: ({ latencyMs, failed, error }) => {
+      metrics.addMetric(METRICS.ingestPublishLatencyMs, MetricUnit.Milliseconds, latencyMs);
+      if (failed > 0) metrics.addMetric(METRICS.ingestPublishErrors, MetricUnit.Count, failed);
+      if (error) logger.warn('PutRecords failed; records re-queued', { error: String(error) });
+    },
+  });
+  const marks = new RedisMarkWriter(redis, {
+    onWritten: deps.onMarksWritten,
+    onError: (error) => logger.warn('Redis mark write failed; retrying', { error: String(error) }),
+  });
+  const recorder = config.RECORD_PATH ? new FrameRecorder(config.RECORD_PATH) : undefined;
+
+  const pipeline = new IngestPipeline({
+    symbols,
+    depth: config.BOOK_DEPTH,
+    sink: batcher,
+    marks,
+    onResync: (symbol, outcome) => {
+      metrics.addMetric(METRICS.ingestChecksumMismatches, MetricUnit.Count, 1);
+      logger.warn('book checksum mismatch; resubscribing', { symbol, outcome });
+    },
+  });
+  const client = new KrakenFeedClient({
+    url: config.KRAKEN_WS_URL,
+    symbols,
+    depth: config.BOOK_DEPTH,
+    pipeline,
+    silenceTimeoutMs: config.SILENCE_TIMEOUT_MS,
+    pingIntervalMs: config.PING_INTERVAL_MS,
+    reconnectBaseMs: config.RECONNECT_BASE_MS,
+    reconnectCapMs: config.RECONNECT_CAP_MS,
+    connectAttemptsPer10Min: config.CONNECT_ATTEMPTS_PER_10_MIN,
+    onRawFrame: recorder ? (text) => recorder.write(text) : undefined,
+    log: (level, message, extra) => logger[level](message, extra ?? {}),
+  });
+  const feed = client;
+
+  let stopping = false;
+  const readiness = (): Readiness => {
+    const snap = feed.snapshot();
+    const reasons: string[] = [];
+    if (stopping) reasons.push('shutting_down');
+    if (!snap.connected) reasons.push('not_connected');
+    if (snap.connected && snap.system !== 'online') reasons.push(`kraken_${snap.system}`);
+    if (!snap.subscribed) reasons.push(`subscriptions_pending:${snap.pendingSubscriptions.join(',')}`);
+    const awaiting = [...pipeline.state.entries()].filter(([, s]) => !s.live).map(([symbol]) => symbol);
+    if (awaiting.length > 0) reasons.push(`awaiting_snapshot:${awaiting.join(',')}`);
+    const silentMs = Date.now() - snap.lastFrameMs;
+    if (snap.connected && silentMs > config.SILENCE_TIMEOUT_MS) reasons.push(`silent_for_ms:${silentMs}`);
+    return {
+      ready: reasons.length === 0,
+      reasons,
+      detail: { symbols, attempts_in_window: feed.attemptsInWindow(), kinesis_buffered: batcher.buffered() },
+    };
+  };
+
+  let status: { status: FeedStatus; reason: string } = { status: 'stale', reason: 'starting' };
+  const evaluateFeed = (): { status: FeedStatus; reason: string } => {
+    const snap = feed.snapshot();
+    if (!snap.connected) return { status: 'stale', reason: 'disconnected' };
+    const awaiting = [...pipeline.state.entries()].filter(([, s]) => !s.live).map(([symbol]) => symbol);
+    if (awaiting.length > 0) return { status: 'stale', reason: `awaiting_snapshot:${awaiting.join(',')}` };
+    if (snap.system !== 'online') return { status: 'degraded', reason: `kraken_${snap.system}` };
+    if (Date.now() - lastOverflowMs < OVERFLOW_DEGRADED_MS)
+      return { status: 'degraded', reason: 'kinesis_buffer_overflow' };
+    if (!snap.subscribed) return { status: 'degraded', reason: 'subscriptions_pending' };
+    return { status: 'live', reason: '' };
+  };
+  const publishFeedStatus = (force = false) => {
+    const next = evaluateFeed();
+    if (!force && next.status === status.status && next.reason === status.reason) return;
+    status = next;
+    marks.setFeedStatus(next.status, next.reason, Date.now());
+    logger.info('feed status', { ...next });
+  };
+  publishFeedStatus(true);
+  const feedTimer = setInterval(() => publishFeedStatus(), 250);
+
+  let lastFrames = 0;
+  const emitMetrics = () => {
+    const snap = feed.snapshot();
+    const now = Date.now();
+    metrics.addMetric(METRICS.ingestFrames, MetricUnit.Count, pipeline.counters.frames - lastFrames);
+    lastFrames = pipeline.counters.frames;
+    if (snap.lastHeartbeatMs > 0) {
+      metrics.addMetric(METRICS.ingestHeartbeatAgeMs, MetricUnit.Milliseconds, now - snap.lastHeartbeatMs);
+    }
+    metrics.publishStoredMetrics();
+    for (const [symbol, s] of pipeline.state) {
+      if (s.lastBookMs === 0) continue;
+      const single = metrics.singleMetric();
+      single.addDimension('symbol', symbol);
+      single.addMetric(METRICS.ingestDataAgeMs, MetricUnit.Milliseconds, now - s.lastBookMs);
+    }
+  };
+  let lastReconnects = 0;
+  const metricsTimer =
+    deps.emitMetrics === false
+      ? undefined
+      : setInterval(() => {
+          const reconnects = feed.counters.reconnects - lastReconnects;
+          lastReconnects = feed.counters.reconnects;
+          if (reconnects > 0) metrics.addMetric(METRICS.ingestReconnects, MetricUnit.Count, reconnects);
+          emitMetrics();
+        }, config.METRICS_INTERVAL_MS);
+
+  const health = await startHealthServer(config.HEALTH_PORT, readiness);
+  client.start();
+
+  return {
+    healthPort: health.port,
+    pipeline,
+    client,
+    batcher,
+    marks,
+    readiness,
+    feedStatus: () => status,
+    stop: async () => {
+      if (stopping) return;
+      stopping = true;
+      const deadline = Date.now() + config.SHUTDOWN_FLUSH_TIMEOUT_MS;
+      await feed.stop();
+      clearInterval(feedTimer);
+      if (metricsTimer) clearInterval(metricsTimer);
+      // Marks go stale on purpose: nobody refreshes them after this process exits.
+      publishFeedStatus(true);
+      await batcher.flush(Math.max(0, deadline - Date.now()));
+      await marks.flush(Math.max(0, Math.min(5_000, deadline - Date.now())));
+      if (batcher.buffered() > 0) {
+        logger.error('shutdown flush budget exhausted; events not published', { unpublished: batcher.buffered() });
+      }
+      await recorder?.close();
+      await health.close();
+      if (deps.emitMetrics !== false) emitMetrics();
+      if (ownRedis) redis.disconnect();
+      if (ownKinesis) kinesis.destroy();
+    },
+  };
+}

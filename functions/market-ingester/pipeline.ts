@@ -1,0 +1,159 @@
+import type { Mark } from '../../shared/domain/market/events.js';
+import type { KrakenFrame } from '../../shared/domain/market/kraken-v2.js';
+import { type BookOutcome, MarketBooks } from '../../shared/domain/market/market-books.js';
+import { markFrom, tickerEvent, topOfBookEvent, tradeEvent } from '../../shared/domain/market/normalise.js';
+import type { MarketEventSink, MarkStore } from './ports.js';
+
+export interface PipelineCounters {
+  frames: number;
+  bookMessages: number;
+  trades: number;
+  tickers: number;
+  events: number;
+  marks: number;
+  resyncRequests: number;
+}
+
+/** Per-symbol freshness, for readiness, the feed status and the data-age metric. */
+export interface SymbolState {
+  /** A verified snapshot arrived since the last (re)connect or resync. */
+  live: boolean;
+  /** performance-independent epoch ms of the last verified book message. */
+  lastBookMs: number;
+  last: string;
+  lastMark: Mark | undefined;
+}
+
+export interface PipelineOptions {
+  readonly symbols: readonly string[];
+  readonly depth: number;
+  readonly sink: MarketEventSink;
+  readonly marks: MarkStore;
+  /** A symbol's book failed its checksum: the caller resubscribes it. */
+  readonly onResync?: (symbol: string, outcome: BookOutcome) => void;
+}
+
+/**
+ * The ingest path shared by the live client and replay: verified books -> normalised events
+ * (Kinesis) and marks (Redis). It owns the books and each symbol's freshness; the
+ * connection layer tells it when the connection drops so every mark goes stale until a
+ * fresh snapshot arrives.
+ */
+export class IngestPipeline {
+  readonly books: MarketBooks;
+  readonly counters: PipelineCounters = {
+    frames: 0,
+    bookMessages: 0,
+    trades: 0,
+    tickers: 0,
+    events: 0,
+    marks: 0,
+    resyncRequests: 0,
+  };
+  readonly state = new Map<string, SymbolState>();
+
+  constructor(private readonly options: PipelineOptions) {
+    this.books = new MarketBooks(options.depth);
+    for (const symbol of options.symbols) {
+      this.state.set(symbol, { live: false, lastBookMs: 0, last: '', lastMark: undefined });
+    }
+  }
+
+  /** True when every configured symbol has a verified book since the last reset. */
+  allLive(): boolean {
+    for (const s of this.state.values()) if (!s.live) return false;
+    return true;
+  }
+
+  /** Handles one parsed data frame received at `receiveMs` (epoch ms). */
+  handle(frame: KrakenFrame, receiveMs: number): void {
+    this.counters.frames++;
+    switch (frame.kind) {
+      case 'instrument':
+        for (const pair of frame.pairs) {
+          if (this.state.has(pair.symbol)) this.books.setInstrument(pair);
+        }
+        return;
+      case 'book':
+        for (const data of frame.data) {
+          this.counters.bookMessages++;
+          const state = this.state.get(data.symbol);
+          if (!state) continue;
+          const outcome = this.books.apply(frame.type, data);
+          if (outcome.kind === 'ok') {
+            state.live = true;
+            state.lastBookMs = receiveMs;
+            if (!outcome.topChanged) continue;
+            const tob = topOfBookEvent(outcome.book, data.timestamp, receiveMs, data.checksum);
+            if (!tob) continue;
+            this.emit(tob);
+            const mark = markFrom(tob, state.last, receiveMs);
+            state.lastMark = mark;
+            this.options.marks.put(mark);
+            this.counters.marks++;
+          } else if (outcome.kind === 'checksum_mismatch' || outcome.kind === 'unknown_instrument') {
+            this.goStale([data.symbol]);
+            this.counters.resyncRequests++;
+            this.options.onResync?.(data.symbol, outcome);
+          }
+          // awaiting_snapshot: deltas after a mismatch are dropped until the new snapshot.
+        }
+        return;
+      case 'trade':
+        for (const trade of frame.data) {
+          const state = this.state.get(trade.symbol);
+          if (!state) continue;
+          this.counters.trades++;
+          const event = tradeEvent(trade, receiveMs);
+          this.emit(event);
+          state.last = event.price;
+          if (state.live && state.lastMark) {
+            const mark: Mark = { ...state.lastMark, last: event.price };
+            state.lastMark = mark;
+            this.options.marks.put(mark);
+          }
+        }
+        return;
+      case 'ticker':
+        for (const ticker of frame.data) {
+          if (!this.state.has(ticker.symbol)) continue;
+          this.counters.tickers++;
+          this.emit(tickerEvent(ticker, receiveMs));
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** A heartbeat on a live connection: live books are still current. */
+  heartbeat(receiveMs: number): void {
+    const live = [...this.state.entries()].filter(([, s]) => s.live).map(([symbol]) => symbol);
+    if (live.length > 0) this.options.marks.touch(live, receiveMs);
+  }
+
+  /** The connection dropped: every book and mark is stale until its next snapshot. */
+  disconnected(): void {
+    this.books.resetAll();
+    this.goStale([...this.state.keys()]);
+    for (const s of this.state.values()) s.last = '';
+  }
+
+  /** Marks some symbols stale (resubscribe in progress) without touching the others. */
+  goStale(symbols: readonly string[]): void {
+    const wasLive = symbols.filter((symbol) => this.state.get(symbol)?.live);
+    for (const symbol of symbols) {
+      const s = this.state.get(symbol);
+      if (!s) continue;
+      s.live = false;
+      s.lastMark = undefined;
+      this.books.reset(symbol);
+    }
+    if (wasLive.length > 0 || symbols.length > 0) this.options.marks.markStale(symbols);
+  }
+
+  private emit(event: Parameters<MarketEventSink['publish']>[0]): void {
+    this.counters.events++;
+    this.options.sink.publish(event);
+  }
+}
