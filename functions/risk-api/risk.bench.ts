@@ -1,0 +1,103 @@
+import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { dec } from '../../shared/domain/decimal.js';
+import { accountFixture, NOW_MS, orderFixture, stateFixture } from '../../shared/domain/risk/fixtures.js';
+import { evaluateOrder } from '../../shared/domain/risk/rules.js';
+import { percentile, round3, sampleMicros, throughputPerSecond } from '../../test/bench-utils.js';
+import { databaseUrl, local } from '../../test/local-env.js';
+import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
+
+/**
+ * risk.evaluate_*: the pure rules on one core, on a realistic state (three held
+ * positions, a universe, fresh mark and reference).
+ * risk.handler_p99_ms: the whole router in-process (JSON parse, schema, limits cache,
+ * one Redis round trip to load state, the rules, one to commit decision + audit), against
+ * the real local Redis and PostgreSQL. EMF metric output is off (POWERTOOLS_METRICS_DISABLED).
+ */
+export const group = 'risk';
+
+export default async function run(): Promise<Record<string, number>> {
+  const order = orderFixture();
+  const account = accountFixture();
+  const state = stateFixture({
+    positions: new Map([
+      ['BTC/USD', dec('0.4')],
+      ['ETH/USD', dec('-3')],
+      ['SOL/USD', dec('25')],
+    ]),
+    marks: new Map([
+      ['BTC/USD', dec('65000')],
+      ['ETH/USD', dec('3000')],
+      ['SOL/USD', dec('150')],
+    ]),
+  });
+  if (evaluateOrder(order, account, state, NOW_MS).decision !== 'accept')
+    throw new Error('bench order must be accepted');
+
+  const evaluate = () => evaluateOrder(order, account, state, NOW_MS);
+  const micros = sampleMicros(evaluate, 200_000, 50_000);
+  const perSecond = throughputPerSecond(evaluate, 3_000);
+
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  const { createRiskApi } = await import('./app.js');
+  const { riskApiConfigSchema } = await import('./config.js');
+  const { createRouter } = await import('./router.js');
+  const { seedPostgres, seedRedis } = await import('./seed.js');
+  const config = riskApiConfigSchema.parse({
+    STAGE: 'local',
+    REDIS_HOST: local.redisHost,
+    REDIS_PORT: String(local.redisPort),
+    REDIS_DB: String(local.testRedisDb),
+    REDIS_TLS: 'false',
+    DATABASE_URL: databaseUrl(),
+    DATABASE_TLS: 'false',
+  });
+  const api = await createRiskApi(config);
+  const redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });
+  await redis.connect();
+  try {
+    if (!api.pool || !api.redis || !api.drainer) throw new Error('expected stores');
+    await seedPostgres(api.pool);
+    await seedRedis(redis);
+    const route = createRouter(api.ports, 'local');
+    const iterations = 5_000;
+    const warmup = 500;
+    const handlerMs: number[] = [];
+    for (let i = 0; i < iterations + warmup; i++) {
+      if (i % 200 === 0) {
+        await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', Date.now(), { mid: '65000' });
+        await api.drainer.drain();
+      }
+      const body = JSON.stringify({
+        ...JSON.parse(JSON.stringify(orderFixtureBody)),
+        order_id: `bench-${Date.now()}-${i}`,
+      });
+      const started = performance.now();
+      const result = await route(proxyEvent('POST', '/v1/risk/validate', body));
+      const elapsed = performance.now() - started;
+      if (result.statusCode !== 200) throw new Error(`unexpected ${result.statusCode}: ${result.body}`);
+      if (i >= warmup) handlerMs.push(elapsed);
+    }
+    await api.drainer.drain();
+    return {
+      evaluate_p50_us: round3(percentile(micros, 50)),
+      evaluate_p99_us: round3(percentile(micros, 99)),
+      evaluate_per_s: Math.round(perSecond),
+      handler_p50_ms: round3(percentile(handlerMs, 50)),
+      handler_p99_ms: round3(percentile(handlerMs, 99)),
+      handler_samples: handlerMs.length,
+    };
+  } finally {
+    redis.disconnect();
+    await api.close();
+  }
+}
+
+const orderFixtureBody = {
+  account_id: 'company',
+  symbol: 'BTC/USD',
+  side: 'buy',
+  type: 'limit',
+  quantity: '0.01',
+  limit_price: '65000',
+  intent: 'open',
+};
