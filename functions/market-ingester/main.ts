@@ -25,7 +25,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     ingester
       .stop()
       .then(() => {
-        logger.info('shutdown complete', { published: ingester.batcher.stats.published });
+        const { queued, published, overflow } = ingester.batcher.stats;
+        logger.info('shutdown complete', { queued, published, overflow, unpublished: ingester.batcher.buffered() });
         process.exit(0);
       })
       .catch((error: unknown) => {
