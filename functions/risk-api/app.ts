@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { createPostgresPool } from '../../shared/adapters/postgres/pool.js';
+import { iamAuthTokenProvider, readCaBundle, secretPasswordProvider } from '../../shared/adapters/postgres/auth.js';
+import { createPostgresPool, type PostgresConnectionConfig } from '../../shared/adapters/postgres/pool.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { SecretReader } from '../../shared/adapters/secrets.js';
 import { CachedLimitsSource } from '../../shared/domain/risk/cached-limits.js';
@@ -57,8 +58,9 @@ export async function createRiskApi(config: RiskApiConfig, overrides: RiskApiOve
   await redis.connect().catch(() => undefined);
 
   const pool = createPostgresPool({
-    connectionString: await databaseUrl(config, secrets),
+    ...databaseConnection(config, secrets),
     tls: config.DATABASE_TLS,
+    ca: config.DATABASE_TLS && config.DATABASE_CA_FILE ? readCaBundle(config.DATABASE_CA_FILE) : undefined,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
     connectTimeoutMs: 1_000,
   });
@@ -149,15 +151,21 @@ function createInMemory(config: RiskApiConfig, now: () => number, overrides: Ris
   };
 }
 
-async function databaseUrl(config: RiskApiConfig, secrets: SecretReader): Promise<string> {
-  if (config.DATABASE_URL) return config.DATABASE_URL;
-  const credentials = await secrets.getJson<{ username?: string; password?: string }>(
-    config.DATABASE_SECRET_ID as string,
-  );
-  if (!credentials.username || !credentials.password) throw new Error('database secret lacks username/password');
-  const user = encodeURIComponent(credentials.username);
-  const password = encodeURIComponent(credentials.password);
-  return `postgres://${user}:${password}@${config.DATABASE_HOST}:${config.DATABASE_PORT}/${config.DATABASE_NAME}`;
+/** Local: a URL. AWS: the proxy host with an IAM token per connection (or a rotating secret). */
+function databaseConnection(config: RiskApiConfig, secrets: SecretReader): Partial<PostgresConnectionConfig> {
+  if (config.DATABASE_URL) return { connectionString: config.DATABASE_URL };
+  const host = config.DATABASE_HOST as string;
+  const user = config.DATABASE_USER as string;
+  const password =
+    config.DATABASE_AUTH === 'iam'
+      ? iamAuthTokenProvider({
+          hostname: host,
+          port: config.DATABASE_PORT,
+          username: user,
+          region: config.AWS_REGION as string,
+        })
+      : secretPasswordProvider(secrets, config.DATABASE_SECRET_ID as string);
+  return { host, port: config.DATABASE_PORT, database: config.DATABASE_NAME, user, password };
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {

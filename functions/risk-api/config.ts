@@ -23,8 +23,14 @@ export const riskApiConfigSchema = z
     DATABASE_HOST: z.string().min(1).optional(),
     DATABASE_PORT: positiveInt.default(5432),
     DATABASE_NAME: z.string().min(1).default('riskgate'),
-    /** Secrets Manager id of `{"username","password"}` for the database. */
+    DATABASE_USER: z.string().min(1).optional(),
+    /** `iam`: a fresh IAM token per connection (RDS Proxy); `secret`: password from DATABASE_SECRET_ID. */
+    DATABASE_AUTH: z.enum(['iam', 'secret']).default('iam'),
+    /** Secrets Manager id of `{"username","password"}`, with DATABASE_AUTH=secret. */
     DATABASE_SECRET_ID: z.string().min(1).optional(),
+    /** PEM bundle verifying the database (the RDS CA layer's file in Lambda). */
+    DATABASE_CA_FILE: z.string().min(1).optional(),
+    AWS_REGION: z.string().min(1).optional(),
     /** Local only: a full URL with credentials. Refused in production (secrets come from Secrets Manager). */
     DATABASE_URL: z.string().min(1).optional(),
     DATABASE_TLS: booleanFlag.default(true),
@@ -38,8 +44,15 @@ export const riskApiConfigSchema = z
       if (!config.DATABASE_URL && !config.DATABASE_HOST) {
         ctx.addIssue({ code: 'custom', path: ['DATABASE_HOST'], message: 'required (or DATABASE_URL locally)' });
       }
-      if (config.DATABASE_HOST && !config.DATABASE_SECRET_ID && !config.DATABASE_URL) {
-        ctx.addIssue({ code: 'custom', path: ['DATABASE_SECRET_ID'], message: 'required with DATABASE_HOST' });
+      if (config.DATABASE_HOST && !config.DATABASE_URL) {
+        if (!config.DATABASE_USER)
+          ctx.addIssue({ code: 'custom', path: ['DATABASE_USER'], message: 'required with DATABASE_HOST' });
+        if (config.DATABASE_AUTH === 'secret' && !config.DATABASE_SECRET_ID) {
+          ctx.addIssue({ code: 'custom', path: ['DATABASE_SECRET_ID'], message: 'required with DATABASE_AUTH=secret' });
+        }
+        if (config.DATABASE_AUTH === 'iam' && !config.AWS_REGION) {
+          ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'required with DATABASE_AUTH=iam' });
+        }
       }
     }
     if (config.STAGE === 'prod' && config.DATABASE_URL) {

@@ -1,7 +1,9 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { API_CONFIGS } from '../config/api.js';
 import type { StageConfig } from '../config/stages.js';
 import { FunctionWithLogGroup } from '../constructs/function-with-log-group.js';
+import { RiskApi } from '../constructs/risk-api.js';
 import type { StatefulStack } from './stateful-stack.js';
 
 export interface StatelessStackProps extends StackProps {
@@ -14,6 +16,7 @@ export interface StatelessStackProps extends StackProps {
 /** Functions, APIs and the ingester service: safe to replace on every deploy. */
 export class StatelessStack extends Stack {
   readonly health: FunctionWithLogGroup;
+  readonly riskApi: RiskApi;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -24,6 +27,13 @@ export class StatelessStack extends Stack {
       stageConfig,
       environment: { BUILD_VERSION: props.buildVersion },
       memorySize: 128,
+    });
+
+    this.riskApi = new RiskApi(this, 'RiskApi', {
+      stageConfig,
+      apiConfig: API_CONFIGS[stageConfig.stage],
+      stateful: props.stateful,
+      buildVersion: props.buildVersion,
     });
   }
 }

@@ -1,0 +1,245 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { orderRequestModelSchema } from '../../functions/risk-api/openapi.js';
+import { ROUTES } from '../../shared/names.js';
+import type { ApiConfig } from '../config/api.js';
+import { retainPolicy, type StageConfig } from '../config/stages.js';
+import { NagSuppressions } from '../nag.js';
+import type { StatefulStack } from '../stacks/stateful-stack.js';
+import { FunctionWithLogGroup } from './function-with-log-group.js';
+import { SUBNETS } from './network.js';
+
+export interface RiskApiProps {
+  readonly stageConfig: StageConfig;
+  readonly apiConfig: ApiConfig;
+  readonly stateful: StatefulStack;
+  readonly buildVersion: string;
+  /** Layer holding the RDS CA bundle at /opt/rds-ca/rds-ca-bundle.pem. @default none (system CAs) */
+  readonly rdsCaLayer?: lambda.ILayerVersion;
+}
+
+const RDS_CA_FILE = '/opt/rds-ca/rds-ca-bundle.pem';
+
+/**
+ * The trading API: API Gateway REST (IAM auth, request validation, usage plan, WAF with a
+ * rate rule, access logs, X-Ray) in front of the risk-api Lambda in the VPC, plus the audit
+ * drainer that copies decision records from the Redis spool into Aurora every second.
+ */
+export class RiskApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly function: FunctionWithLogGroup;
+  readonly drainer: FunctionWithLogGroup;
+  readonly alias: lambda.Alias;
+
+  constructor(scope: Construct, id: string, props: RiskApiProps) {
+    super(scope, id);
+    const { stageConfig, apiConfig, stateful } = props;
+    const vpcPlacement = {
+      vpc: stateful.vpc,
+      vpcSubnets: { subnetGroupName: SUBNETS.app },
+      securityGroups: [stateful.functionsSecurityGroup],
+      layers: props.rdsCaLayer ? [props.rdsCaLayer] : [],
+    };
+    const storeEnvironment: Record<string, string> = {
+      RISK_STATE: 'stores',
+      REDIS_HOST: stateful.redisEndpointAddress,
+      REDIS_PORT: String(stateful.redisPort),
+      REDIS_TLS: 'true',
+      REDIS_AUTH_SECRET_ID: stateful.redisAuthSecret.secretArn,
+      DATABASE_HOST: stateful.databaseProxy.endpoint,
+      DATABASE_PORT: String(stateful.databasePort),
+      DATABASE_NAME: stateful.databaseName,
+      DATABASE_USER: stateful.databaseUser,
+      DATABASE_AUTH: 'iam',
+      DATABASE_TLS: 'true',
+      AUDIT_MIN_REPLICA_ACKS: String(apiConfig.auditMinReplicaAcks),
+      ...(props.rdsCaLayer ? { DATABASE_CA_FILE: RDS_CA_FILE } : {}),
+    };
+
+    this.function = new FunctionWithLogGroup(this, 'Handler', {
+      entry: 'functions/risk-api/handler.ts',
+      stageConfig,
+      memorySize: apiConfig.memoryMb,
+      timeout: Duration.seconds(5),
+      environment: { ...storeEnvironment, BUILD_VERSION: props.buildVersion },
+      functionProps: vpcPlacement,
+    });
+    this.drainer = new FunctionWithLogGroup(this, 'AuditDrainer', {
+      entry: 'functions/audit-drainer/handler.ts',
+      stageConfig,
+      memorySize: 512,
+      timeout: Duration.seconds(60),
+      environment: storeEnvironment,
+      functionProps: { ...vpcPlacement, reservedConcurrentExecutions: 1 },
+    });
+    for (const fn of [this.function, this.drainer]) {
+      grantSecretRead(fn.role, stateful.redisAuthSecret, stateful.dataKey);
+      stateful.grantDatabaseConnect(fn.role);
+    }
+    new events.Rule(this, 'DrainEveryMinute', {
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.drainer.function, { retryAttempts: 0 })],
+    });
+
+    this.alias = new lambda.Alias(this, 'Live', {
+      aliasName: 'live',
+      version: this.function.function.currentVersion,
+      provisionedConcurrentExecutions:
+        apiConfig.provisionedConcurrency > 0 ? apiConfig.provisionedConcurrency : undefined,
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: stageConfig.logRetention,
+      removalPolicy: retainPolicy(stageConfig),
+    });
+    this.api = new apigw.RestApi(this, 'Api', {
+      description: `risk-gate ${stageConfig.stage} trading API`,
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: stageConfig.stage,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        throttlingRateLimit: apiConfig.throttleRatePerSecond,
+        throttlingBurstLimit: apiConfig.throttleBurst,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+      },
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM },
+    });
+
+    const integration = new apigw.LambdaIntegration(this.alias, { proxy: true });
+    // API Gateway turns away malformed bodies and missing parameters before a Lambda runs;
+    // the handler validates again with the same schema (defence in depth, same contract).
+    const validator = this.api.addRequestValidator('Validator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    const orderModel = this.api.addModel('OrderRequest', {
+      contentType: 'application/json',
+      schema: orderRequestModelSchema() as apigw.JsonSchema,
+    });
+
+    const validate = resourceAt(this.api.root, ROUTES.validate);
+    validate.addMethod('POST', integration, {
+      apiKeyRequired: true,
+      requestValidator: validator,
+      requestModels: { 'application/json': orderModel },
+    });
+    resourceAt(this.api.root, ROUTES.decisions).addMethod('GET', integration, {
+      apiKeyRequired: true,
+      requestValidator: validator,
+      requestParameters: { 'method.request.querystring.account_id': true, 'method.request.querystring.limit': false },
+    });
+    resourceAt(this.api.root, ROUTES.health).addMethod('GET', integration, { requestValidator: validator });
+
+    // One usage plan per stage; each strategy gets its own API key attached to it.
+    this.api.addUsagePlan('Strategies', {
+      description: 'Per-strategy throttling of the trading routes',
+      throttle: { rateLimit: apiConfig.throttleRatePerSecond, burstLimit: apiConfig.throttleBurst },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+
+    const waf = new wafv2.CfnWebACL(this, 'Waf', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: 'RiskGateApiWaf', sampledRequestsEnabled: true },
+      rules: [
+        {
+          name: 'RateLimitPerIp',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: apiConfig.wafRateLimitPer5Min, aggregateKeyType: 'IP' } },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            metricName: 'RateLimitPerIp',
+            sampledRequestsEnabled: true,
+          },
+        },
+        {
+          name: 'AWSManagedCommon',
+          priority: 1,
+          overrideAction: { none: {} },
+          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' } },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            metricName: 'AWSManagedCommon',
+            sampledRequestsEnabled: true,
+          },
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WafAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: waf.attrArn,
+    });
+
+    NagSuppressions.addResourceSuppressions(
+      this.api,
+      [
+        {
+          id: 'AwsSolutions-COG4',
+          reason: 'Callers are trading strategies (machines) authenticated with IAM SigV4, not Cognito users.',
+        },
+        {
+          id: 'AwsSolutions-IAM4',
+          reason:
+            'API Gateway account-level CloudWatch role uses the AWS-managed AmazonAPIGatewayPushToCloudWatchLogs policy, the documented way to enable execution logs.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs'],
+        },
+      ],
+      true,
+    );
+    NagSuppressions.addResourceSuppressions(
+      [this.function.role, this.drainer.role],
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'rds-db:connect is scoped to the proxy resource id with a user wildcard generated by grantConnect; X-Ray and ENI permissions support no resource scoping.',
+        },
+      ],
+      true,
+    );
+  }
+}
+
+/**
+ * Read access to one secret and decryption with its key through Secrets Manager only, as
+ * identity policy on the role. `secret.grantRead` would also edit the key policy in the
+ * stateful stack, which would then depend on this stack (a cycle).
+ */
+function grantSecretRead(role: iam.IRole, secret: secretsmanager.ISecret, key: kms.IKey): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      resources: [secret.secretArn],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(role).region}.amazonaws.com` } },
+    }),
+  );
+}
+
+/** Creates (or reuses) the nested resources of a path like `/v1/risk/validate`. */
+function resourceAt(root: apigw.IResource, path: string): apigw.IResource {
+  return path
+    .split('/')
+    .filter(Boolean)
+    .reduce((parent, part) => parent.getResource(part) ?? parent.addResource(part), root);
+}

@@ -1,0 +1,93 @@
+import type { App } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { API_CONFIGS } from './config/api.js';
+import { stageOf, synthApp, templateOf } from './test-helpers.js';
+
+let app: App;
+let prod: Template;
+let dev: Template;
+
+beforeAll(() => {
+  app = synthApp();
+  prod = templateOf(stageOf(app, 'prod').stateless);
+  dev = templateOf(stageOf(app, 'dev').stateless);
+}, 120_000);
+
+describe('Construct: RiskApi', () => {
+  it('authenticates every method with IAM (SigV4) and requires an API key on trading routes', () => {
+    const methods = prod.findResources('AWS::ApiGateway::Method');
+    const real = Object.values(methods).filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
+    expect(real.length).toBe(3);
+    for (const method of real) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+    const keyed = real.filter((m) => m.Properties.ApiKeyRequired === true);
+    expect(keyed.length).toBe(2);
+  });
+
+  it('validates the order body against the zod-generated model before the Lambda runs', () => {
+    prod.hasResourceProperties('AWS::ApiGateway::RequestValidator', {
+      ValidateRequestBody: true,
+      ValidateRequestParameters: true,
+    });
+    prod.hasResourceProperties('AWS::ApiGateway::Model', {
+      ContentType: 'application/json',
+      Schema: Match.objectLike({ required: Match.arrayWith(['account_id', 'order_id', 'quantity']) }),
+    });
+  });
+
+  it('protects the stage with WAF (rate-based rule), access logs, X-Ray and a throttled usage plan', () => {
+    prod.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Scope: 'REGIONAL',
+      Rules: Match.arrayWith([
+        Match.objectLike({
+          Statement: { RateBasedStatement: { Limit: API_CONFIGS.prod.wafRateLimitPer5Min, AggregateKeyType: 'IP' } },
+        }),
+      ]),
+    });
+    prod.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    prod.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'prod',
+      TracingEnabled: true,
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+    prod.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: API_CONFIGS.prod.throttleRatePerSecond, BurstLimit: API_CONFIGS.prod.throttleBurst },
+    });
+  });
+
+  it('runs the risk-api Lambda in the VPC, TLS to both stores, IAM auth to the proxy', () => {
+    prod.hasResourceProperties('AWS::Lambda::Function', {
+      VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() }),
+      Environment: {
+        Variables: Match.objectLike({
+          RISK_STATE: 'stores',
+          REDIS_TLS: 'true',
+          DATABASE_TLS: 'true',
+          DATABASE_AUTH: 'iam',
+          AUDIT_MIN_REPLICA_ACKS: '1',
+          SIMULATION_MODE: 'false',
+        }),
+      },
+    });
+  });
+
+  it('keeps provisioned concurrency where the stage config asks for it', () => {
+    prod.hasResourceProperties('AWS::Lambda::Alias', {
+      Name: 'live',
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: API_CONFIGS.prod.provisionedConcurrency },
+    });
+    dev.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: Match.absent() });
+  });
+
+  it('schedules the audit drainer every minute with a single concurrent copy', () => {
+    prod.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+    prod.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1 });
+  });
+
+  it('reads only the Redis auth secret, decrypting through Secrets Manager alone', () => {
+    const policies = JSON.stringify(prod.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('secretsmanager:GetSecretValue');
+    expect(policies).toContain('kms:ViaService');
+    expect(policies).not.toContain('"secretsmanager:*"');
+  });
+});
