@@ -41,6 +41,8 @@ export const METRICS = {
   rejectReasons: 'RejectReasons',
   stateUnavailable: 'StateUnavailable',
   auditWriteFailures: 'AuditWriteFailures',
+  auditRecordsDrained: 'AuditRecordsDrained',
+  auditSpoolLength: 'AuditSpoolLength',
   healthChecks: 'HealthChecks',
   killSwitchState: 'kill_switch_state',
   killSwitchResponseMs: 'KillSwitchResponseMs',
