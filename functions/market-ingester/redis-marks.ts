@@ -7,22 +7,29 @@ export interface RedisMarkWriterOptions {
   /** Told when a batch is durable in Redis: marks written and when (performance.now()). */
   readonly onWritten?: (marks: readonly Mark[], writtenAt: number) => void;
   readonly onError?: (error: unknown) => void;
+  /** Pause before re-sending a failed batch. @default 100 */
+  readonly retryDelayMs?: number;
 }
 
 /**
- * Writes the latest mark per symbol to `mark:<symbol>` hashes. Marks arriving while a write
- * is in flight are coalesced per symbol and go out together in the next pipeline: one round
- * trip per batch, and under load the newest mark wins rather than a queue of stale ones.
- * Writes start on the next turn of the event loop, so a frame's mark is in Redis a round trip
- * after the frame arrived.
+ * Writes the latest mark per symbol to `mark:<symbol>` hashes, all marks of one event-loop
+ * turn in one pipeline (one round trip). Marks of the same symbol within a turn coalesce:
+ * the newest wins. Batches do not wait for each other: one connection executes pipelines in
+ * the order they were sent, so a newer batch can never be overtaken by an older one, and a
+ * frame's mark is durable one round trip after the turn that read it. A failed batch is
+ * re-queued only for symbols that have nothing newer queued or written since.
  */
 export class RedisMarkWriter implements MarkStore {
   private pending = new Map<string, Mark>();
   private stale = new Set<string>();
   private touched = new Map<string, number>();
   private feedStatus: { status: FeedStatus; reason: string; sinceMs: number } | undefined;
-  private writing: Promise<void> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
   private scheduled = false;
+  /** Sequence of the latest change per symbol (put or stale), to drop outdated retries. */
+  private readonly latest = new Map<string, number>();
+  private seq = 0;
+  private readonly seqOf = new WeakMap<Mark, number>();
   writes = 0;
   errors = 0;
 
@@ -32,6 +39,9 @@ export class RedisMarkWriter implements MarkStore {
   ) {}
 
   put(mark: Mark): void {
+    const seq = ++this.seq;
+    this.seqOf.set(mark, seq);
+    this.latest.set(mark.symbol, seq);
     this.pending.set(mark.symbol, mark);
     this.stale.delete(mark.symbol);
     this.schedule();
@@ -39,6 +49,7 @@ export class RedisMarkWriter implements MarkStore {
 
   markStale(symbols: readonly string[]): void {
     for (const symbol of symbols) {
+      this.latest.set(symbol, ++this.seq);
       this.pending.delete(symbol);
       this.stale.add(symbol);
     }
@@ -58,9 +69,12 @@ export class RedisMarkWriter implements MarkStore {
   /** Writes everything queued; gives up after `timeoutMs` while Redis keeps failing. */
   async flush(timeoutMs = 5_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ((this.writing || this.hasWork()) && Date.now() < deadline) {
-      if (!this.writing) this.writing = this.write();
-      await this.writing;
+    while ((this.inFlight.size > 0 || this.hasWork()) && Date.now() < deadline) {
+      if (this.hasWork()) this.startWrite();
+      await Promise.race([
+        Promise.all(this.inFlight),
+        new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now()))),
+      ]);
     }
   }
 
@@ -69,17 +83,23 @@ export class RedisMarkWriter implements MarkStore {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.writing) return;
+    if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.writing && this.hasWork()) this.writing = this.write();
+      if (this.hasWork()) this.startWrite();
     });
+  }
+
+  private startWrite(): void {
+    const write = this.write().finally(() => this.inFlight.delete(write));
+    this.inFlight.add(write);
   }
 
   private async write(): Promise<void> {
     const marks = [...this.pending.values()];
     const stale = [...this.stale];
+    const staleSeq = stale.map((symbol) => this.latest.get(symbol) ?? 0);
     const touched = [...this.touched];
     const feed = this.feedStatus;
     this.pending = new Map();
@@ -87,17 +107,20 @@ export class RedisMarkWriter implements MarkStore {
     this.touched = new Map();
     this.feedStatus = undefined;
     const pipeline = this.redis.pipeline();
+    const written = new Set<string>();
     for (const mark of marks) {
+      written.add(mark.symbol);
       pipeline.hset(REDIS_KEYS.mark(mark.symbol), {
         ...mark,
         verified_ts_ms: mark.verified_ts_ms ?? mark.receive_ts_ms,
       });
     }
-    for (const symbol of stale) pipeline.hset(REDIS_KEYS.mark(symbol), 'status', 'stale');
+    for (const symbol of stale) {
+      written.add(symbol);
+      pipeline.hset(REDIS_KEYS.mark(symbol), 'status', 'stale');
+    }
     for (const [symbol, ms] of touched) {
-      if (!marks.some((m) => m.symbol === symbol) && !stale.includes(symbol)) {
-        pipeline.hset(REDIS_KEYS.mark(symbol), 'verified_ts_ms', String(ms));
-      }
+      if (!written.has(symbol)) pipeline.hset(REDIS_KEYS.mark(symbol), 'verified_ts_ms', String(ms));
     }
     if (feed) {
       pipeline.hset(REDIS_KEYS.feedStatus, {
@@ -115,14 +138,17 @@ export class RedisMarkWriter implements MarkStore {
     } catch (error) {
       this.errors++;
       this.options.onError?.(error);
-      // Keep the newest state for the next attempt unless something newer arrived meanwhile.
-      for (const mark of marks)
-        if (!this.pending.has(mark.symbol) && !this.stale.has(mark.symbol)) this.pending.set(mark.symbol, mark);
-      for (const symbol of stale) if (!this.pending.has(symbol)) this.stale.add(symbol);
+      await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs ?? 100));
+      // Re-queue only what nothing newer has replaced in the meantime.
+      for (const mark of marks) {
+        if (this.latest.get(mark.symbol) === this.seqOf.get(mark) && !this.pending.has(mark.symbol)) {
+          this.pending.set(mark.symbol, mark);
+        }
+      }
+      stale.forEach((symbol, i) => {
+        if (this.latest.get(symbol) === staleSeq[i]) this.stale.add(symbol);
+      });
       if (feed && !this.feedStatus) this.feedStatus = feed;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    } finally {
-      this.writing = undefined;
       if (this.hasWork()) this.schedule();
     }
   }

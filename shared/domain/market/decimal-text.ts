@@ -20,6 +20,8 @@ const EXPONENT = /^(\d+)(?:\.(\d*))?[eE]([+-]?\d+)$/;
  * precision is wrong, and rounding would hide it.
  */
 export function scaledDigits(text: string, decimals: number): string {
+  const fast = plainScaled(text, decimals);
+  if (fast !== undefined) return fast;
   let intPart: string;
   let fracPart: string;
   const plain = PLAIN.exec(text);
@@ -55,6 +57,32 @@ export function scaledDigits(text: string, decimals: number): string {
   }
   return intPart + fracPart;
 }
+
+/**
+ * Hot path of {@link scaledDigits}: plain `digits[.digits]` text with at most `decimals`
+ * fractional digits, checked char by char (no regex, one concatenation). Undefined when the
+ * text needs the general path.
+ */
+function plainScaled(text: string, decimals: number): string | undefined {
+  const n = text.length;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (dot >= 0 || i === 0) return undefined;
+      dot = i;
+    } else if (c < 48 || c > 57) {
+      return undefined;
+    }
+  }
+  if (n === 0 || dot === n - 1) return undefined;
+  if (dot < 0) return decimals === 0 ? text : text + ZEROS.slice(0, decimals);
+  const frac = n - dot - 1;
+  if (frac > decimals || decimals - frac > ZEROS.length) return undefined;
+  return text.slice(0, dot) + text.slice(dot + 1) + ZEROS.slice(0, decimals - frac);
+}
+
+const ZEROS = '000000000000000000';
 
 /** `digits` without leading zeros (`"000100000"` -> `"100000"`, `"0000"` -> `""`). */
 export function stripLeadingZeros(digits: string): string {

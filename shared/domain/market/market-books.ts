@@ -68,7 +68,9 @@ export class MarketBooks {
     const precision = this.precisions.get(data.symbol);
     if (!precision) return { kind: 'unknown_instrument' };
     let book = this.books.get(data.symbol);
-    const before = book ? topKey(book) : '';
+    // Levels are immutable and replaced on every change, so identity tells a changed top.
+    const bidBefore = book?.bids[0];
+    const askBefore = book?.asks[0];
     if (type === 'snapshot') {
       book = new OrderBook(data.symbol, this.depths.get(data.symbol) ?? this.depth, precision);
       book.applySnapshot(data.bids, data.asks);
@@ -92,15 +94,8 @@ export class MarketBooks {
     return {
       kind: 'ok',
       book,
-      topChanged: type === 'snapshot' || topKey(book) !== before,
+      topChanged: type === 'snapshot' || book.bids[0] !== bidBefore || book.asks[0] !== askBefore,
       snapshot: type === 'snapshot',
     };
   }
-}
-
-/** Identity of the top of book: best bid and ask price and quantity. */
-function topKey(book: OrderBook): string {
-  const bid = book.bids[0];
-  const ask = book.asks[0];
-  return `${bid?.ticks ?? ''}|${bid?.qty ?? ''}|${ask?.ticks ?? ''}|${ask?.qty ?? ''}`;
 }

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { markFrom, tickerEvent, topOfBookEvent, tradeEvent } from './normalise.js';
+import { Decimal } from '../decimal.js';
+import { exchangeIso, markFrom, spreadBpsText, tickerEvent, topOfBookEvent, tradeEvent } from './normalise.js';
 import { OrderBook } from './order-book.js';
 
 describe('Function: topOfBookEvent', () => {
@@ -82,5 +84,31 @@ describe('Function: tradeEvent / tickerEvent', () => {
       volume: '100',
       exchange_ts: null,
     });
+  });
+});
+
+describe('Function: spreadBpsText', () => {
+  it('equals exact Decimal arithmetic, rounded half-even at 4 digits (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 ** 40 }), fc.integer({ min: 0, max: 100_000 }), (bid, diff) => {
+        const exact = Decimal.fromInteger(diff * 2)
+          .mul(Decimal.fromInteger(10_000))
+          .div(Decimal.fromInteger(2 * bid + diff))
+          .toFixed(4);
+        expect(spreadBpsText(diff, 2 * bid + diff)).toBe(exact);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
+describe('Function: exchangeIso', () => {
+  it('truncates Kraken microsecond timestamps to milliseconds exactly like Date.parse', () => {
+    for (const ts of ['2023-10-06T17:35:55.440295Z', '2026-01-01T00:00:00.999999Z', '2024-02-29T23:59:59.0001Z']) {
+      expect(exchangeIso(ts)).toBe(new Date(Date.parse(ts)).toISOString());
+    }
+    expect(exchangeIso('2023-10-06T17:35:55Z')).toBe('2023-10-06T17:35:55.000Z');
+    expect(exchangeIso('garbage')).toBeNull();
+    expect(exchangeIso(null)).toBeNull();
   });
 });

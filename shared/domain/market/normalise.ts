@@ -10,6 +10,7 @@ import type { OrderBook } from './order-book.js';
  */
 
 const SOURCE = 'kraken';
+const ISO_PREFIX = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{4,9}Z$/;
 const BPS = Decimal.fromInteger(10_000);
 /** Fractional digits of `spread_bps` (rounded half-even). */
 export const SPREAD_BPS_DIGITS = 4;
@@ -17,6 +18,16 @@ export const SPREAD_BPS_DIGITS = 4;
 /** Kraken's RFC 3339 microsecond timestamp as ISO-8601 with milliseconds, or null. */
 export function exchangeIso(timestamp: string | null): string | null {
   if (!timestamp) return null;
+  // Kraken's usual shape, 2023-10-06T17:35:55.440295Z: truncating to milliseconds is what
+  // Date.parse does too, without the round trip through a Date.
+  if (
+    timestamp.length > 24 &&
+    timestamp.charCodeAt(19) === 46 &&
+    timestamp.endsWith('Z') &&
+    ISO_PREFIX.test(timestamp)
+  ) {
+    return `${timestamp.slice(0, 23)}Z`;
+  }
   const ms = Date.parse(timestamp);
   return Number.isNaN(ms) ? null : new Date(ms).toISOString();
 }
@@ -35,10 +46,7 @@ export function topOfBookEvent(
   const sum = bid.ticks + ask.ticks;
   // mid = sum / 2 at precision p  ==  sum * 5 at precision p + 1: exact, no division.
   const mid = formatScaled(sum * 5, p + 1);
-  const spreadBps = Decimal.fromInteger((ask.ticks - bid.ticks) * 2)
-    .mul(BPS)
-    .div(Decimal.fromInteger(sum))
-    .toFixed(SPREAD_BPS_DIGITS);
+  const spreadBps = spreadBpsText(ask.ticks - bid.ticks, sum);
   const iso = exchangeIso(exchangeTs);
   return {
     type: 'top_of_book',
@@ -53,6 +61,32 @@ export function topOfBookEvent(
     mid,
     spread_bps: spreadBps,
   };
+}
+
+/**
+ * (ask - bid) / mid in bps at {@link SPREAD_BPS_DIGITS} digits, half-even, from tick counts:
+ * diff * 2 * 10^4 / sum. Integer arithmetic in doubles while every term stays below 2^53
+ * (always, for real prices), exact Decimal otherwise.
+ */
+export function spreadBpsText(diffTicks: number, sumTicks: number): string {
+  const numerator = diffTicks * 2 * 10_000 * 10 ** SPREAD_BPS_DIGITS;
+  if (!Number.isSafeInteger(numerator) || !Number.isSafeInteger(sumTicks) || sumTicks <= 0 || diffTicks < 0) {
+    return Decimal.fromInteger(diffTicks * 2)
+      .mul(BPS)
+      .div(Decimal.fromInteger(sumTicks))
+      .toFixed(SPREAD_BPS_DIGITS);
+  }
+  let q = Math.floor(numerator / sumTicks);
+  let r = numerator - q * sumTicks;
+  if (r < 0) {
+    q--;
+    r += sumTicks;
+  } else if (r >= sumTicks) {
+    q++;
+    r -= sumTicks;
+  }
+  if (2 * r > sumTicks || (2 * r === sumTicks && q % 2 === 1)) q++;
+  return formatScaled(q, SPREAD_BPS_DIGITS);
 }
 
 export function tradeEvent(trade: TradeData, receiveMs: number): TradeEvent {

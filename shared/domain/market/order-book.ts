@@ -97,8 +97,15 @@ export class OrderBook {
     const qtyStripped = stripLeadingZeros(qtyDigits);
     return {
       ticks,
-      price: formatScaled(ticks, precision.pricePrecision),
-      qty: qtyStripped === '' ? '0' : formatScaledText(qtyDigits, precision.qtyPrecision),
+      price: isCanonical(input.price, precision.pricePrecision)
+        ? input.price
+        : formatScaled(ticks, precision.pricePrecision),
+      qty:
+        qtyStripped === ''
+          ? '0'
+          : isCanonical(input.qty, precision.qtyPrecision)
+            ? input.qty
+            : formatScaledText(qtyDigits, precision.qtyPrecision),
       crcText: stripLeadingZeros(priceDigits) + qtyStripped,
     };
   }
@@ -123,6 +130,17 @@ export class OrderBook {
     if (found) side[lo] = level;
     else side.splice(lo, 0, level);
   }
+}
+
+/**
+ * True when `text` (already validated by scaledDigits) is exactly the canonical rendering at
+ * `decimals`: that many fractional digits and no superfluous leading zero. Kraken's own
+ * text usually is, so the level keeps it instead of re-rendering.
+ */
+function isCanonical(text: string, decimals: number): boolean {
+  const dot = text.indexOf('.');
+  if (decimals === 0) return dot < 0 && (text.length === 1 || text.charCodeAt(0) !== 48);
+  return dot > 0 && text.length - dot - 1 === decimals && (dot === 1 || text.charCodeAt(0) !== 48);
 }
 
 /** Decimal text of a digit string holding `decimals` fractional digits (no float, no BigInt). */

@@ -55,7 +55,8 @@ export class FakeKrakenRest {
         const secret = this.secrets.get(apiKey);
         const method = path.replace('/0/private/', '');
         const signatureValid =
-          secret !== undefined && signKrakenRequest(path, params.nonce ?? '', postData, secret) === req.headers['api-sign'];
+          secret !== undefined &&
+          signKrakenRequest(path, params.nonce ?? '', postData, secret) === req.headers['api-sign'];
         this.calls.push({ method, apiKey, params, signatureValid, at: Date.now() });
         if (!secret) return reply(200, { error: ['EAPI:Invalid key'] });
         if (!signatureValid) return reply(200, { error: ['EAPI:Invalid signature'] });
@@ -66,7 +67,8 @@ export class FakeKrakenRest {
           this.failures--;
           return reply(200, { error: ['EService:Unavailable'] });
         }
-        if (method === 'Balance') return reply(200, { error: [], result: { ZUSD: '100000.0000', XXBT: '1.5000000000' } });
+        if (method === 'Balance')
+          return reply(200, { error: [], result: { ZUSD: '100000.0000', XXBT: '1.5000000000' } });
         if (method === 'CancelAll') {
           const count = this.openOrders.get(apiKey) ?? 0;
           this.openOrders.set(apiKey, 0);
@@ -75,7 +77,10 @@ export class FakeKrakenRest {
         if (method === 'CancelAllOrdersAfter') {
           const now = new Date();
           const trigger = new Date(now.getTime() + Number(params.timeout ?? 0) * 1000);
-          return reply(200, { error: [], result: { currentTime: now.toISOString(), triggerTime: trigger.toISOString() } });
+          return reply(200, {
+            error: [],
+            result: { currentTime: now.toISOString(), triggerTime: trigger.toISOString() },
+          });
         }
         return reply(200, { error: ['EGeneral:Unknown method'] });
       });

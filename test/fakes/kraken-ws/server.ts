@@ -39,6 +39,7 @@ export interface FakeKrakenOptions {
 export interface BookFrameInfo {
   readonly symbol: string;
   readonly timestamp: string;
+  readonly checksum: number;
   readonly topChanged: boolean;
   readonly sentAt: number;
 }
@@ -318,12 +319,14 @@ export async function startFakeKrakenServer(options: FakeKrakenOptions = {}): Pr
     view.bids = new Map(bids);
     view.asks = new Map(asks);
     const timestamp = nowIso();
+    const checksum = takeChecksum(sim.pair.symbol, view);
     const frame =
       `{"channel":"book","type":"snapshot","data":[{"symbol":"${sim.pair.symbol}","bids":[${levelsJson(sim.pair, bids)}],` +
-      `"asks":[${levelsJson(sim.pair, asks)}],"checksum":${takeChecksum(sim.pair.symbol, view)},"timestamp":"${timestamp}"}]}`;
+      `"asks":[${levelsJson(sim.pair, asks)}],"checksum":${checksum},"timestamp":"${timestamp}"}]}`;
+    const sentAt = performance.now();
     if (send(session, frame)) {
       stats.bookFrames++;
-      options.onBookFrame?.({ symbol: sim.pair.symbol, timestamp, topChanged: true, sentAt: performance.now() });
+      options.onBookFrame?.({ symbol: sim.pair.symbol, timestamp, checksum, topChanged: true, sentAt });
     }
   }
 
@@ -357,12 +360,14 @@ export async function startFakeKrakenServer(options: FakeKrakenOptions = {}): Pr
       }
       if (changes.bids.length === 0 && changes.asks.length === 0) continue;
       const timestamp = nowIso();
+      const checksum = takeChecksum(sim.pair.symbol, view);
       const frame =
         `{"channel":"book","type":"update","data":[{"symbol":"${sim.pair.symbol}","bids":[${levelsJson(sim.pair, changes.bids)}],` +
-        `"asks":[${levelsJson(sim.pair, changes.asks)}],"checksum":${takeChecksum(sim.pair.symbol, view)},"timestamp":"${timestamp}"}]}`;
+        `"asks":[${levelsJson(sim.pair, changes.asks)}],"checksum":${checksum},"timestamp":"${timestamp}"}]}`;
+      const sentAt = performance.now();
       if (send(session, frame)) {
         stats.bookFrames++;
-        options.onBookFrame?.({ symbol: sim.pair.symbol, timestamp, topChanged, sentAt: performance.now() });
+        options.onBookFrame?.({ symbol: sim.pair.symbol, timestamp, checksum, topChanged, sentAt });
       }
     }
   }

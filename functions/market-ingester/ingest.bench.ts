@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import WebSocket from 'ws';
+import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
+import { createRedisClient, redisConfigFromUrl } from '../../shared/adapters/redis/client.js';
+import type { Mark, MarketEvent } from '../../shared/domain/market/events.js';
+import { parseKrakenFrame } from '../../shared/domain/market/kraken-v2.js';
+import { percentile, round3 } from '../../test/bench-utils.js';
+import { startFakeKrakenServer } from '../../test/fakes/kraken-ws/server.js';
+import { awsEnvironment, redisUrl } from '../../test/local-env.js';
+import { KinesisEventBatcher } from './kinesis-sink.js';
+import { KrakenFeedClient } from './kraken-client.js';
+import { IngestPipeline } from './pipeline.js';
+import type { FeedStatus, MarketEventSink, MarkStore } from './ports.js';
+import { RedisMarkWriter } from './redis-marks.js';
+
+export const group = 'ingest';
+
+const nullSink: MarketEventSink = { publish: () => true, flush: async () => undefined };
+const nullMarks: MarkStore = {
+  put: () => undefined,
+  markStale: () => undefined,
+  touch: () => undefined,
+  setFeedStatus: (_s: FeedStatus) => undefined,
+  flush: async () => undefined,
+};
+
+/** Captures `seconds` of raw frames from the fake (snapshot first) for the CPU benchmark. */
+async function captureFrames(seconds: number): Promise<string[]> {
+  const fake = await startFakeKrakenServer({ seed: 3, symbols: ['BTC/USD', 'ETH/USD'], updatesPerSecond: 4_000 });
+  const frames: string[] = [];
+  const ws = new WebSocket(fake.url);
+  ws.on('message', (data) => frames.push(data.toString()));
+  await new Promise((resolve) => ws.once('open', resolve));
+  ws.send('{"method":"subscribe","params":{"channel":"instrument"},"req_id":1}');
+  ws.send('{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD","ETH/USD"],"depth":10},"req_id":2}');
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  ws.close();
+  await fake.close();
+  return frames.filter((f) => f.startsWith('{"channel":"instrument"') || f.startsWith('{"channel":"book"'));
+}
+
+/** parse + book + checksum + normalise (events and marks built, sinks no-op), one core. */
+async function bookUpdatesPerSecond(): Promise<{ perSecond: number; messages: number }> {
+  const frames = await captureFrames(2);
+  const updates = frames.filter((f) => f.includes('"type":"update"')).length;
+  if (updates < 2_000) throw new Error(`captured only ${updates} updates`);
+  const run = () => {
+    const pipeline = new IngestPipeline({
+      symbols: ['BTC/USD', 'ETH/USD'],
+      depth: 10,
+      sink: nullSink,
+      marks: nullMarks,
+    });
+    const now = Date.now();
+    for (const text of frames) pipeline.handle(parseKrakenFrame(text), now);
+    if (pipeline.books.counters.checksumFailed > 0) throw new Error('checksum failure in the benchmark stream');
+    return pipeline.books.counters.updates;
+  };
+  for (let i = 0; i < 3; i++) run(); // warm-up
+  let messages = 0;
+  const started = performance.now();
+  while (performance.now() - started < 3_000) messages += run();
+  return { perSecond: (messages / (performance.now() - started)) * 1000, messages };
+}
+
+/**
+ * Fake server frame -> mark durable in Redis, ~2,000 frames/s on one connection, with the
+ * Kinesis batcher running against kinesis-local as in production. The fake runs in a worker
+ * thread (Kraken is another machine). A frame whose mark was coalesced into a newer one
+ * counts as readable when that newer mark is written.
+ */
+async function markLatency(): Promise<{
+  p50: number;
+  p99: number;
+  max: number;
+  samples: number;
+  framesPerSecond: number;
+}> {
+  Object.assign(process.env, awsEnvironment());
+  const kinesis = createKinesisClient();
+  const streamName = `bench-ingest-${randomUUID().slice(0, 8)}`;
+  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 1 }));
+  for (let i = 0; i < 100; i++) {
+    const { StreamDescriptionSummary } = await kinesis.send(
+      new DescribeStreamSummaryCommand({ StreamName: streamName }),
+    );
+    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const redis = createRedisClient({ ...redisConfigFromUrl(redisUrl()), commandTimeoutMs: 2_000 });
+  await redis.connect();
+
+  const symbol = 'BTC/USD';
+  const sentAt = new Map<number, number>(); // checksum -> epoch ms the fake sent the frame
+  const writtenAt = new Map<number, number>(); // checksum -> epoch ms its mark was durable
+  const pendingFrames: number[] = []; // checksums awaiting a durable mark, in order
+  let measuring = false;
+  // ~1,500 book + ~300 trade + ~300 ticker frames per second.
+  // tsx's loader is not inherited by workers on Node 20: register it, then load the fake.
+  const workerFile = fileURLToPath(new URL('../../test/fakes/kraken-ws/worker.ts', import.meta.url));
+  const worker = new Worker(
+    `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(workerFile).href)}); })`,
+    { eval: true, workerData: { seed: 5, symbols: [symbol], updatesPerSecond: 1_500 } },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    worker.on('message', (message: { url?: string; frames?: [number, number][] }) => {
+      if (message.url) resolve(message.url);
+      for (const [checksum, at] of message.frames ?? []) if (!sentAt.has(checksum)) sentAt.set(checksum, at);
+    });
+    worker.once('error', reject);
+  });
+  const markFrame = new WeakMap<Mark, number>();
+  let lastTobChecksum: number | undefined;
+  const batcher = new KinesisEventBatcher({ client: kinesis, streamName, lingerMs: 20 });
+  const sink: MarketEventSink = {
+    publish: (event: MarketEvent) => {
+      if (event.type === 'top_of_book') lastTobChecksum = Number(event.event_id.split(':').at(-1));
+      return batcher.publish(event);
+    },
+    flush: (t) => batcher.flush(t),
+  };
+  const writer = new RedisMarkWriter(redis, {
+    onWritten: (marks, writtenPerf) => {
+      const now = performance.timeOrigin + writtenPerf;
+      for (const mark of marks) {
+        const checksum = markFrame.get(mark);
+        if (checksum === undefined) continue;
+        const at = pendingFrames.indexOf(checksum);
+        if (at < 0) continue;
+        for (const done of pendingFrames.splice(0, at + 1)) {
+          if (measuring && !writtenAt.has(done)) writtenAt.set(done, now);
+        }
+      }
+    },
+  });
+  const marks: MarkStore = {
+    put: (mark) => {
+      if (lastTobChecksum !== undefined) {
+        markFrame.set(mark, lastTobChecksum);
+        pendingFrames.push(lastTobChecksum);
+        lastTobChecksum = undefined;
+      }
+      writer.put(mark);
+    },
+    markStale: (s) => writer.markStale(s),
+    touch: (s, ms) => writer.touch(s, ms),
+    setFeedStatus: (s, r, ms) => writer.setFeedStatus(s, r, ms),
+    flush: (t) => writer.flush(t),
+  };
+  const pipeline = new IngestPipeline({ symbols: [symbol], depth: 10, sink, marks });
+  const client = new KrakenFeedClient({ url, symbols: [symbol], depth: 10, pipeline });
+  client.start();
+  await new Promise((resolve) => setTimeout(resolve, 1_500)); // warm-up
+  measuring = true;
+  const framesBefore = pipeline.counters.frames;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  measuring = false;
+  const framesPerSecond = ((pipeline.counters.frames - framesBefore) / (performance.now() - started)) * 1000;
+  await client.stop();
+  await new Promise<void>((resolve) => {
+    worker.on('message', (message: { closed?: boolean }) => message.closed && resolve());
+    worker.postMessage({ close: true });
+  });
+  await worker.terminate();
+  await batcher.flush(10_000);
+  await writer.flush();
+  await redis.del(`mark:${symbol}`);
+  redis.disconnect();
+  await kinesis.send(new DeleteStreamCommand({ StreamName: streamName })).catch(() => undefined);
+  kinesis.destroy();
+  if (pipeline.books.counters.checksumFailed > 0) throw new Error('checksum failure during the latency run');
+  const latencies: number[] = [];
+  for (const [checksum, written] of writtenAt) {
+    const sent = sentAt.get(checksum);
+    if (sent !== undefined) latencies.push(written - sent);
+  }
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: percentile(latencies, 100),
+    samples: latencies.length,
+    framesPerSecond,
+  };
+}
+
+export default async function bench(): Promise<Record<string, number>> {
+  const cpu = await bookUpdatesPerSecond();
+  const latency = await markLatency();
+  return {
+    'ingest.book_updates_per_s': Math.round(cpu.perSecond),
+    'ingest.mark_latency_p50_ms': round3(latency.p50),
+    'ingest.mark_latency_p99_ms': round3(latency.p99),
+    'ingest.mark_latency_max_ms': round3(latency.max),
+    'ingest.mark_latency_samples': latency.samples,
+    'ingest.mark_latency_frames_per_s': Math.round(latency.framesPerSecond),
+  };
+}
