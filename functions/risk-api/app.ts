@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { iamAuthTokenProvider, readCaBundle, secretPasswordProvider } from '../../shared/adapters/postgres/auth.js';
-import { createPostgresPool, type PostgresConnectionConfig } from '../../shared/adapters/postgres/pool.js';
-import { createRedisClient } from '../../shared/adapters/redis/client.js';
-import { SecretReader } from '../../shared/adapters/secrets.js';
+import { connectStores } from '../../shared/adapters/stores.js';
 import { CachedLimitsSource } from '../../shared/domain/risk/cached-limits.js';
 import type { AuditWriter, LimitsSource, RiskStateStore } from '../../shared/domain/risk/ports.js';
 import { createValidateOrder, type ValidateOrderDeps } from '../../shared/domain/risk/validate-order.js';
@@ -43,27 +40,7 @@ export async function createRiskApi(config: RiskApiConfig, overrides: RiskApiOve
   const now = overrides.now ?? Date.now;
   if (config.RISK_STATE === 'memory') return createInMemory(config, now, overrides);
 
-  const secrets = new SecretReader();
-  const redisPassword = config.REDIS_AUTH_SECRET_ID ? await secrets.getString(config.REDIS_AUTH_SECRET_ID) : undefined;
-  const redis = createRedisClient({
-    host: config.REDIS_HOST as string,
-    port: config.REDIS_PORT,
-    db: config.REDIS_DB,
-    tls: config.REDIS_TLS,
-    password: redisPassword,
-    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-    connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
-  });
-  // A cold start with Redis down still serves (fail-closed rejects) and recovers when it returns.
-  await redis.connect().catch(() => undefined);
-
-  const pool = createPostgresPool({
-    ...databaseConnection(config, secrets),
-    tls: config.DATABASE_TLS,
-    ca: config.DATABASE_TLS && config.DATABASE_CA_FILE ? readCaBundle(config.DATABASE_CA_FILE) : undefined,
-    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    connectTimeoutMs: 1_000,
-  });
+  const { redis, pool } = await connectStores(config);
 
   const store = new RedisRiskStateStore(redis, { minReplicaAcks: config.AUDIT_MIN_REPLICA_ACKS });
   const audit = new PostgresAuditWriter(pool);
@@ -149,23 +126,6 @@ function createInMemory(config: RiskApiConfig, now: () => number, overrides: Ris
     pool: null,
     close: async () => {},
   };
-}
-
-/** Local: a URL. AWS: the proxy host with an IAM token per connection (or a rotating secret). */
-function databaseConnection(config: RiskApiConfig, secrets: SecretReader): Partial<PostgresConnectionConfig> {
-  if (config.DATABASE_URL) return { connectionString: config.DATABASE_URL };
-  const host = config.DATABASE_HOST as string;
-  const user = config.DATABASE_USER as string;
-  const password =
-    config.DATABASE_AUTH === 'iam'
-      ? iamAuthTokenProvider({
-          hostname: host,
-          port: config.DATABASE_PORT,
-          username: user,
-          region: config.AWS_REGION as string,
-        })
-      : secretPasswordProvider(secrets, config.DATABASE_SECRET_ID as string);
-  return { host, port: config.DATABASE_PORT, database: config.DATABASE_NAME, user, password };
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {

@@ -97,7 +97,7 @@ describe('Edge: local HTTP server (npm start)', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ ...body(`http-big-${Date.now()}`), quantity: '50' }),
       });
-      const rejectedBody = await rejected.json();
+      const rejectedBody = (await rejected.json()) as { decision: string; reasons: { code: string }[] };
       expect(rejectedBody.decision).toBe('reject');
       expect(rejectedBody.reasons.map((r: { code: string }) => r.code)).toContain('MAX_ORDER_QUANTITY');
 
