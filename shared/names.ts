@@ -23,6 +23,8 @@ export const TABLES = {
   breakerEvents: 'breaker_events',
   marketTicks: 'market_ticks',
   marketBars: 'market_bars',
+  dailyPnl: 'daily_pnl',
+  universeVersions: 'universe_versions',
   schemaMigrations: 'schema_migrations',
 } as const;
 
@@ -32,6 +34,10 @@ export const ROUTES = {
   health: '/v1/health',
   adminKillSwitch: '/v1/admin/kill-switch',
   adminKillSwitchRelease: '/v1/admin/kill-switch/release',
+  adminKillSwitchHistory: '/v1/admin/kill-switch/history',
+  /** Prefix of the per-account admin routes: `/v1/admin/accounts/{id}/limits|kraken-key`. */
+  adminAccounts: '/v1/admin/accounts',
+  adminBreakerReset: '/v1/admin/breakers/reset',
 } as const;
 
 /** Metric names emitted as CloudWatch EMF; dashboards and alarms import the same constants. */
@@ -46,6 +52,9 @@ export const METRICS = {
   healthChecks: 'HealthChecks',
   killSwitchState: 'kill_switch_state',
   killSwitchResponseMs: 'KillSwitchResponseMs',
+  killSwitchChannelFailures: 'KillSwitchChannelFailures',
+  killExecutorCancels: 'KillExecutorCancels',
+  killExecutorFailures: 'KillExecutorFailures',
   ingestFrames: 'IngestFrames',
   ingestChecksumMismatches: 'IngestChecksumMismatches',
   ingestReconnects: 'IngestReconnects',
@@ -54,6 +63,19 @@ export const METRICS = {
   ingestBufferOverflow: 'IngestBufferOverflow',
   ingestDataAgeMs: 'IngestDataAgeMs',
   ingestHeartbeatAgeMs: 'IngestHeartbeatAgeMs',
+  evaluatorEventsApplied: 'EvaluatorEventsApplied',
+  evaluatorDuplicates: 'EvaluatorDuplicates',
+  evaluatorPoisonRecords: 'EvaluatorPoisonRecords',
+  evaluatorIteratorAgeMs: 'EvaluatorIteratorAgeMs',
+  breakerTransitions: 'BreakerTransitions',
+  breakersTripped: 'BreakersTripped',
+  timeSeriesRejectedRecords: 'TimeSeriesRejectedRecords',
+  referencePricesWritten: 'ReferencePricesWritten',
+  referencePricesStale: 'ReferencePricesStale',
+  referenceRateLimited: 'ReferenceRateLimited',
+  fillsApplied: 'FillsApplied',
+  fillsDuplicate: 'FillsDuplicate',
+  universeSize: 'UniverseSize',
 } as const;
 
 /**
@@ -72,6 +94,8 @@ export const REDIS_KEYS = {
   killSwitchGlobal: 'kill:global',
   killSwitchAccount: (accountId: string) => `kill:account:{${accountId}}`,
   killSwitchSymbol: (symbol: string) => `kill:symbol:${symbol}`,
+  /** Hash actor -> approval time (ms) of a pending two-person release, with the window as TTL. */
+  killSwitchRelease: (scope: string, target: string) => `kill:release:${scope}:${target}`,
   /** Hash of an account's positions: symbol -> signed quantity (decimal string). */
   positions: (accountId: string) => `pos:{${accountId}}`,
   /** Hash of an account's daily counters: realised_pnl, fees, date. */
@@ -86,6 +110,10 @@ export const REDIS_KEYS = {
   instruments: 'instruments',
   /** Stream of decision audit records not yet copied to Postgres (drained by the audit drainer). */
   auditSpool: 'audit:spool',
+  /** String: JSON of the market evaluator's per-symbol state (volatility window, causes, watermark). */
+  evaluatorState: (symbol: string) => `eval:${symbol}`,
+  /** String: epoch ms before which the CoinGecko caller must not call again (429 Retry-After). */
+  coingeckoRetryAfter: 'coingecko:retry_after_ms',
   /** Hash of the ingester's feed state: status (live|degraded|stale), reason, since_ms. */
   feedStatus: 'feed:status',
 } as const;
