@@ -98,6 +98,9 @@ describe('StatefulStack: prod cannot lose data', () => {
     const instances = ofType(prod, 'AWS::RDS::DBInstance').map(([, r]) => r);
     expect(instances.length).toBeGreaterThanOrEqual(2);
     expect(new Set(instances.map((i) => i.Properties?.PromotionTier)).size).toBe(instances.length);
+    const zones = instances.map((i) => JSON.stringify(i.Properties?.AvailabilityZone));
+    expect(zones.every((zone) => zone !== undefined)).toBe(true);
+    expect(new Set(zones).size, 'each instance in its own AZ').toBe(instances.length);
     for (const instance of instances) {
       expect(instance.Properties?.PubliclyAccessible).toBe(false);
       expect(instance.DeletionPolicy).toBe('Retain');

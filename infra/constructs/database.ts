@@ -75,8 +75,12 @@ export class Database extends Construct {
       allowAllOutbound: false,
     });
 
-    const instance = (name: string, isReader: boolean) =>
+    // Each instance pinned to its own AZ (writer in the first), so "a reader in another AZ"
+    // is a property of the template rather than of RDS's placement choice.
+    const zones = vpc.availabilityZones;
+    const instance = (name: string, isReader: boolean, index: number) =>
       rds.ClusterInstance.serverlessV2(name, {
+        availabilityZone: zones[index % zones.length],
         enablePerformanceInsights: db.performanceInsights,
         performanceInsightEncryptionKey: db.performanceInsights ? dataKey : undefined,
         caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
@@ -97,8 +101,8 @@ export class Database extends Construct {
       }),
       defaultDatabaseName: DATABASE_NAME,
       port: DATABASE_PORT,
-      writer: instance('writer', false),
-      readers: Array.from({ length: db.readers }, (_, i) => instance(`reader${i + 1}`, true)),
+      writer: instance('writer', false, 0),
+      readers: Array.from({ length: db.readers }, (_, i) => instance(`reader${i + 1}`, true, i + 1)),
       serverlessV2MinCapacity: db.minCapacityAcu,
       serverlessV2MaxCapacity: db.maxCapacityAcu,
       vpc,
