@@ -47,11 +47,7 @@ export class KrakenRestClient {
     private readonly timeoutMs = 5_000,
   ) {}
 
-  async privateCall<T>(
-    method: string,
-    params: Record<string, string>,
-    credentials: KrakenCredentials,
-  ): Promise<T> {
+  async privateCall<T>(method: string, params: Record<string, string>, credentials: KrakenCredentials): Promise<T> {
     const path = `/0/private/${method}`;
     const nonce = nextNonce();
     const postData = new URLSearchParams({ nonce, ...params }).toString();
@@ -76,7 +72,10 @@ export class KrakenRestClient {
     const body = (await response.json().catch(() => null)) as { error?: string[]; result?: T } | null;
     if (!body || !Array.isArray(body.error)) throw new KrakenApiError(['EGeneral:Malformed response'], true);
     if (body.error.length > 0) {
-      throw new KrakenApiError(body.error, body.error.every((e) => RETRYABLE.test(e)));
+      throw new KrakenApiError(
+        body.error,
+        body.error.every((e) => RETRYABLE.test(e)),
+      );
     }
     return body.result as T;
   }
@@ -92,7 +91,10 @@ export class KrakenRestClient {
   }
 
   /** Dead man's switch: cancel everything after `timeoutSeconds` unless re-armed (0 disarms). */
-  cancelAllOrdersAfter(credentials: KrakenCredentials, timeoutSeconds: number): Promise<{ currentTime: string; triggerTime: string }> {
+  cancelAllOrdersAfter(
+    credentials: KrakenCredentials,
+    timeoutSeconds: number,
+  ): Promise<{ currentTime: string; triggerTime: string }> {
     return this.privateCall('CancelAllOrdersAfter', { timeout: String(timeoutSeconds) }, credentials);
   }
 }

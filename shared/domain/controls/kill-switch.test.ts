@@ -49,8 +49,8 @@ describe('Schema: engageRequestSchema', () => {
   });
 
   it('parses a release request', () => {
-    expect(releaseRequestSchema.parse({ scope: 'symbol', target: 'BTC/USD', actor: 'bob', reason: 'spread normal' })).toMatchObject(
-      { scope: 'symbol', target: 'BTC/USD' },
-    );
+    expect(
+      releaseRequestSchema.parse({ scope: 'symbol', target: 'BTC/USD', actor: 'bob', reason: 'spread normal' }),
+    ).toMatchObject({ scope: 'symbol', target: 'BTC/USD' });
   });
 });
