@@ -1,0 +1,196 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, IgnoreMode } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../../shared/names.js';
+import { retainPolicy, type StageConfig } from '../config/stages.js';
+import { NagSuppressions } from '../nag.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** Port of /healthz and /ready inside the task. */
+export const INGESTER_HEALTH_PORT = 8080;
+/** Non-root user of the distroless image (`nonroot`). */
+export const INGESTER_USER = '65532:65532';
+
+export interface MarketIngesterServiceProps {
+  readonly stageConfig: StageConfig;
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the task (private, with egress to Kraken through NAT). */
+  readonly vpcSubnets: ec2.SubnetSelection;
+  /** Security group of the task: egress 443 (Kraken, AWS endpoints) and to Redis. */
+  readonly securityGroup: ec2.ISecurityGroup;
+  /** The `market-events` stream: the task may only PutRecords on it. */
+  readonly stream: kinesis.IStream;
+  /** `rediss://host:port` of the ElastiCache primary endpoint. */
+  readonly redisUrl: string;
+  /** ElastiCache auth token: the task role may read this secret and no other. */
+  readonly redisAuthSecret?: secretsmanager.ISecret;
+  /** USD spot pairs in v2 spelling. @default ['BTC/USD', 'ETH/USD'] */
+  readonly symbols?: readonly string[];
+  /** @default 10 */
+  readonly bookDepth?: number;
+  /** One task per stage: two would double Kraken connections and events. @default 1 */
+  readonly desiredCount?: number;
+  /** Revision reported in logs. */
+  readonly buildVersion: string;
+  /** @default the image built from functions/market-ingester/Dockerfile */
+  readonly image?: ecs.ContainerImage;
+  /** @default an ECS cluster of its own with Container Insights */
+  readonly cluster?: ecs.ICluster;
+  /** @default 512 (0.5 vCPU) */
+  readonly cpu?: number;
+  /** @default 1024 */
+  readonly memoryLimitMiB?: number;
+  /** Extra environment (non-secret settings only). */
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * The market-data ingester as an ECS Fargate service: arm64, one task by default,
+ * non-root, read-only root file system, a container health check on /ready, deployment
+ * circuit breaker with rollback, its own log group with the stage's retention, and a task
+ * role that may only PutRecords on its stream and read its own secret.
+ *
+ * Stop timeout 30 s with a 20 s SHUTDOWN_FLUSH_TIMEOUT_MS: SIGTERM flushes the Kinesis
+ * buffer before ECS sends SIGKILL.
+ */
+export class MarketIngesterService extends Construct {
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+  readonly logGroup: logs.LogGroup;
+  readonly cluster: ecs.ICluster;
+
+  /** The image built from the repository (only the files the Dockerfile needs are staged). */
+  static imageFromRepository(): ecs.ContainerImage {
+    return ecs.ContainerImage.fromAsset(REPO_ROOT, {
+      file: 'functions/market-ingester/Dockerfile',
+      ignoreMode: IgnoreMode.DOCKER,
+      exclude: [
+        '*',
+        '!package.json',
+        '!package-lock.json',
+        '!tsconfig.json',
+        '!shared',
+        '!functions/market-ingester',
+        '**/*.test.ts',
+        '**/*.bench.ts',
+      ],
+    });
+  }
+
+  constructor(scope: Construct, id: string, props: MarketIngesterServiceProps) {
+    super(scope, id);
+    const { stageConfig } = props;
+
+    this.cluster =
+      props.cluster ??
+      new ecs.Cluster(this, 'Cluster', {
+        vpc: props.vpc,
+        containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: stageConfig.logRetention,
+      removalPolicy: retainPolicy(stageConfig),
+    });
+
+    const taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'market ingester: PutRecords on its stream, read its own secret',
+    });
+    taskRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['kinesis:PutRecords'], resources: [props.stream.streamArn] }),
+    );
+    props.stream.encryptionKey?.grant(taskRole, 'kms:GenerateDataKey');
+    props.redisAuthSecret?.grantRead(taskRole);
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      cpu: props.cpu ?? 512,
+      memoryLimitMiB: props.memoryLimitMiB ?? 1024,
+      runtimePlatform: {
+        cpuArchitecture: ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+      taskRole,
+    });
+
+    this.container = this.taskDefinition.addContainer('ingester', {
+      image: props.image ?? MarketIngesterService.imageFromRepository(),
+      user: INGESTER_USER,
+      readonlyRootFilesystem: true,
+      essential: true,
+      stopTimeout: Duration.seconds(30),
+      logging: ecs.LogDrivers.awsLogs({
+        logGroup: this.logGroup,
+        streamPrefix: 'ingester',
+        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+      }),
+      portMappings: [{ containerPort: INGESTER_HEALTH_PORT, protocol: ecs.Protocol.TCP }],
+      healthCheck: {
+        command: ['CMD', '/nodejs/bin/node', '/app/healthcheck.mjs'],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 4,
+        startPeriod: Duration.seconds(60),
+      },
+      environment: {
+        STAGE: stageConfig.stage,
+        ...stageConfig.runtime,
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: stageConfig.runtime.LOG_LEVEL,
+        BUILD_VERSION: props.buildVersion,
+        KRAKEN_WS_URL: 'wss://ws.kraken.com/v2',
+        KRAKEN_SYMBOLS: (props.symbols ?? ['BTC/USD', 'ETH/USD']).join(','),
+        BOOK_DEPTH: String(props.bookDepth ?? 10),
+        MARKET_EVENTS_STREAM: props.stream.streamName,
+        REDIS_URL: props.redisUrl,
+        ...(props.redisAuthSecret ? { REDIS_AUTH_SECRET_ID: props.redisAuthSecret.secretArn } : {}),
+        HEALTH_PORT: String(INGESTER_HEALTH_PORT),
+        SHUTDOWN_FLUSH_TIMEOUT_MS: '20000',
+        ...props.environment,
+      },
+    });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: props.desiredCount ?? 1,
+      // Start the new task before stopping the old: no gap in marks during a deploy (the
+      // brief overlap publishes duplicate events, which consumers drop by event_id).
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      vpcSubnets: props.vpcSubnets,
+      securityGroups: [props.securityGroup],
+      assignPublicIp: false,
+      enableExecuteCommand: false,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+
+    NagSuppressions.addResourceSuppressions(
+      this.taskDefinition,
+      [
+        {
+          id: 'AwsSolutions-ECS2',
+          reason:
+            'Only non-secret settings (stage, symbols, stream name, Redis endpoint, secret ARN) are plain ' +
+            'environment variables; the Redis auth token is read at start from Secrets Manager by ARN.',
+        },
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'The execution role gets ecr:GetAuthorizationToken, which supports no resource-level permission; ' +
+            'image pulls and log writes are scoped to this image repository and this log group.',
+        },
+      ],
+      true,
+    );
+  }
+}
