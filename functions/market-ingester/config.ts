@@ -26,7 +26,8 @@ export const ingesterConfigSchema = z
         z
           .array(z.string().regex(USD_SPOT, 'must be USD spot pairs like BTC/USD'))
           .min(1)
-          .refine((list) => new Set(list).size === list.length, 'must not repeat a pair'),
+          .refine((list) => new Set(list).size === list.length, 'must not repeat a pair')
+          .refine((list) => !list.some((s) => s.startsWith('XBT/')), 'v2 spells bitcoin BTC/USD, not XBT/USD'),
       ),
     BOOK_DEPTH: z.coerce
       .number()
