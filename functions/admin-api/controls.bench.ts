@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { percentile, round3 } from '../../test/bench-utils.js';
+import { awsEnvironment, databaseUrl, local } from '../../test/local-env.js';
+import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
+
+/**
+ * controls.kill_to_reject_*: a strategy keeps asking the risk API while a risk manager
+ * engages the account kill switch through the admin API; the figure is the time from the
+ * engage request to the strategy's first KILL_SWITCH_ACTIVE rejection. Everything local and
+ * real: Redis, PostgreSQL, EventBridge and SNS on LocalStack. Each round is released by two
+ * approvers before the next.
+ */
+export const group = 'controls';
+
+export default async function run(): Promise<Record<string, number>> {
+  Object.assign(process.env, awsEnvironment(), { POWERTOOLS_METRICS_DISABLED: 'true' });
+  const { createRiskApi } = await import('../risk-api/app.js');
+  const { riskApiConfigSchema } = await import('../risk-api/config.js');
+  const { createRouter } = await import('../risk-api/router.js');
+  const { seedPostgres, seedRedis } = await import('../risk-api/seed.js');
+  const { createAdminApi } = await import('./app.js');
+  const { adminApiConfigSchema } = await import('./config.js');
+  const { createAdminRouter } = await import('./router.js');
+
+  const suffix = randomUUID().slice(0, 8);
+  const busName = `risk-gate-bench-${suffix}`;
+  await new EventBridgeClient({}).send(new CreateEventBusCommand({ Name: busName }));
+  const topicArn = (await new SNSClient({}).send(new CreateTopicCommand({ Name: `bench-${suffix}` }))).TopicArn as string;
+  const env = {
+    STAGE: 'local',
+    REDIS_HOST: local.redisHost,
+    REDIS_PORT: String(local.redisPort),
+    REDIS_DB: String(local.testRedisDb),
+    REDIS_TLS: 'false',
+    DATABASE_URL: databaseUrl(),
+    DATABASE_TLS: 'false',
+  };
+  const risk = await createRiskApi(riskApiConfigSchema.parse(env));
+  const admin = await createAdminApi(adminApiConfigSchema.parse({ ...env, KILL_EVENT_BUS_NAME: busName, KILL_NOTIFY_TOPIC_ARN: topicArn }));
+  const redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });
+  await redis.connect();
+  try {
+    if (!risk.pool) throw new Error('expected stores');
+    await redis.flushdb();
+    await seedPostgres(risk.pool);
+    await seedRedis(redis);
+    const riskRoute = createRouter(risk.ports, 'local');
+    const adminRoute = createAdminRouter(admin.services);
+    const validate = async () => {
+      const result = await riskRoute(
+        proxyEvent('POST', '/v1/risk/validate', {
+          account_id: 'company',
+          order_id: randomUUID(),
+          symbol: 'BTC/USD',
+          side: 'buy',
+          type: 'limit',
+          quantity: '0.01',
+          limit_price: '65000',
+        }),
+      );
+      return JSON.parse(result.body) as { reasons: { code: string }[] };
+    };
+
+    const rounds = 100;
+    const samples: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', Date.now() + 10_000, { mid: '65000' });
+      await redis.del('rate:{company}');
+      let firstRejectAt = 0;
+      let polling = true;
+      const poller = (async () => {
+        while (polling) {
+          if ((await validate()).reasons.some((r) => r.code === 'KILL_SWITCH_ACTIVE')) {
+            firstRejectAt = performance.now();
+            return;
+          }
+        }
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      const started = performance.now();
+      await adminRoute(proxyEvent('POST', '/v1/admin/kill-switch', { scope: 'account', target: 'company', reason: 'drill', actor: 'alice' }));
+      await poller;
+      polling = false;
+      samples.push(firstRejectAt - started);
+      for (const actor of ['alice', 'bob']) {
+        await adminRoute(proxyEvent('POST', '/v1/admin/kill-switch/release', { scope: 'account', target: 'company', actor, reason: 'bench round' }));
+      }
+    }
+    await risk.drainer?.drain();
+    return {
+      kill_to_reject_p50_ms: round3(percentile(samples, 50)),
+      kill_to_reject_p99_ms: round3(percentile(samples, 99)),
+      kill_to_reject_max_ms: round3(Math.max(...samples)),
+      kill_rounds: rounds,
+    };
+  } finally {
+    redis.disconnect();
+    await risk.close();
+    await admin.close();
+  }
+}
