@@ -1,0 +1,68 @@
+import type { Redis } from 'ioredis';
+import { BREAKER_CAUSES, type BreakerTransition } from '../../shared/domain/breakers/hysteresis.js';
+import { EMPTY_SYMBOL_STATE, type SymbolEvaluatorState } from '../../shared/domain/breakers/symbol-evaluator.js';
+import { REDIS_KEYS } from '../../shared/names.js';
+import { RedisBreakerStore } from './breaker-store.js';
+
+/**
+ * The evaluator's per-symbol state in Redis (JSON at REDIS_KEYS.evaluatorState) next to
+ * the breaker hashes it feeds. One round trip loads every symbol of a batch; one MULTI
+ * commits every breaker change and every state together, so a crash between the two
+ * cannot leave a breaker the state does not know about.
+ *
+ * Single writer per symbol: Kinesis delivers one partition key (symbol) to one batch at a
+ * time, in order, even with a parallelisation factor above 1.
+ */
+export class RedisEvaluatorStateStore {
+  readonly breakers: RedisBreakerStore;
+
+  constructor(private readonly redis: Redis) {
+    this.breakers = new RedisBreakerStore(redis);
+  }
+
+  async load(symbols: readonly string[]): Promise<Map<string, SymbolEvaluatorState>> {
+    const out = new Map<string, SymbolEvaluatorState>();
+    if (symbols.length === 0) return out;
+    const pipeline = this.redis.pipeline();
+    for (const symbol of symbols) {
+      pipeline.get(REDIS_KEYS.evaluatorState(symbol));
+      pipeline.hgetall(REDIS_KEYS.breaker(symbol));
+    }
+    const results = (await pipeline.exec()) ?? [];
+    symbols.forEach((symbol, i) => {
+      const [stateError, stateText] = results[i * 2] ?? [new Error('no reply')];
+      const [breakerError, breakerFields] = results[i * 2 + 1] ?? [new Error('no reply')];
+      if (stateError || breakerError) throw stateError ?? breakerError;
+      const state = stateText ? (JSON.parse(stateText as string) as SymbolEvaluatorState) : EMPTY_SYMBOL_STATE;
+      out.set(symbol, reconcile(state, RedisBreakerStore.trippedCauses(breakerFields as Record<string, string>)));
+    });
+    return out;
+  }
+
+  async commit(
+    transitions: readonly BreakerTransition[],
+    states: ReadonlyMap<string, SymbolEvaluatorState>,
+  ): Promise<void> {
+    const multi = this.redis.multi();
+    this.breakers.queue(multi, transitions);
+    for (const [symbol, state] of states) multi.set(REDIS_KEYS.evaluatorState(symbol), JSON.stringify(state));
+    const results = await multi.exec();
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) throw new Error(`evaluator commit failed: ${failed?.[0]?.message ?? 'aborted'}`);
+  }
+}
+
+/**
+ * A cause the state believes tripped but the breaker hash does not (an operator reset it,
+ * or the hash was lost and rebuilt) is taken as cleared, so the next breach trips again.
+ */
+function reconcile(state: SymbolEvaluatorState, trippedInRedis: ReadonlySet<string>): SymbolEvaluatorState {
+  let causes = state.causes;
+  for (const cause of BREAKER_CAUSES) {
+    const held = causes[cause];
+    if (held?.tripped && !trippedInRedis.has(cause)) {
+      causes = { ...causes, [cause]: { ...held, tripped: false, reason: 'reset' } };
+    }
+  }
+  return causes === state.causes ? state : { ...state, causes };
+}

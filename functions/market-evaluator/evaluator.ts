@@ -1,0 +1,152 @@
+import type { TimeSeriesSink } from '../../shared/adapters/timeseries/port.js';
+import type { Bar } from '../../shared/domain/breakers/bars.js';
+import type { BreakerConfigSet } from '../../shared/domain/breakers/config.js';
+import type { BreakerTransition } from '../../shared/domain/breakers/hysteresis.js';
+import { SymbolEvaluator } from '../../shared/domain/breakers/symbol-evaluator.js';
+import type { MarketEvent } from '../../shared/domain/market/events.js';
+import type { PostgresBreakerAudit } from './breaker-store.js';
+import type { RedisEvaluatorStateStore } from './evaluator-state.js';
+import { decodeMarketEvent, PoisonRecordError } from './market-event-schema.js';
+import type { PoisonRecordSink } from './poison-sink.js';
+
+/** A Kinesis record as the evaluator needs it (from a Lambda event or a GetRecords poll). */
+export interface StreamRecord {
+  readonly sequenceNumber: string;
+  readonly partitionKey: string;
+  /** base64 */
+  readonly data: string;
+  readonly eventSourceArn?: string;
+}
+
+export interface MarketEvaluatorDeps {
+  readonly state: RedisEvaluatorStateStore;
+  readonly audit: Pick<PostgresBreakerAudit, 'record'>;
+  readonly sink: TimeSeriesSink;
+  readonly poison: PoisonRecordSink;
+  readonly configs: { get(): Promise<BreakerConfigSet> };
+  /** @default true */
+  readonly writeTicks?: boolean;
+}
+
+export interface BatchSummary {
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly poison: number;
+  readonly transitions: readonly BreakerTransition[];
+  readonly barsWritten: number;
+}
+
+/**
+ * The market-evaluator use case. A batch is opened (records decoded, every symbol's state
+ * and the breaker config loaded in one go), its records applied in stream order, then
+ * committed: ticks and bars to the time-series sink, breaker changes to the audit table,
+ * then breakers and states to Redis in one MULTI. Each step is idempotent, so a batch that
+ * fails anywhere is retried whole and ends in the same state as one clean run.
+ */
+export class MarketEvaluator {
+  constructor(private readonly deps: MarketEvaluatorDeps) {}
+
+  async openBatch(records: readonly StreamRecord[]): Promise<EvaluatorBatch> {
+    const decoded = new Map<string, MarketEvent | PoisonRecordError>();
+    const symbols = new Set<string>();
+    for (const record of records) {
+      try {
+        const event = decodeMarketEvent(record.data);
+        decoded.set(record.sequenceNumber, event);
+        symbols.add(event.symbol);
+      } catch (error) {
+        decoded.set(
+          record.sequenceNumber,
+          error instanceof PoisonRecordError ? error : new PoisonRecordError(String(error)),
+        );
+      }
+    }
+    const [configs, states] = await Promise.all([this.deps.configs.get(), this.deps.state.load([...symbols])]);
+    const evaluators = new Map<string, SymbolEvaluator>();
+    for (const [symbol, state] of states)
+      evaluators.set(symbol, new SymbolEvaluator(symbol, state, configs.for(symbol)));
+    return new EvaluatorBatch(this.deps, decoded, evaluators, configs.version);
+  }
+
+  /** Opens, applies every record in order and commits: for pollers and benchmarks. */
+  async processRecords(records: readonly StreamRecord[]): Promise<BatchSummary> {
+    const batch = await this.openBatch(records);
+    for (const record of records) await batch.apply(record);
+    return batch.commit();
+  }
+}
+
+export class EvaluatorBatch {
+  private applied = 0;
+  private duplicates = 0;
+  private poison = 0;
+  private readonly ticks: MarketEvent[] = [];
+  private readonly closedBars: Bar[] = [];
+  private readonly transitions: BreakerTransition[] = [];
+
+  constructor(
+    private readonly deps: MarketEvaluatorDeps,
+    private readonly decoded: ReadonlyMap<string, MarketEvent | PoisonRecordError>,
+    private readonly evaluators: ReadonlyMap<string, SymbolEvaluator>,
+    private readonly configVersion: number,
+  ) {}
+
+  /**
+   * Applies one record. A poison record goes to the DLQ and counts as handled, so it never
+   * blocks the shard; only a failure to park it throws (the record is then reported as a
+   * batch item failure and retried).
+   */
+  async apply(record: StreamRecord): Promise<void> {
+    const event = this.decoded.get(record.sequenceNumber);
+    if (event === undefined) throw new Error(`record ${record.sequenceNumber} was not in the opened batch`);
+    if (event instanceof PoisonRecordError) return this.park(record, event.message);
+    const evaluator = this.evaluators.get(event.symbol) as SymbolEvaluator;
+    let outcome: ReturnType<SymbolEvaluator['apply']>;
+    try {
+      outcome = evaluator.apply(event, record.sequenceNumber);
+    } catch (error) {
+      return this.park(record, `cannot be evaluated: ${(error as Error).message}`);
+    }
+    if (!outcome.applied) {
+      this.duplicates++;
+      return;
+    }
+    this.applied++;
+    if (this.deps.writeTicks !== false) this.ticks.push(event);
+    for (const t of outcome.transitions) this.transitions.push(t);
+    if (outcome.closedBar) this.closedBars.push(outcome.closedBar);
+  }
+
+  async commit(): Promise<BatchSummary> {
+    const openBars: Bar[] = [];
+    const states = new Map<string, ReturnType<SymbolEvaluator['snapshot']>>();
+    for (const [symbol, evaluator] of this.evaluators) {
+      const bar = evaluator.openBar();
+      if (bar) openBars.push(bar);
+      states.set(symbol, evaluator.snapshot());
+    }
+    const bars = [...this.closedBars, ...openBars];
+    await Promise.all([this.deps.sink.writeTicks(this.ticks), this.deps.sink.writeBars(bars)]);
+    await this.deps.audit.record(this.transitions, this.configVersion);
+    await this.deps.state.commit(this.transitions, states);
+    return {
+      applied: this.applied,
+      duplicates: this.duplicates,
+      poison: this.poison,
+      transitions: this.transitions,
+      barsWritten: bars.length,
+    };
+  }
+
+  private async park(record: StreamRecord, reason: string): Promise<void> {
+    await this.deps.poison.park({
+      source: 'market-evaluator',
+      reason,
+      sequenceNumber: record.sequenceNumber,
+      partitionKey: record.partitionKey,
+      eventSourceArn: record.eventSourceArn,
+      data: record.data,
+    });
+    this.poison++;
+  }
+}

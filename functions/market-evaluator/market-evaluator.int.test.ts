@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
+import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import type { TopOfBookEvent } from '../../shared/domain/market/events.js';
+import { REDIS_KEYS } from '../../shared/names.js';
+import { databaseUrl, local } from '../../test/local-env.js';
+import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
+import { createRiskApi } from '../risk-api/app.js';
+import { riskApiConfigSchema } from '../risk-api/config.js';
+import { createRouter } from '../risk-api/router.js';
+import { seedPostgres, seedRedis } from '../risk-api/seed.js';
+import { createMarketEvaluatorApp, type MarketEvaluatorApp } from './app.js';
+import { marketEvaluatorConfigSchema } from './config.js';
+import { createSqsClient } from './poison-sink.js';
+import { createMarketEventsHandler } from './process-batch.js';
+import { TestQueue, TestStream } from './test-support.js';
+
+/**
+ * The market evaluator's Lambda handler fed real Kinesis records (put to kinesis-local and
+ * read back with GetRecords, as Lambda's poller would), writing to real Redis, PostgreSQL
+ * and an SQS DLQ on the AWS emulator; the risk API's router then reads what it wrote.
+ */
+const kinesis = createKinesisClient();
+const sqs = createSqsClient();
+const dlq = new TestQueue(sqs);
+let redis: Redis;
+let pool: pg.Pool;
+let app: MarketEvaluatorApp;
+let stream: TestStream;
+const T0 = Date.now() - 600_000;
+
+function evaluatorConfig(dlqUrl: string) {
+  return marketEvaluatorConfigSchema.parse({
+    STAGE: 'local',
+    REDIS_HOST: local.redisHost,
+    REDIS_PORT: String(local.redisPort),
+    REDIS_DB: String(local.testRedisDb),
+    REDIS_TLS: 'false',
+    DATABASE_URL: databaseUrl(),
+    DATABASE_TLS: 'false',
+    DLQ_URL: dlqUrl,
+  });
+}
+
+function book(symbol: string, mid: string, atMs: number, spread = '1'): TopOfBookEvent {
+  return {
+    type: 'top_of_book',
+    event_id: `${symbol}:${atMs}:${randomUUID().slice(0, 6)}`,
+    symbol,
+    exchange_ts: new Date(atMs).toISOString(),
+    receive_ts: new Date(atMs + 3).toISOString(),
+    bid: mid,
+    bid_qty: '1',
+    ask: mid,
+    ask_qty: '1',
+    mid,
+    spread_bps: spread,
+  };
+}
+
+async function deliver(events: unknown[], handler = createMarketEventsHandler(app.evaluator)) {
+  await stream.put(events.map((e) => ({ key: (e as { symbol?: string }).symbol ?? 'poison', data: e })));
+  const event = await stream.poll();
+  expect(event.Records.length).toBe(events.length);
+  return { event, response: await handler(event) };
+}
+
+const breaker = (symbol: string) => redis.hgetall(REDIS_KEYS.breaker(symbol));
+
+beforeAll(async () => {
+  redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });
+  await redis.connect();
+  pool = new pg.Pool({ connectionString: databaseUrl() });
+  await seedPostgres(pool);
+  await pool.query(
+    `INSERT INTO breaker_config (symbol, version, config, created_by, reason)
+     VALUES ('BTC/USD', 2, '{"vol_trip_bps": 100, "vol_clear_bps": 40}', 'test', 'tight BTC breaker')
+     ON CONFLICT DO NOTHING`,
+  );
+  await dlq.create();
+  app = await createMarketEvaluatorApp(evaluatorConfig(dlq.url));
+});
+
+afterAll(async () => {
+  await app.close();
+  redis.disconnect();
+  await pool.end();
+  await dlq.delete();
+  kinesis.destroy();
+  sqs.destroy();
+});
+
+beforeEach(async () => {
+  await redis.flushdb();
+  await dlq.drain();
+  stream = new TestStream(kinesis);
+  await stream.create();
+  return () => stream.delete();
+});
+
+describe('market-evaluator over kinesis-local', () => {
+  it('parks a poison record in the DLQ and processes the rest of its batch', async () => {
+    const good = [book('BTC/USD', '65000', T0), book('BTC/USD', '65010', T0 + 1_000), book('ETH/USD', '3000', T0)];
+    const { event, response } = await deliver([good[0], '{"not": "a market event"', good[1], good[2]]);
+
+    expect(response.batchItemFailures).toEqual([]);
+    const parked = await dlq.drain();
+    expect(parked).toHaveLength(1);
+    expect(parked[0]).toMatchObject({
+      kind: 'poison-record',
+      body: {
+        source: 'market-evaluator',
+        sequenceNumber: event.Records[1]?.kinesis.sequenceNumber,
+        reason: 'not JSON',
+      },
+    });
+    const btc = JSON.parse((await redis.get(REDIS_KEYS.evaluatorState('BTC/USD'))) ?? '{}');
+    expect(btc.lastSeq).toBe(event.Records[2]?.kinesis.sequenceNumber);
+    expect(btc.vol.sq).toHaveLength(1);
+    const { rows } = await pool.query('SELECT count(*)::int AS n FROM market_ticks WHERE event_id = ANY($1)', [
+      good.map((e) => e.event_id),
+    ]);
+    expect(rows[0].n).toBe(3);
+  });
+
+  it('reports a poison record it could not park as a batch item failure, so Lambda retries it', async () => {
+    const broken = await createMarketEvaluatorApp(evaluatorConfig(`${local.awsEndpoint}/000000000000/no-such-queue`));
+    try {
+      const { event, response } = await deliver(
+        [book('SOL/USD', '150', T0), 'garbage', book('SOL/USD', '150.1', T0 + 1)],
+        createMarketEventsHandler(broken.evaluator),
+      );
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]?.kinesis.sequenceNumber }]);
+      const sol = JSON.parse((await redis.get(REDIS_KEYS.evaluatorState('SOL/USD'))) ?? '{}');
+      expect(sol.lastSeq).toBe(event.Records[2]?.kinesis.sequenceNumber);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('changes state once for a record delivered twice (Lambda retry) and for an event published twice', async () => {
+    const spike = [
+      book('BTC/USD', '65000', T0),
+      book('BTC/USD', '65010', T0 + 1_000),
+      book('BTC/USD', '65800', T0 + 2_000),
+    ];
+    const handler = createMarketEventsHandler(app.evaluator);
+    const { event } = await deliver(spike, handler);
+    const stateAfterFirst = await redis.get(REDIS_KEYS.evaluatorState('BTC/USD'));
+    const breakerAfterFirst = await breaker('BTC/USD');
+    const audit = () =>
+      pool.query('SELECT count(*)::int AS n FROM breaker_events WHERE source_id = ANY($1)', [
+        spike.map((e) => e.event_id),
+      ]);
+    expect((await audit()).rows[0].n).toBe(1);
+
+    const again = await handler(event);
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await redis.get(REDIS_KEYS.evaluatorState('BTC/USD'))).toBe(stateAfterFirst);
+    expect(await breaker('BTC/USD')).toEqual(breakerAfterFirst);
+    expect((await audit()).rows[0].n).toBe(1);
+
+    // The producer published the spike's last event again (same event id, new sequence number).
+    const dup = await deliver([spike[2]], handler);
+    expect(dup.response.batchItemFailures).toEqual([]);
+    const state = JSON.parse((await redis.get(REDIS_KEYS.evaluatorState('BTC/USD'))) ?? '{}');
+    expect(state.vol).toEqual(JSON.parse(stateAfterFirst ?? '{}').vol);
+    expect(state.lastSeq).toBe(dup.event.Records[0]?.kinesis.sequenceNumber);
+  });
+
+  it('trips the BTC breaker on a volatility spike, the risk API rejects BTC, and it clears only below the clear threshold', async () => {
+    await seedRedis(redis);
+    const risk = await createRiskApi(
+      riskApiConfigSchema.parse({
+        STAGE: 'local',
+        REDIS_HOST: local.redisHost,
+        REDIS_PORT: String(local.redisPort),
+        REDIS_DB: String(local.testRedisDb),
+        REDIS_TLS: 'false',
+        DATABASE_URL: databaseUrl(),
+        DATABASE_TLS: 'false',
+      }),
+    );
+    const route = createRouter(risk.ports, 'local');
+    const validate = async () => {
+      await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', Date.now() - 10, { mid: '65000' });
+      const result = await route(
+        proxyEvent('POST', '/v1/risk/validate', {
+          account_id: 'company',
+          order_id: `o-${randomUUID()}`,
+          symbol: 'BTC/USD',
+          side: 'buy',
+          type: 'limit',
+          quantity: '0.1',
+          limit_price: '65000',
+          intent: 'open',
+        }),
+      );
+      return JSON.parse(result.body) as { decision: string; reasons: { code: string }[] };
+    };
+    try {
+      expect((await validate()).decision).toBe('accept');
+
+      await deliver([
+        book('BTC/USD', '65000', T0),
+        book('BTC/USD', '65010', T0 + 1_000),
+        book('BTC/USD', '65800', T0 + 2_000),
+      ]);
+      const tripped = await breaker('BTC/USD');
+      expect(tripped).toMatchObject({ state: 'tripped', since_ms: String(T0 + 2_000) });
+      expect(tripped.reason).toMatch(/^volatility: realised vol 12\d\.\d bps over 60s >= 100 bps$/);
+      const rejected = await validate();
+      expect(rejected.decision).toBe('reject');
+      expect(rejected.reasons.map((r) => r.code)).toContain('SYMBOL_BREAKER_TRIPPED');
+      const { rows } = await pool.query(
+        "SELECT cause, tripped, config_version FROM breaker_events WHERE symbol = 'BTC/USD' ORDER BY id DESC LIMIT 1",
+      );
+      expect(rows[0]).toEqual({ cause: 'volatility', tripped: true, config_version: 2 });
+
+      // ~60 bps of vol: under the trip level, above the clear level: still tripped.
+      await deliver([book('BTC/USD', '65405', T0 + 62_500)]);
+      expect((await breaker('BTC/USD')).state).toBe('tripped');
+      expect((await validate()).reasons.map((r) => r.code)).toContain('SYMBOL_BREAKER_TRIPPED');
+
+      await deliver([book('BTC/USD', '65406', T0 + 123_000)]);
+      expect(await breaker('BTC/USD')).toMatchObject({ state: 'clear', since_ms: String(T0 + 123_000), reason: '' });
+      expect((await validate()).decision).toBe('accept');
+    } finally {
+      await risk.close();
+    }
+  });
+
+  it('halts USDC/USD at 75 bps off the peg, holds at 20, resumes under 15', async () => {
+    await deliver([book('USDC/USD', '0.9926', T0)]);
+    expect((await breaker('USDC/USD')).state).toBeUndefined();
+    await deliver([book('USDC/USD', '0.9925', T0 + 1_000)]);
+    expect(await breaker('USDC/USD')).toMatchObject({ state: 'tripped', 'cause:depeg': '1' });
+    await deliver([book('USDC/USD', '0.998', T0 + 2_000)]);
+    expect((await breaker('USDC/USD')).state).toBe('tripped');
+    await deliver([book('USDC/USD', '0.9986', T0 + 3_000)]);
+    expect(await breaker('USDC/USD')).toMatchObject({ state: 'clear', 'cause:depeg': '0' });
+  });
+
+  it('treats an operator reset of the breaker hash as cleared, so the next breach trips again', async () => {
+    await deliver([book('ETH/USD', '3000', T0, '60')]);
+    expect((await breaker('ETH/USD')).state).toBe('tripped');
+    await redis.del(REDIS_KEYS.breaker('ETH/USD'));
+    await deliver([book('ETH/USD', '3000', T0 + 1_000, '61')]);
+    expect(await breaker('ETH/USD')).toMatchObject({ state: 'tripped', 'cause:spread': '1' });
+  });
+});
