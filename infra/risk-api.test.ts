@@ -18,7 +18,7 @@ describe('Construct: RiskApi', () => {
   it('authenticates every method with IAM (SigV4) and requires an API key on trading routes', () => {
     const methods = prod.findResources('AWS::ApiGateway::Method');
     const real = Object.values(methods).filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
-    expect(real.length).toBe(3);
+    expect(real.length).toBe(4); // validate, decisions, health, admin proxy
     for (const method of real) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
     const keyed = real.filter((m) => m.Properties.ApiKeyRequired === true);
     expect(keyed.length).toBe(2);
@@ -89,5 +89,48 @@ describe('Construct: RiskApi', () => {
     expect(policies).toContain('secretsmanager:GetSecretValue');
     expect(policies).toContain('kms:ViaService');
     expect(policies).not.toContain('"secretsmanager:*"');
+  });
+});
+
+describe('Construct: Controls', () => {
+  it('serves /v1/admin/{proxy+} on the admin Lambda with IAM auth', () => {
+    prod.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'ANY', AuthorizationType: 'AWS_IAM' });
+    prod.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
+  });
+
+  it('lets risk managers assume their role only with MFA, and strategies only reach trading routes', () => {
+    prod.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: [Match.objectLike({ Condition: { Bool: { 'aws:MultiFactorAuthPresent': 'true' } } })],
+      }),
+      MaxSessionDuration: 3600,
+    });
+    const policies = Object.values(prod.findResources('AWS::IAM::Policy')).map((p) => JSON.stringify(p));
+    const strategy = policies.find((p) => p.includes('StrategyRole'));
+    expect(strategy).toContain('/v1/risk/validate');
+    expect(strategy).not.toContain('/v1/admin');
+    const manager = policies.find((p) => p.includes('RiskManagerRole'));
+    expect(manager).toContain('/v1/admin/*');
+    expect(manager).toContain('aws:MultiFactorAuthPresent');
+  });
+
+  it('drives the kill executor from KILL_SWITCH_TRIGGERED with retries and an encrypted DLQ', () => {
+    prod.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['risk-gate'], 'detail-type': ['KILL_SWITCH_TRIGGERED'] },
+      Targets: [
+        Match.objectLike({
+          RetryPolicy: Match.objectLike({ MaximumRetryAttempts: 4 }),
+          DeadLetterConfig: Match.anyValue(),
+        }),
+      ],
+    });
+    prod.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: 'alias/aws/sqs' });
+    prod.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it('lets the admin Lambda write only Kraken key secrets of its own stage', () => {
+    const policies = JSON.stringify(prod.findResources('AWS::IAM::Policy'));
+    expect(policies).toContain('secret:risk-gate/prod/kraken/*');
+    expect(policies).toContain('secretsmanager:PutSecretValue');
   });
 });

@@ -1,12 +1,9 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { orderRequestModelSchema } from '../../functions/risk-api/openapi.js';
@@ -16,7 +13,7 @@ import { retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
 import { FunctionWithLogGroup } from './function-with-log-group.js';
-import { SUBNETS } from './network.js';
+import { functionPlacement, grantStoreAccess, storeEnvironment } from './store-access.js';
 
 export interface RiskApiProps {
   readonly stageConfig: StageConfig;
@@ -26,8 +23,6 @@ export interface RiskApiProps {
   /** Layer holding the RDS CA bundle at /opt/rds-ca/rds-ca-bundle.pem. @default none (system CAs) */
   readonly rdsCaLayer?: lambda.ILayerVersion;
 }
-
-const RDS_CA_FILE = '/opt/rds-ca/rds-ca-bundle.pem';
 
 /**
  * The trading API: API Gateway REST (IAM auth, request validation, usage plan, WAF with a
@@ -43,26 +38,11 @@ export class RiskApi extends Construct {
   constructor(scope: Construct, id: string, props: RiskApiProps) {
     super(scope, id);
     const { stageConfig, apiConfig, stateful } = props;
-    const vpcPlacement = {
-      vpc: stateful.vpc,
-      vpcSubnets: { subnetGroupName: SUBNETS.app },
-      securityGroups: [stateful.functionsSecurityGroup],
-      layers: props.rdsCaLayer ? [props.rdsCaLayer] : [],
-    };
-    const storeEnvironment: Record<string, string> = {
+    const vpcPlacement = functionPlacement(stateful, { rdsCaLayer: props.rdsCaLayer });
+    const storeEnv = {
+      ...storeEnvironment(stateful, props.rdsCaLayer),
       RISK_STATE: 'stores',
-      REDIS_HOST: stateful.redisEndpointAddress,
-      REDIS_PORT: String(stateful.redisPort),
-      REDIS_TLS: 'true',
-      REDIS_AUTH_SECRET_ID: stateful.redisAuthSecret.secretArn,
-      DATABASE_HOST: stateful.databaseProxy.endpoint,
-      DATABASE_PORT: String(stateful.databasePort),
-      DATABASE_NAME: stateful.databaseName,
-      DATABASE_USER: stateful.databaseUser,
-      DATABASE_AUTH: 'iam',
-      DATABASE_TLS: 'true',
       AUDIT_MIN_REPLICA_ACKS: String(apiConfig.auditMinReplicaAcks),
-      ...(props.rdsCaLayer ? { DATABASE_CA_FILE: RDS_CA_FILE } : {}),
     };
 
     this.function = new FunctionWithLogGroup(this, 'Handler', {
@@ -70,7 +50,7 @@ export class RiskApi extends Construct {
       stageConfig,
       memorySize: apiConfig.memoryMb,
       timeout: Duration.seconds(5),
-      environment: { ...storeEnvironment, BUILD_VERSION: props.buildVersion },
+      environment: { ...storeEnv, BUILD_VERSION: props.buildVersion },
       functionProps: vpcPlacement,
     });
     this.drainer = new FunctionWithLogGroup(this, 'AuditDrainer', {
@@ -78,13 +58,10 @@ export class RiskApi extends Construct {
       stageConfig,
       memorySize: 512,
       timeout: Duration.seconds(60),
-      environment: storeEnvironment,
+      environment: storeEnv,
       functionProps: { ...vpcPlacement, reservedConcurrentExecutions: 1 },
     });
-    for (const fn of [this.function, this.drainer]) {
-      grantSecretRead(fn.role, stateful.redisAuthSecret, stateful.dataKey);
-      stateful.grantDatabaseConnect(fn.role);
-    }
+    for (const fn of [this.function, this.drainer]) grantStoreAccess(fn.role, stateful);
     new events.Rule(this, 'DrainEveryMinute', {
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(this.drainer.function, { retryAttempts: 0 })],
@@ -213,27 +190,6 @@ export class RiskApi extends Construct {
       true,
     );
   }
-}
-
-/**
- * Read access to one secret and decryption with its key through Secrets Manager only, as
- * identity policy on the role. `secret.grantRead` would also edit the key policy in the
- * stateful stack, which would then depend on this stack (a cycle).
- */
-function grantSecretRead(role: iam.IRole, secret: secretsmanager.ISecret, key: kms.IKey): void {
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      resources: [secret.secretArn],
-    }),
-  );
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['kms:Decrypt'],
-      resources: [key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(role).region}.amazonaws.com` } },
-    }),
-  );
 }
 
 /** Creates (or reuses) the nested resources of a path like `/v1/risk/validate`. */

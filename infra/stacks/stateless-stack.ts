@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { API_CONFIGS } from '../config/api.js';
 import type { StageConfig } from '../config/stages.js';
+import { Controls } from '../constructs/controls.js';
 import { FunctionWithLogGroup } from '../constructs/function-with-log-group.js';
 import { RiskApi } from '../constructs/risk-api.js';
 import type { StatefulStack } from './stateful-stack.js';
@@ -17,6 +18,7 @@ export interface StatelessStackProps extends StackProps {
 export class StatelessStack extends Stack {
   readonly health: FunctionWithLogGroup;
   readonly riskApi: RiskApi;
+  readonly controls: Controls;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -34,6 +36,11 @@ export class StatelessStack extends Stack {
       apiConfig: API_CONFIGS[stageConfig.stage],
       stateful: props.stateful,
       buildVersion: props.buildVersion,
+    });
+    this.controls = new Controls(this, 'Controls', {
+      stageConfig,
+      stateful: props.stateful,
+      api: this.riskApi.api,
     });
   }
 }
