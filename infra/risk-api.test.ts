@@ -65,6 +65,7 @@ describe('Construct: RiskApi', () => {
           DATABASE_TLS: 'true',
           DATABASE_AUTH: 'iam',
           AUDIT_MIN_REPLICA_ACKS: '1',
+          DATABASE_CA_FILE: '/opt/rds-ca/rds-ca-bundle.pem',
           SIMULATION_MODE: 'false',
         }),
       },

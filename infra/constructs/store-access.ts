@@ -2,12 +2,10 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RDS_CA_BUNDLE_PATH } from '../../shared/adapters/postgres/auth.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
 import { grantSecretRead } from './grants.js';
 import { SUBNETS } from './network.js';
-
-/** Where the RDS CA bundle layer puts its PEM. */
-export const RDS_CA_FILE = '/opt/rds-ca/rds-ca-bundle.pem';
 
 /**
  * How every stateful function reaches Redis and Aurora: the environment its
@@ -26,7 +24,7 @@ export function storeEnvironment(stateful: StatefulStack, rdsCaLayer?: lambda.IL
     DATABASE_USER: stateful.databaseUser,
     DATABASE_AUTH: 'iam',
     DATABASE_TLS: 'true',
-    ...(rdsCaLayer ? { DATABASE_CA_FILE: RDS_CA_FILE } : {}),
+    ...(rdsCaLayer ? { DATABASE_CA_FILE: RDS_CA_BUNDLE_PATH } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { API_CONFIGS } from '../config/api.js';
 import type { StageConfig } from '../config/stages.js';
 import { Controls } from '../constructs/controls.js';
 import { FunctionWithLogGroup } from '../constructs/function-with-log-group.js';
+import { RdsCaBundleLayer } from '../constructs/rds-ca-bundle-layer.js';
 import { RiskApi } from '../constructs/risk-api.js';
 import type { StatefulStack } from './stateful-stack.js';
 
@@ -31,7 +32,11 @@ export class StatelessStack extends Stack {
       memorySize: 128,
     });
 
+    // Built in this stack, not the stateful one: a layer exported across stacks would pin
+    // every function to an old bundle version.
+    const rdsCaLayer = new RdsCaBundleLayer(this, 'RdsCaBundle').layer;
     this.riskApi = new RiskApi(this, 'RiskApi', {
+      rdsCaLayer,
       stageConfig,
       apiConfig: API_CONFIGS[stageConfig.stage],
       stateful: props.stateful,
@@ -41,6 +46,7 @@ export class StatelessStack extends Stack {
       stageConfig,
       stateful: props.stateful,
       api: this.riskApi.api,
+      rdsCaLayer,
     });
   }
 }
