@@ -1,0 +1,31 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { METRICS } from '../../shared/names.js';
+import { logger, metrics, tracer } from '../../shared/runtime/observability.js';
+import { createReferencePricesApp } from '../reference-prices/app.js';
+import { loadReferencePricesConfig } from '../reference-prices/config.js';
+import { refreshUniverse } from './universe.js';
+
+const config = loadReferencePricesConfig();
+const app = await createReferencePricesApp(config);
+
+/** EventBridge, daily. */
+export async function universeHandler(): Promise<{ version: number; size: number }> {
+  const result = await refreshUniverse({
+    client: app.client,
+    pool: app.stores.pool,
+    redis: app.stores.redis,
+    topN: config.UNIVERSE_TOP_N,
+  });
+  metrics.addMetric(METRICS.universeSize, MetricUnit.Count, result.symbols.length);
+  logger.info('universe published', { version: result.version, symbols: result.symbols });
+  return { version: result.version, size: result.symbols.length };
+}
+
+export const handler = middy(universeHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));
