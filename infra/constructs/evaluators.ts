@@ -1,0 +1,346 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { DeployStage, StageConfig } from '../config/stages.js';
+import { NagSuppressions } from '../nag.js';
+import type { StatefulStack } from '../stacks/stateful-stack.js';
+import { FunctionWithLogGroup } from './function-with-log-group.js';
+import { SUBNETS } from './network.js';
+
+/** How one Kinesis consumer is fed (Lambda event source mapping). */
+export interface StreamConsumerConfig {
+  readonly batchSize: number;
+  readonly maxBatchingWindow: Duration;
+  /** Concurrent batches per shard (1..10); order per partition key is kept regardless. */
+  readonly parallelizationFactor: number;
+  /** Retries of a failing batch (with bisection) before it goes to the on-failure queue. */
+  readonly retryAttempts: number;
+  /** Records older than this skip to the on-failure queue instead of blocking the shard. */
+  readonly maxRecordAge: Duration;
+  readonly memoryMb: number;
+}
+
+export interface EvaluatorsConfig {
+  readonly marketEvaluator: StreamConsumerConfig;
+  readonly positions: StreamConsumerConfig;
+}
+
+/**
+ * Per-stage sizing. The market evaluator wants large batches (state is written once per
+ * symbol per batch); positions wants small ones (each fill is a transaction, and a fill
+ * should reach the risk API's daily loss within a second or two).
+ */
+export const EVALUATORS_CONFIGS: Record<DeployStage, EvaluatorsConfig> = {
+  dev: {
+    marketEvaluator: {
+      batchSize: 500,
+      maxBatchingWindow: Duration.seconds(1),
+      parallelizationFactor: 1,
+      retryAttempts: 3,
+      maxRecordAge: Duration.hours(1),
+      memoryMb: 512,
+    },
+    positions: {
+      batchSize: 50,
+      maxBatchingWindow: Duration.seconds(0),
+      parallelizationFactor: 1,
+      retryAttempts: 5,
+      maxRecordAge: Duration.hours(6),
+      memoryMb: 256,
+    },
+  },
+  staging: {
+    marketEvaluator: {
+      batchSize: 1000,
+      maxBatchingWindow: Duration.seconds(1),
+      parallelizationFactor: 2,
+      retryAttempts: 5,
+      maxRecordAge: Duration.hours(1),
+      memoryMb: 1024,
+    },
+    positions: {
+      batchSize: 50,
+      maxBatchingWindow: Duration.seconds(0),
+      parallelizationFactor: 2,
+      retryAttempts: 10,
+      maxRecordAge: Duration.hours(24),
+      memoryMb: 256,
+    },
+  },
+  prod: {
+    marketEvaluator: {
+      batchSize: 1000,
+      maxBatchingWindow: Duration.seconds(1),
+      parallelizationFactor: 4,
+      retryAttempts: 5,
+      maxRecordAge: Duration.hours(1),
+      memoryMb: 1024,
+    },
+    positions: {
+      batchSize: 50,
+      maxBatchingWindow: Duration.seconds(0),
+      parallelizationFactor: 4,
+      retryAttempts: 10,
+      maxRecordAge: Duration.hours(24),
+      memoryMb: 512,
+    },
+  },
+};
+
+export interface EvaluatorsProps {
+  readonly stageConfig: StageConfig;
+  readonly stateful: StatefulStack;
+  /** @default EVALUATORS_CONFIGS[stageConfig.stage] */
+  readonly config?: EvaluatorsConfig;
+  /** Layer holding the RDS CA bundle at /opt/rds-ca/rds-ca-bundle.pem. @default none (system CAs) */
+  readonly rdsCaLayer?: lambda.ILayerVersion;
+}
+
+const RDS_CA_FILE = '/opt/rds-ca/rds-ca-bundle.pem';
+
+/**
+ * The market evaluators: market-evaluator (Kinesis market-events), positions (Kinesis
+ * executions), reference-prices (EventBridge every minute) and the daily universe job.
+ * Kinesis consumers report partial batch failures, bisect failing batches, retry a bounded
+ * number of times and then send the batch's position to an encrypted SQS DLQ, which is also
+ * where the functions park malformed records themselves. Each function has its own role
+ * with only what it uses.
+ */
+export class Evaluators extends Construct {
+  readonly marketEvaluator: FunctionWithLogGroup;
+  readonly positions: FunctionWithLogGroup;
+  readonly referencePrices: FunctionWithLogGroup;
+  readonly universe: FunctionWithLogGroup;
+  readonly marketEventsDlq: sqs.Queue;
+  readonly executionsDlq: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: EvaluatorsProps) {
+    super(scope, id);
+    const { stageConfig, stateful } = props;
+    const config = props.config ?? EVALUATORS_CONFIGS[stageConfig.stage];
+    const placement = (external: boolean) => ({
+      vpc: stateful.vpc,
+      vpcSubnets: { subnetGroupName: SUBNETS.app },
+      securityGroups: external
+        ? [stateful.functionsSecurityGroup, stateful.externalApiSecurityGroup]
+        : [stateful.functionsSecurityGroup],
+      layers: props.rdsCaLayer ? [props.rdsCaLayer] : [],
+    });
+    const storeEnvironment: Record<string, string> = {
+      REDIS_HOST: stateful.redisEndpointAddress,
+      REDIS_PORT: String(stateful.redisPort),
+      REDIS_TLS: 'true',
+      REDIS_AUTH_SECRET_ID: stateful.redisAuthSecret.secretArn,
+      DATABASE_HOST: stateful.databaseProxy.endpoint,
+      DATABASE_PORT: String(stateful.databasePort),
+      DATABASE_NAME: stateful.databaseName,
+      DATABASE_USER: stateful.databaseUser,
+      DATABASE_AUTH: 'iam',
+      DATABASE_TLS: 'true',
+      ...(props.rdsCaLayer ? { DATABASE_CA_FILE: RDS_CA_FILE } : {}),
+    };
+
+    this.marketEventsDlq = this.deadLetterQueue('MarketEventsDlq');
+    this.executionsDlq = this.deadLetterQueue('ExecutionsDlq');
+
+    const timeSeries = stateful.timeSeries;
+    const timeSeriesEnvironment: Record<string, string> = timeSeries
+      ? {
+          TIME_SERIES_SINK: 'timestream',
+          TIMESTREAM_ENDPOINT: `https://ingest-${stageConfig.timestream.ingestCell}.timestream.${Stack.of(this).region}.amazonaws.com`,
+          TIMESTREAM_DATABASE: timeSeries.database.ref,
+          TIMESTREAM_TICKS_TABLE: timeSeries.ticksTable.attrName,
+          TIMESTREAM_BARS_TABLE: timeSeries.barsTable.attrName,
+        }
+      : { TIME_SERIES_SINK: 'aurora' };
+
+    this.marketEvaluator = new FunctionWithLogGroup(this, 'MarketEvaluator', {
+      entry: 'functions/market-evaluator/handler.ts',
+      stageConfig,
+      memorySize: config.marketEvaluator.memoryMb,
+      timeout: Duration.seconds(60),
+      environment: { ...storeEnvironment, ...timeSeriesEnvironment, DLQ_URL: this.marketEventsDlq.queueUrl },
+      functionProps: placement(false),
+    });
+    this.consume(
+      this.marketEvaluator,
+      stateful.marketEventsStream,
+      stateful.dataKey,
+      this.marketEventsDlq,
+      config.marketEvaluator,
+    );
+    if (timeSeries) {
+      this.marketEvaluator.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['timestream:WriteRecords'],
+          resources: [timeSeries.ticksTable.attrArn, timeSeries.barsTable.attrArn],
+        }),
+      );
+      this.marketEvaluator.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [stateful.dataKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `timestream.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+
+    this.positions = new FunctionWithLogGroup(this, 'Positions', {
+      entry: 'functions/positions/handler.ts',
+      stageConfig,
+      memorySize: config.positions.memoryMb,
+      timeout: Duration.seconds(60),
+      environment: { ...storeEnvironment, DLQ_URL: this.executionsDlq.queueUrl, TRADING_DAY_BOUNDARY_UTC: '00:00' },
+      functionProps: placement(false),
+    });
+    this.consume(this.positions, stateful.executionsStream, stateful.dataKey, this.executionsDlq, config.positions);
+
+    const coingeckoEnvironment = { COINGECKO_API_KEY_SECRET_ID: stateful.coingeckoApiKeySecret.secretArn };
+    this.referencePrices = new FunctionWithLogGroup(this, 'ReferencePrices', {
+      entry: 'functions/reference-prices/handler.ts',
+      stageConfig,
+      memorySize: 256,
+      timeout: Duration.seconds(30),
+      environment: { ...storeEnvironment, ...coingeckoEnvironment },
+      // One run at a time: a slow CoinGecko must not stack up runs that share its rate limit.
+      functionProps: { ...placement(true), reservedConcurrentExecutions: 1 },
+    });
+    this.universe = new FunctionWithLogGroup(this, 'Universe', {
+      entry: 'functions/universe/handler.ts',
+      stageConfig,
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      environment: { ...storeEnvironment, ...coingeckoEnvironment },
+      functionProps: { ...placement(true), reservedConcurrentExecutions: 1 },
+    });
+    for (const fn of [this.referencePrices, this.universe]) {
+      grantSecretRead(fn.role, stateful.coingeckoApiKeySecret, stateful.dataKey);
+    }
+    new events.Rule(this, 'ReferencePricesEveryMinute', {
+      description: 'CoinGecko reference prices and the deviation breaker',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.referencePrices.function, { retryAttempts: 0 })],
+    });
+    new events.Rule(this, 'UniverseDaily', {
+      description: 'Tradable universe: CoinGecko top 100 by market cap ∩ Kraken USD spot',
+      schedule: events.Schedule.cron({ minute: '5', hour: '0' }),
+      targets: [new targets.LambdaFunction(this.universe.function, { retryAttempts: 2 })],
+    });
+
+    const all = [this.marketEvaluator, this.positions, this.referencePrices, this.universe];
+    for (const fn of all) {
+      grantSecretRead(fn.role, stateful.redisAuthSecret, stateful.dataKey);
+      stateful.grantDatabaseConnect(fn.role);
+    }
+    NagSuppressions.addResourceSuppressions(
+      all.map((fn) => fn.role),
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'rds-db:connect is scoped to the proxy resource id with a user wildcard generated by grantConnect; ' +
+            'X-Ray and VPC ENI permissions support no resource scoping.',
+        },
+      ],
+      true,
+    );
+  }
+
+  /** SSE (SQS-managed keys; a key of the stateful stack would need a key-policy edit there), TLS only. */
+  private deadLetterQueue(id: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    NagSuppressions.addResourceSuppressions(queue, [
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself the dead-letter queue (on-failure destination and poison-record queue) of a Kinesis consumer.',
+      },
+    ]);
+    return queue;
+  }
+
+  /**
+   * The event source mapping, with the stream read granted as identity policy: the L2
+   * `KinesisEventSource` calls `stream.grantRead`, whose KMS grant would edit the data key's
+   * policy in the stateful stack and make it depend on this one.
+   */
+  private consume(
+    fn: FunctionWithLogGroup,
+    stream: kinesis.IStream,
+    key: kms.IKey,
+    dlq: sqs.Queue,
+    consumer: StreamConsumerConfig,
+  ): void {
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'kinesis:DescribeStream',
+          'kinesis:DescribeStreamSummary',
+          'kinesis:GetRecords',
+          'kinesis:GetShardIterator',
+          'kinesis:ListShards',
+          'kinesis:SubscribeToShard',
+        ],
+        resources: [stream.streamArn],
+      }),
+    );
+    fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `kinesis.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+    dlq.grantSendMessages(fn.role);
+    new lambda.EventSourceMapping(this, `${fn.node.id}Source`, {
+      target: fn.function,
+      eventSourceArn: stream.streamArn,
+      startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+      batchSize: consumer.batchSize,
+      maxBatchingWindow: consumer.maxBatchingWindow,
+      parallelizationFactor: consumer.parallelizationFactor,
+      bisectBatchOnError: true,
+      retryAttempts: consumer.retryAttempts,
+      maxRecordAge: consumer.maxRecordAge,
+      reportBatchItemFailures: true,
+      onFailure: new SqsOnFailure(dlq),
+    });
+  }
+}
+
+/** On-failure destination of an event source mapping (what `SqsDlq` from lambda-event-sources does). */
+class SqsOnFailure implements lambda.IEventSourceDlq {
+  constructor(private readonly queue: sqs.IQueue) {}
+  bind(_target: lambda.IEventSourceMapping, targetHandler: lambda.IFunction): lambda.DlqDestinationConfig {
+    this.queue.grantSendMessages(targetHandler);
+    return { destination: this.queue.queueArn };
+  }
+}
+
+/** Read one secret and decrypt it through Secrets Manager only, as identity policy (see risk-api.ts). */
+function grantSecretRead(role: iam.IRole, secret: secretsmanager.ISecret, key: kms.IKey): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      resources: [secret.secretArn],
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(role).region}.amazonaws.com` } },
+    }),
+  );
+}
