@@ -11,7 +11,7 @@ import {
   ListShardsCommand,
 } from '@aws-sdk/client-kinesis';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import { createRedisClient, redisConfigFromUrl } from '../../shared/adapters/redis/client.js';
 import { Decimal } from '../../shared/domain/decimal.js';
@@ -30,6 +30,8 @@ const tag = randomUUID()
   .padEnd(4, 'Q');
 const SYMBOLS = [`ZQ${tag}/USD`, `ZX${tag}/USD`];
 const streamName = `it-ingest-${randomUUID().slice(0, 8)}`;
+/** The SIGTERM test's own pairs (and fake): its events are told apart by symbol. */
+const TERM_SYMBOLS = [`ZT${tag}/USD`];
 
 let kinesis: KinesisClient;
 let redis: Redis;
@@ -57,8 +59,18 @@ function settings(overrides: Partial<IngesterSettings> = {}): IngesterSettings {
   };
 }
 
-async function readStream(): Promise<MarketEvent[]> {
-  const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+async function createStream(name: string): Promise<void> {
+  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
+  for (let i = 0; i < 100; i++) {
+    const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
+    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`stream ${name} never became ACTIVE`);
+}
+
+async function readStream(name: string): Promise<MarketEvent[]> {
+  const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: name }));
   const events: MarketEvent[] = [];
   for (const shard of Shards ?? []) {
     let { ShardIterator } = await kinesis.send(
@@ -82,14 +94,7 @@ async function readStream(): Promise<MarketEvent[]> {
 
 beforeAll(async () => {
   kinesis = createKinesisClient();
-  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 2 }));
-  for (let i = 0; i < 100; i++) {
-    const { StreamDescriptionSummary } = await kinesis.send(
-      new DescribeStreamSummaryCommand({ StreamName: streamName }),
-    );
-    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await createStream(streamName);
   redis = createRedisClient({ ...redisConfigFromUrl(redisUrl()), commandTimeoutMs: 2_000 });
   await redis.connect();
   previousFeedStatus = await redis.hgetall(REDIS_KEYS.feedStatus);
@@ -98,7 +103,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await fake?.close();
-  await redis.del(...SYMBOLS.map((s) => REDIS_KEYS.mark(s)), REDIS_KEYS.feedStatus);
+  await redis.del(...[...SYMBOLS, ...TERM_SYMBOLS].map((s) => REDIS_KEYS.mark(s)), REDIS_KEYS.feedStatus);
   if (Object.keys(previousFeedStatus).length > 0) await redis.hset(REDIS_KEYS.feedStatus, previousFeedStatus);
   redis.disconnect();
   await kinesis.send(new DeleteStreamCommand({ StreamName: streamName })).catch(() => undefined);
@@ -137,13 +142,15 @@ describe('Market ingester against the fake Kraken, Redis and kinesis-local', () 
   });
 
   it('marks data stale in Redis when the connection drops, live again after fresh snapshots', async () => {
-    fake.faults.refuseConnections(2);
+    // Refuse reconnects until the stale state has been checked, then let them through.
+    fake.faults.refuseConnections(1_000_000);
     fake.faults.dropConnections();
     await waitFor(() => ingester.feedStatus().status === 'stale', 'feed stale');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await redis.hget(REDIS_KEYS.mark(SYMBOLS[0]!), 'status')).toBe('stale');
     expect(await redis.hget(REDIS_KEYS.feedStatus, 'status')).toBe('stale');
     expect((await fetch(`http://127.0.0.1:${ingester.healthPort}/ready`)).status).toBe(503);
+    fake.faults.refuseConnections(0);
 
     await waitFor(() => ingester.readiness().ready, 'ready again', 10_000);
     await waitFor(() => ingester.feedStatus().status === 'live', 'feed live');
@@ -154,8 +161,8 @@ describe('Market ingester against the fake Kraken, Redis and kinesis-local', () 
   });
 
   it('SIGTERM flushes every buffered event: events counted in equal events read back from Kinesis', async () => {
-    const stream = await readStream();
-    const before = stream.length;
+    const termFake = await startFakeKrakenServer({ seed: 13, symbols: TERM_SYMBOLS, updatesPerSecond: 100 });
+    onTestFinished(() => termFake.close());
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', path.join(local.root, 'functions/market-ingester/main.ts')],
@@ -164,8 +171,8 @@ describe('Market ingester against the fake Kraken, Redis and kinesis-local', () 
         env: {
           ...process.env,
           STAGE: 'local',
-          KRAKEN_WS_URL: fake.url,
-          KRAKEN_SYMBOLS: SYMBOLS.join(','),
+          KRAKEN_WS_URL: termFake.url,
+          KRAKEN_SYMBOLS: TERM_SYMBOLS.join(','),
           MARKET_EVENTS_STREAM: streamName,
           REDIS_URL: redisUrl(),
           HEALTH_PORT: '0',
@@ -199,12 +206,15 @@ describe('Market ingester against the fake Kraken, Redis and kinesis-local', () 
       overflow: number;
       unpublished: number;
     };
-    expect(summary.queued).toBeGreaterThan(100);
-    expect(summary).toMatchObject({ published: summary.queued, overflow: 0, unpublished: 0 });
+    expect(summary.queued).toBeGreaterThan(50);
+    const putErrors = lines
+      .filter((l) => l.includes('PutRecords failed'))
+      .slice(0, 2)
+      .join('\n');
+    expect(summary, putErrors).toMatchObject({ published: summary.queued, overflow: 0, unpublished: 0 });
 
-    const events = (await readStream()).slice(before);
+    const events = (await readStream(streamName)).filter((e) => TERM_SYMBOLS.includes(e.symbol));
     expect(events).toHaveLength(summary.queued);
     expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
-    expect(events.every((e) => SYMBOLS.includes(e.symbol))).toBe(true);
   });
 });

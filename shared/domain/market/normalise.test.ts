@@ -11,7 +11,7 @@ describe('Function: topOfBookEvent', () => {
     const event = topOfBookEvent(book, '2023-10-06T17:35:55.440295Z', 1_700_000_000_123, 42);
     expect(event).toEqual({
       type: 'top_of_book',
-      event_id: 'kraken:tob:BTC/USD:2023-10-06T17:35:55.440Z:42',
+      event_id: 'kraken:tob:BTC/USD:2023-10-06T17:35:55.440295Z:42',
       symbol: 'BTC/USD',
       exchange_ts: '2023-10-06T17:35:55.440Z',
       receive_ts: '2023-11-14T22:13:20.123Z',
@@ -78,7 +78,7 @@ describe('Function: tradeEvent / tickerEvent', () => {
       5,
     );
     expect(ticker).toMatchObject({
-      event_id: 'kraken:ticker:BTC/USD:5',
+      event_id: 'kraken:ticker:BTC/USD:5:100',
       bid: '1.1',
       ask: '1.2',
       volume: '100',

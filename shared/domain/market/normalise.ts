@@ -50,7 +50,8 @@ export function topOfBookEvent(
   const iso = exchangeIso(exchangeTs);
   return {
     type: 'top_of_book',
-    event_id: `${SOURCE}:tob:${book.symbol}:${iso ?? receiveMs}:${checksum}`,
+    // Kraken's own microsecond timestamp (not the millisecond ISO) keeps ids distinct.
+    event_id: `${SOURCE}:tob:${book.symbol}:${exchangeTs ?? receiveMs}:${checksum}`,
     symbol: book.symbol,
     exchange_ts: iso,
     receive_ts: new Date(receiveMs).toISOString(),
@@ -107,7 +108,8 @@ export function tickerEvent(ticker: TickerData, receiveMs: number): TickerEvent 
   const iso = exchangeIso(ticker.timestamp);
   return {
     type: 'ticker',
-    event_id: `${SOURCE}:ticker:${ticker.symbol}:${iso ?? receiveMs}`,
+    // Volume is cumulative: two tickers with the same time and volume describe the same state.
+    event_id: `${SOURCE}:ticker:${ticker.symbol}:${ticker.timestamp ?? receiveMs}:${canonical(ticker.volume)}`,
     symbol: ticker.symbol,
     exchange_ts: iso,
     receive_ts: new Date(receiveMs).toISOString(),
