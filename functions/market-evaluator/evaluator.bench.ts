@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { DiscardingTimeSeriesSink } from '../../shared/adapters/timeseries/port.js';
+import type { MarketEvent } from '../../shared/domain/market/events.js';
+import { percentile, round3 } from '../../test/bench-utils.js';
+import { databaseUrl, local } from '../../test/local-env.js';
+import { IngestPipeline } from '../market-ingester/pipeline.js';
+import { replayRecording } from '../market-ingester/recording.js';
+import { PostgresBreakerConfigSource } from './breaker-config-source.js';
+import { PostgresBreakerAudit } from './breaker-store.js';
+import { MarketEvaluator } from './evaluator.js';
+import { RedisEvaluatorStateStore } from './evaluator-state.js';
+import { createMarketEventsHandler } from './process-batch.js';
+import { connectStores } from './stores.js';
+
+/**
+ * evaluator.events_per_s: the market-evaluator's Lambda inner function (Powertools batch
+ * processing, base64 + JSON + schema per record, volatility/spread/depeg breakers, bars)
+ * over Kinesis-shaped batches of 1,000 records, on one core, with its state committed to
+ * the real local Redis once per batch (one MULTI) and breaker changes audited in the local
+ * PostgreSQL. The events are the committed Kraken recording replayed through the ingester's
+ * own pipeline, repeated with shifted times and fresh ids to fill the batches. Time-series
+ * writes are excluded (a discarding sink): they are a separate, asynchronous cost per stage.
+ */
+export const group = 'evaluator';
+
+const RECORDING = path.join(local.root, 'test', 'recordings', 'kraken-v2-fake-seed42.jsonl');
+const BATCH = 1_000;
+const BATCHES = 120;
+const WARMUP_BATCHES = 20;
+
+async function recordedEvents(): Promise<MarketEvent[]> {
+  const symbols = new Set<string>();
+  for (const line of readFileSync(RECORDING, 'utf8').split('\n')) {
+    if (!line.includes('"channel":"book"')) continue;
+    const frame = JSON.parse(line) as { data?: { symbol?: string }[] };
+    for (const d of frame.data ?? []) if (d.symbol) symbols.add(d.symbol);
+  }
+  const events: MarketEvent[] = [];
+  const pipeline = new IngestPipeline({
+    symbols: [...symbols],
+    depth: 10,
+    sink: { publish: (event) => events.push(event) > 0, flush: async () => {} },
+    marks: { put() {}, markStale() {}, touch() {}, setFeedStatus() {}, flush: async () => {} },
+  });
+  await replayRecording(RECORDING, (frame, receiveMs) => pipeline.handle(frame, receiveMs));
+  if (events.length === 0) throw new Error('the recording produced no market events');
+  return events;
+}
+
+/** Lambda events of BATCH records: the recording repeated, each lap shifted in time, ids made unique. */
+function batches(recorded: MarketEvent[], count: number): KinesisStreamEvent[] {
+  const out: KinesisStreamEvent[] = [];
+  const firstMs = Date.parse(recorded[0]?.receive_ts ?? '');
+  const spanMs = Date.parse(recorded.at(-1)?.receive_ts ?? '') - firstMs + 100;
+  let n = 0;
+  let seq = 10n ** 20n;
+  for (let b = 0; b < count; b++) {
+    const records = [];
+    for (let i = 0; i < BATCH; i++, n++) {
+      const lap = Math.floor(n / recorded.length);
+      const source = recorded[n % recorded.length] as MarketEvent;
+      const shift = (iso: string | null) => (iso ? new Date(Date.parse(iso) + lap * spanMs).toISOString() : null);
+      const event = {
+        ...source,
+        event_id: `${source.event_id}#${lap}`,
+        exchange_ts: shift(source.exchange_ts),
+        receive_ts: shift(source.receive_ts) as string,
+      };
+      seq += 1n;
+      records.push({
+        awsRegion: 'eu-west-1',
+        eventID: `shardId-000000000000:${seq}`,
+        eventName: 'aws:kinesis:record',
+        eventSource: 'aws:kinesis',
+        eventSourceARN: 'arn:aws:kinesis:eu-west-1:000000000000:stream/bench',
+        eventVersion: '1.0',
+        invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench',
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: event.symbol,
+          sequenceNumber: String(seq),
+          data: Buffer.from(JSON.stringify(event)).toString('base64'),
+          approximateArrivalTimestamp: Date.now() / 1000,
+        },
+      });
+    }
+    out.push({ Records: records });
+  }
+  return out;
+}
+
+export default async function run(): Promise<Record<string, number>> {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  const recorded = await recordedEvents();
+  const all = batches(recorded, BATCHES + WARMUP_BATCHES);
+  const stores = await connectStores({
+    STAGE: 'local',
+    REDIS_HOST: local.redisHost,
+    REDIS_PORT: local.redisPort,
+    REDIS_DB: local.testRedisDb,
+    REDIS_TLS: false,
+    REDIS_COMMAND_TIMEOUT_MS: 5_000,
+    DATABASE_URL: databaseUrl(),
+    DATABASE_TLS: false,
+    DATABASE_PORT: 5432,
+    DATABASE_NAME: 'unused',
+    DATABASE_AUTH: 'secret',
+    DATABASE_STATEMENT_TIMEOUT_MS: 5_000,
+  });
+  const symbols = [...new Set(recorded.map((e) => e.symbol))];
+  try {
+    await stores.redis.del(...symbols.map((s) => `eval:${s}`), ...symbols.map((s) => `breaker:${s}`));
+    const sink = new DiscardingTimeSeriesSink();
+    const evaluator = new MarketEvaluator({
+      state: new RedisEvaluatorStateStore(stores.redis),
+      audit: new PostgresBreakerAudit(stores.pool),
+      sink,
+      poison: {
+        park: async () => {
+          throw new Error('the bench has no poison records');
+        },
+      },
+      configs: new PostgresBreakerConfigSource(stores.pool, { ttlMs: 600_000, maxStaleMs: 600_000 }),
+    });
+    let applied = 0;
+    let transitions = 0;
+    const handler = createMarketEventsHandler(evaluator, (summary) => {
+      applied += summary.applied;
+      transitions += summary.transitions.length;
+    });
+    for (const event of all.slice(0, WARMUP_BATCHES)) await handler(event);
+    applied = 0;
+    transitions = 0;
+    const batchMs: number[] = [];
+    const started = performance.now();
+    for (const event of all.slice(WARMUP_BATCHES)) {
+      const t = performance.now();
+      const response = await handler(event);
+      batchMs.push(performance.now() - t);
+      if (response.batchItemFailures.length > 0) throw new Error('unexpected batch item failures');
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (applied !== BATCHES * BATCH) throw new Error(`applied ${applied} of ${BATCHES * BATCH} events`);
+    return {
+      events_per_s: Math.round(applied / seconds),
+      batch_p50_ms: round3(percentile(batchMs, 50)),
+      batch_p99_ms: round3(percentile(batchMs, 99)),
+      batch_size: BATCH,
+      symbols: symbols.length,
+      recorded_events: recorded.length,
+      breaker_transitions: transitions,
+    };
+  } finally {
+    await stores.close();
+  }
+}
