@@ -4,8 +4,8 @@ import { Decimal } from '../../shared/domain/decimal.js';
 import {
   addToDaily,
   applyFill,
-  FLAT,
   type Fill,
+  FLAT,
   type Position,
   tradingDay,
 } from '../../shared/domain/positions/positions.js';

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { CreateDatabaseCommand, CreateTableCommand } from '@aws-sdk/client-timestream-write';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databaseUrl, local } from '../../../test/local-env.js';
 import type { Bar } from '../../domain/breakers/bars.js';
 import type { MarketEvent } from '../../domain/market/events.js';
-import { databaseUrl, local } from '../../../test/local-env.js';
 import { AuroraTimeSeriesSink } from './aurora-sink.js';
 import { TimestreamTimeSeriesSink } from './timestream-sink.js';
 
