@@ -101,10 +101,11 @@ describe('Construct: Evaluators (prod)', () => {
   });
 
   it('grants least privilege: no wildcard actions, stream reads on one stream each, secrets through identity policy', () => {
-    const statements = ofType('AWS::IAM::Policy').flatMap(([id, p]) =>
+    type Statement = { id: string; Action?: unknown; Resource?: unknown };
+    const statements: Statement[] = ofType('AWS::IAM::Policy').flatMap(([id, p]) =>
       ((p.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement ?? []).map((s) => ({
-        id,
         ...s,
+        id,
       })),
     );
     for (const statement of statements) {
