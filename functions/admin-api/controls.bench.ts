@@ -28,7 +28,8 @@ export default async function run(): Promise<Record<string, number>> {
   const suffix = randomUUID().slice(0, 8);
   const busName = `risk-gate-bench-${suffix}`;
   await new EventBridgeClient({}).send(new CreateEventBusCommand({ Name: busName }));
-  const topicArn = (await new SNSClient({}).send(new CreateTopicCommand({ Name: `bench-${suffix}` }))).TopicArn as string;
+  const topicArn = (await new SNSClient({}).send(new CreateTopicCommand({ Name: `bench-${suffix}` })))
+    .TopicArn as string;
   const env = {
     STAGE: 'local',
     REDIS_HOST: local.redisHost,
@@ -39,7 +40,9 @@ export default async function run(): Promise<Record<string, number>> {
     DATABASE_TLS: 'false',
   };
   const risk = await createRiskApi(riskApiConfigSchema.parse(env));
-  const admin = await createAdminApi(adminApiConfigSchema.parse({ ...env, KILL_EVENT_BUS_NAME: busName, KILL_NOTIFY_TOPIC_ARN: topicArn }));
+  const admin = await createAdminApi(
+    adminApiConfigSchema.parse({ ...env, KILL_EVENT_BUS_NAME: busName, KILL_NOTIFY_TOPIC_ARN: topicArn }),
+  );
   const redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });
   await redis.connect();
   try {
@@ -81,12 +84,26 @@ export default async function run(): Promise<Record<string, number>> {
       })();
       await new Promise((resolve) => setTimeout(resolve, 2));
       const started = performance.now();
-      await adminRoute(proxyEvent('POST', '/v1/admin/kill-switch', { scope: 'account', target: 'company', reason: 'drill', actor: 'alice' }));
+      await adminRoute(
+        proxyEvent('POST', '/v1/admin/kill-switch', {
+          scope: 'account',
+          target: 'company',
+          reason: 'drill',
+          actor: 'alice',
+        }),
+      );
       await poller;
       polling = false;
       samples.push(firstRejectAt - started);
       for (const actor of ['alice', 'bob']) {
-        await adminRoute(proxyEvent('POST', '/v1/admin/kill-switch/release', { scope: 'account', target: 'company', actor, reason: 'bench round' }));
+        await adminRoute(
+          proxyEvent('POST', '/v1/admin/kill-switch/release', {
+            scope: 'account',
+            target: 'company',
+            actor,
+            reason: 'bench round',
+          }),
+        );
       }
     }
     await risk.drainer?.drain();

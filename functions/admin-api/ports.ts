@@ -1,4 +1,4 @@
-import type { Approval, KillScope, KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
+import type { Approval, KillScope } from '../../shared/domain/controls/kill-switch.js';
 
 /** Ports of the controls use cases; adapters in ./adapters. */
 export interface KillSwitchState {
@@ -40,7 +40,7 @@ export interface ControlLog {
 }
 
 export interface EventPublisher {
-  publish(event: KillSwitchTriggeredEvent | Record<string, unknown>, detailType: string): Promise<void>;
+  publish(event: object, detailType: string): Promise<void>;
 }
 
 export interface Notifier {

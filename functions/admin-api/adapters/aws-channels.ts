@@ -12,7 +12,7 @@ export class EventBridgePublisher implements EventPublisher {
 
   constructor(private readonly busName: string) {}
 
-  async publish(event: Record<string, unknown>, detailType: string): Promise<void> {
+  async publish(event: object, detailType: string): Promise<void> {
     const result = await this.client.send(
       new PutEventsCommand({
         Entries: [
