@@ -398,23 +398,32 @@ describe('Kraken keys and the kill executor (Secrets Manager on LocalStack, fake
 
 describe('Limits administration', () => {
   it('propose then apply creates a new version the risk API uses on its next decision', async () => {
-    const proposal = await admin$('POST', '/v1/admin/accounts/director-b/limits/proposals', {
+    // Its own account: the seed accounts' limits are shared with other test files.
+    await pool.query(
+      `INSERT INTO accounts (account_id, display_name, kind) VALUES ('limits-it', 'Limits IT', 'strategy') ON CONFLICT DO NOTHING`,
+    );
+    await pool.query(
+      `INSERT INTO account_limits (account_id, version, limits, created_by, reason)
+       VALUES ('limits-it', 1, '{"nav":"250000"}', 'test', 'seed') ON CONFLICT DO NOTHING`,
+    );
+    expect((await validate('limits-it')).decision).toBe('accept');
+    const proposal = await admin$('POST', '/v1/admin/accounts/limits-it/limits/proposals', {
       limits: { nav: '250000', max_order_notional: '100', allowed_symbols: ['BTC/USD', 'ETH/USD'] },
       actor: 'alice',
       reason: 'tighten for review',
     });
     expect(proposal.statusCode).toBe(201);
     const { proposal_id } = JSON.parse(proposal.body);
-    const applied = await admin$('POST', `/v1/admin/accounts/director-b/limits/proposals/${proposal_id}/apply`, {
+    const applied = await admin$('POST', `/v1/admin/accounts/limits-it/limits/proposals/${proposal_id}/apply`, {
       actor: 'bob',
     });
     expect(applied.statusCode).toBe(200);
     const { version } = JSON.parse(applied.body);
     expect(version).toBeGreaterThan(1);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    const decision = await validate('director-b');
+    const decision = await validate('limits-it');
     expect(decision.reasons.map((r) => r.code)).toContain('MAX_ORDER_NOTIONAL');
-    const bad = await admin$('POST', '/v1/admin/accounts/director-b/limits/proposals', {
+    const bad = await admin$('POST', '/v1/admin/accounts/limits-it/limits/proposals', {
       limits: { nav: '-5' },
       actor: 'alice',
       reason: 'oops',
