@@ -52,6 +52,7 @@ function buildStack(): Stack {
     stream,
     redisUrl: 'rediss://cache.example.internal:6379',
     redisAuthSecret: secret,
+    secretsKey: key,
     symbols: ['BTC/USD', 'ETH/USD', 'USDT/USD'],
     buildVersion: 'test',
   });
@@ -125,9 +126,11 @@ describe('Construct: MarketIngesterService', () => {
       .filter((p) => JSON.stringify(p.Properties.Roles).includes(taskRoleId!))
       .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
-    // kms:Decrypt for the secret comes from the key policy (via Secrets Manager only), not the role.
+    // Identity policy only (no key-policy edit across stacks); kms use is bound to the
+    // service through kms:ViaService.
     expect(actions).toEqual([
       'kinesis:PutRecords',
+      'kms:Decrypt',
       'kms:GenerateDataKey',
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',

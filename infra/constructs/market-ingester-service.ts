@@ -1,16 +1,18 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, IgnoreMode } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SERVICE_NAME } from '../../shared/names.js';
 import { retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
+import { grantSecretRead } from './grants.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Port of /healthz and /ready inside the task. */
@@ -31,6 +33,8 @@ export interface MarketIngesterServiceProps {
   readonly redisUrl: string;
   /** ElastiCache auth token: the task role may read this secret and no other. */
   readonly redisAuthSecret?: secretsmanager.ISecret;
+  /** KMS key of the secret (the stage data key); required with `redisAuthSecret`. */
+  readonly secretsKey?: kms.IKey;
   /** USD spot pairs in v2 spelling. @default ['BTC/USD', 'ETH/USD'] */
   readonly symbols?: readonly string[];
   /** @default 10 */
@@ -108,8 +112,22 @@ export class MarketIngesterService extends Construct {
     taskRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['kinesis:PutRecords'], resources: [props.stream.streamArn] }),
     );
-    props.stream.encryptionKey?.grant(taskRole, 'kms:GenerateDataKey');
-    props.redisAuthSecret?.grantRead(taskRole);
+    // Identity policy only: editing the stage key's policy from this stack would make the
+    // stateful stack depend on it (see infra/constructs/grants.ts).
+    const streamKey = props.stream.encryptionKey;
+    if (streamKey) {
+      taskRole.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:GenerateDataKey'],
+          resources: [streamKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `kinesis.${Stack.of(this).region}.amazonaws.com` } },
+        }),
+      );
+    }
+    if (props.redisAuthSecret) {
+      if (!props.secretsKey) throw new Error('secretsKey is required with redisAuthSecret');
+      grantSecretRead(taskRole, [props.redisAuthSecret.secretArn], props.secretsKey);
+    }
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
       cpu: props.cpu ?? 512,

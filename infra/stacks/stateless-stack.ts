@@ -3,7 +3,10 @@ import type { Construct } from 'constructs';
 import { API_CONFIGS } from '../config/api.js';
 import type { StageConfig } from '../config/stages.js';
 import { Controls } from '../constructs/controls.js';
+import { Evaluators } from '../constructs/evaluators.js';
 import { FunctionWithLogGroup } from '../constructs/function-with-log-group.js';
+import { MarketIngesterService } from '../constructs/market-ingester-service.js';
+import { SUBNETS } from '../constructs/network.js';
 import { RdsCaBundleLayer } from '../constructs/rds-ca-bundle-layer.js';
 import { RiskApi } from '../constructs/risk-api.js';
 import type { StatefulStack } from './stateful-stack.js';
@@ -20,6 +23,8 @@ export class StatelessStack extends Stack {
   readonly health: FunctionWithLogGroup;
   readonly riskApi: RiskApi;
   readonly controls: Controls;
+  readonly evaluators: Evaluators;
+  readonly ingester: MarketIngesterService;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -47,6 +52,18 @@ export class StatelessStack extends Stack {
       stateful: props.stateful,
       api: this.riskApi.api,
       rdsCaLayer,
+    });
+    this.evaluators = new Evaluators(this, 'Evaluators', { stageConfig, stateful: props.stateful, rdsCaLayer });
+    this.ingester = new MarketIngesterService(this, 'MarketIngester', {
+      stageConfig,
+      vpc: props.stateful.vpc,
+      vpcSubnets: { subnetGroupName: SUBNETS.app },
+      securityGroup: props.stateful.ingesterSecurityGroup,
+      stream: props.stateful.marketEventsStream,
+      redisUrl: `rediss://${props.stateful.redisEndpointAddress}:${props.stateful.redisPort}`,
+      redisAuthSecret: props.stateful.redisAuthSecret,
+      secretsKey: props.stateful.dataKey,
+      buildVersion: props.buildVersion,
     });
   }
 }
