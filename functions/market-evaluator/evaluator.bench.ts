@@ -102,6 +102,7 @@ export default async function run(): Promise<Record<string, number>> {
     REDIS_DB: local.testRedisDb,
     REDIS_TLS: false,
     REDIS_COMMAND_TIMEOUT_MS: 5_000,
+    REDIS_CONNECT_TIMEOUT_MS: 2_000,
     DATABASE_URL: databaseUrl(),
     DATABASE_TLS: false,
     DATABASE_PORT: 5432,

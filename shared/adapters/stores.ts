@@ -9,6 +9,19 @@ import { SecretReader } from './secrets.js';
 export interface Stores {
   readonly redis: Redis;
   readonly pool: pg.Pool;
+  readonly secrets: SecretReader;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /**
+   * Fail the cold start when Redis does not answer (batch consumers, whose retries are
+   * safe). The risk API leaves it false: it must start and reject per request instead.
+   * @default false
+   */
+  readonly requireRedis?: boolean;
+  /** @default 1000 */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
@@ -17,7 +30,11 @@ export interface Stores {
  * database. A cold start with Redis down still completes: callers fail closed per request
  * and the client reconnects in the background.
  */
-export async function connectStores(config: StoresConfig, secrets: SecretReader = new SecretReader()): Promise<Stores> {
+export async function connectStores(
+  config: StoresConfig,
+  secrets: SecretReader = new SecretReader(),
+  options: ConnectOptions = {},
+): Promise<Stores> {
   const redisPassword = config.REDIS_AUTH_SECRET_ID ? await secrets.getString(config.REDIS_AUTH_SECRET_ID) : undefined;
   const redis = createRedisClient({
     host: config.REDIS_HOST as string,
@@ -26,17 +43,27 @@ export async function connectStores(config: StoresConfig, secrets: SecretReader 
     tls: config.REDIS_TLS,
     password: redisPassword,
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS,
-    connectTimeoutMs: config.REDIS_CONNECT_TIMEOUT_MS,
+    connectTimeoutMs: options.connectTimeoutMs ?? config.REDIS_CONNECT_TIMEOUT_MS,
   });
-  await redis.connect().catch(() => undefined);
+  const connecting = redis.connect();
+  if (options.requireRedis) await connecting;
+  else await connecting.catch(() => undefined);
   const pool = createPostgresPool({
     ...databaseConnection(config, secrets),
     tls: config.DATABASE_TLS,
     ca: config.DATABASE_TLS && config.DATABASE_CA_FILE ? readCaBundle(config.DATABASE_CA_FILE) : undefined,
     statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    connectTimeoutMs: 1_000,
+    connectTimeoutMs: options.connectTimeoutMs ?? 1_000,
   });
-  return { redis, pool };
+  return {
+    redis,
+    pool,
+    secrets,
+    close: async () => {
+      redis.disconnect();
+      await pool.end();
+    },
+  };
 }
 
 /** Local: a URL. AWS: the proxy host with an IAM token per connection (or a rotating secret). */
