@@ -5,14 +5,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DeployStage, StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
 import { FunctionWithLogGroup } from './function-with-log-group.js';
-import { SUBNETS } from './network.js';
+import { grantSecretRead } from './grants.js';
+import { functionPlacement, grantStoreAccess, storeEnvironment } from './store-access.js';
 
 /** How one Kinesis consumer is fed (Lambda event source mapping). */
 export interface StreamConsumerConfig {
@@ -103,8 +103,6 @@ export interface EvaluatorsProps {
   readonly rdsCaLayer?: lambda.ILayerVersion;
 }
 
-const RDS_CA_FILE = '/opt/rds-ca/rds-ca-bundle.pem';
-
 /**
  * The market evaluators: market-evaluator (Kinesis market-events), positions (Kinesis
  * executions), reference-prices (EventBridge every minute) and the daily universe job.
@@ -125,27 +123,9 @@ export class Evaluators extends Construct {
     super(scope, id);
     const { stageConfig, stateful } = props;
     const config = props.config ?? EVALUATORS_CONFIGS[stageConfig.stage];
-    const placement = (external: boolean) => ({
-      vpc: stateful.vpc,
-      vpcSubnets: { subnetGroupName: SUBNETS.app },
-      securityGroups: external
-        ? [stateful.functionsSecurityGroup, stateful.externalApiSecurityGroup]
-        : [stateful.functionsSecurityGroup],
-      layers: props.rdsCaLayer ? [props.rdsCaLayer] : [],
-    });
-    const storeEnvironment: Record<string, string> = {
-      REDIS_HOST: stateful.redisEndpointAddress,
-      REDIS_PORT: String(stateful.redisPort),
-      REDIS_TLS: 'true',
-      REDIS_AUTH_SECRET_ID: stateful.redisAuthSecret.secretArn,
-      DATABASE_HOST: stateful.databaseProxy.endpoint,
-      DATABASE_PORT: String(stateful.databasePort),
-      DATABASE_NAME: stateful.databaseName,
-      DATABASE_USER: stateful.databaseUser,
-      DATABASE_AUTH: 'iam',
-      DATABASE_TLS: 'true',
-      ...(props.rdsCaLayer ? { DATABASE_CA_FILE: RDS_CA_FILE } : {}),
-    };
+    const placement = (internetEgress: boolean) =>
+      functionPlacement(stateful, { internetEgress, rdsCaLayer: props.rdsCaLayer });
+    const storeEnv = storeEnvironment(stateful, props.rdsCaLayer);
 
     this.marketEventsDlq = this.deadLetterQueue('MarketEventsDlq');
     this.executionsDlq = this.deadLetterQueue('ExecutionsDlq');
@@ -166,7 +146,7 @@ export class Evaluators extends Construct {
       stageConfig,
       memorySize: config.marketEvaluator.memoryMb,
       timeout: Duration.seconds(60),
-      environment: { ...storeEnvironment, ...timeSeriesEnvironment, DLQ_URL: this.marketEventsDlq.queueUrl },
+      environment: { ...storeEnv, ...timeSeriesEnvironment, DLQ_URL: this.marketEventsDlq.queueUrl },
       functionProps: placement(false),
     });
     this.consume(
@@ -197,7 +177,7 @@ export class Evaluators extends Construct {
       stageConfig,
       memorySize: config.positions.memoryMb,
       timeout: Duration.seconds(60),
-      environment: { ...storeEnvironment, DLQ_URL: this.executionsDlq.queueUrl, TRADING_DAY_BOUNDARY_UTC: '00:00' },
+      environment: { ...storeEnv, DLQ_URL: this.executionsDlq.queueUrl, TRADING_DAY_BOUNDARY_UTC: '00:00' },
       functionProps: placement(false),
     });
     this.consume(this.positions, stateful.executionsStream, stateful.dataKey, this.executionsDlq, config.positions);
@@ -208,7 +188,7 @@ export class Evaluators extends Construct {
       stageConfig,
       memorySize: 256,
       timeout: Duration.seconds(30),
-      environment: { ...storeEnvironment, ...coingeckoEnvironment },
+      environment: { ...storeEnv, ...coingeckoEnvironment },
       // One run at a time: a slow CoinGecko must not stack up runs that share its rate limit.
       functionProps: { ...placement(true), reservedConcurrentExecutions: 1 },
     });
@@ -217,11 +197,11 @@ export class Evaluators extends Construct {
       stageConfig,
       memorySize: 256,
       timeout: Duration.seconds(60),
-      environment: { ...storeEnvironment, ...coingeckoEnvironment },
+      environment: { ...storeEnv, ...coingeckoEnvironment },
       functionProps: { ...placement(true), reservedConcurrentExecutions: 1 },
     });
     for (const fn of [this.referencePrices, this.universe]) {
-      grantSecretRead(fn.role, stateful.coingeckoApiKeySecret, stateful.dataKey);
+      grantSecretRead(fn.role, [stateful.coingeckoApiKeySecret.secretArn], stateful.dataKey);
     }
     new events.Rule(this, 'ReferencePricesEveryMinute', {
       description: 'CoinGecko reference prices and the deviation breaker',
@@ -235,10 +215,7 @@ export class Evaluators extends Construct {
     });
 
     const all = [this.marketEvaluator, this.positions, this.referencePrices, this.universe];
-    for (const fn of all) {
-      grantSecretRead(fn.role, stateful.redisAuthSecret, stateful.dataKey);
-      stateful.grantDatabaseConnect(fn.role);
-    }
+    for (const fn of all) grantStoreAccess(fn.role, stateful);
     NagSuppressions.addResourceSuppressions(
       all.map((fn) => fn.role),
       [
@@ -326,21 +303,4 @@ class SqsOnFailure implements lambda.IEventSourceDlq {
     this.queue.grantSendMessages(targetHandler);
     return { destination: this.queue.queueArn };
   }
-}
-
-/** Read one secret and decrypt it through Secrets Manager only, as identity policy (see risk-api.ts). */
-function grantSecretRead(role: iam.IRole, secret: secretsmanager.ISecret, key: kms.IKey): void {
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-      resources: [secret.secretArn],
-    }),
-  );
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['kms:Decrypt'],
-      resources: [key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(role).region}.amazonaws.com` } },
-    }),
-  );
 }
