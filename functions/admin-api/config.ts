@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { baseConfigShape, httpUrl, parseConfig, positiveInt } from '../../shared/config/env.js';
+import { baseConfigShape, parseConfig, positiveInt } from '../../shared/config/env.js';
+import { checkKrakenRestUrl, krakenRestConfigShape } from '../../shared/config/kraken.js';
 import { checkStoresConfig, storesConfigShape } from '../../shared/config/stores.js';
 
 /** Configuration of the admin API (kill switch, limits, Kraken keys), parsed once at start. */
@@ -11,21 +12,14 @@ export const adminApiConfigSchema = z
     KILL_EVENT_BUS_NAME: z.string().min(1),
     /** SNS topic of the risk desk's notifications. */
     KILL_NOTIFY_TOPIC_ARN: z.string().min(1),
-    /** Kraken REST base URL; tests point it at the fake. */
-    KRAKEN_REST_URL: httpUrl.default('https://api.kraken.com'),
+    ...krakenRestConfigShape,
     /** KMS key for new Kraken key secrets. @default the account's aws/secretsmanager key */
     KRAKEN_KEYS_KMS_KEY_ID: z.string().min(1).optional(),
     RELEASE_WINDOW_MS: positiveInt.default(15 * 60_000),
   })
   .superRefine((config, ctx) => {
     checkStoresConfig(config, ctx);
-    if (config.STAGE === 'prod' && !config.KRAKEN_REST_URL.startsWith('https://api.kraken.com')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KRAKEN_REST_URL'],
-        message: 'must be https://api.kraken.com when STAGE=prod',
-      });
-    }
+    checkKrakenRestUrl(config, ctx);
   });
 
 export type AdminApiConfig = z.output<typeof adminApiConfigSchema>;

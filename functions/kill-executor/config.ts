@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { baseConfigShape, httpUrl, parseConfig } from '../../shared/config/env.js';
+import { baseConfigShape, parseConfig } from '../../shared/config/env.js';
+import { checkKrakenRestUrl, krakenRestConfigShape } from '../../shared/config/kraken.js';
 import { checkStoresConfig, storesConfigShape } from '../../shared/config/stores.js';
 
 export const killExecutorConfigSchema = z
@@ -7,20 +8,14 @@ export const killExecutorConfigSchema = z
     ...baseConfigShape,
     ...storesConfigShape,
     KILL_EVENT_BUS_NAME: z.string().min(1),
-    KRAKEN_REST_URL: httpUrl.default('https://api.kraken.com'),
+    ...krakenRestConfigShape,
     /** Seconds for Kraken's CancelAllOrdersAfter after a kill (0 = do not arm). */
     DEAD_MANS_SWITCH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
     KRAKEN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
   })
   .superRefine((config, ctx) => {
     checkStoresConfig(config, ctx);
-    if (config.STAGE === 'prod' && !config.KRAKEN_REST_URL.startsWith('https://api.kraken.com')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['KRAKEN_REST_URL'],
-        message: 'must be https://api.kraken.com when STAGE=prod',
-      });
-    }
+    checkKrakenRestUrl(config, ctx);
   });
 
 export type KillExecutorConfig = z.output<typeof killExecutorConfigSchema>;
