@@ -135,3 +135,17 @@ describe('Construct: Controls', () => {
     expect(policies).toContain('secretsmanager:PutSecretValue');
   });
 });
+
+describe('Construct: Observability', () => {
+  it('builds the stage dashboard and one alarm per spec, each notifying the desk topic', async () => {
+    const { ALARMS } = await import('../dashboards/panels.js');
+    prod.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const alarms = Object.values(prod.findResources('AWS::CloudWatch::Alarm'));
+    const ours = alarms.filter((a) => JSON.stringify(a.Properties.AlarmDescription ?? '').includes('Runbook:'));
+    expect(ours.length).toBe(ALARMS.length);
+    for (const alarm of ours) {
+      expect(alarm.Properties.AlarmActions).toHaveLength(1);
+      expect(alarm.Properties.Namespace).toBe('RiskGate');
+    }
+  });
+});

@@ -7,6 +7,7 @@ import { Evaluators } from '../constructs/evaluators.js';
 import { FunctionWithLogGroup } from '../constructs/function-with-log-group.js';
 import { MarketIngesterService } from '../constructs/market-ingester-service.js';
 import { SUBNETS } from '../constructs/network.js';
+import { Observability } from '../constructs/observability.js';
 import { RdsCaBundleLayer } from '../constructs/rds-ca-bundle-layer.js';
 import { RiskApi } from '../constructs/risk-api.js';
 import type { StatefulStack } from './stateful-stack.js';
@@ -25,6 +26,7 @@ export class StatelessStack extends Stack {
   readonly controls: Controls;
   readonly evaluators: Evaluators;
   readonly ingester: MarketIngesterService;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -64,6 +66,10 @@ export class StatelessStack extends Stack {
       redisAuthSecret: props.stateful.redisAuthSecret,
       secretsKey: props.stateful.dataKey,
       buildVersion: props.buildVersion,
+    });
+    this.observability = new Observability(this, 'Observability', {
+      stageConfig,
+      alarmTopic: this.controls.topic,
     });
   }
 }

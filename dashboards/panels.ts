@@ -1,0 +1,193 @@
+import { METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../shared/names.js';
+
+/**
+ * The one description of what the risk desk and SREs watch, built from the metric-name
+ * constants the code emits. The CloudWatch dashboard (infra), the Grafana dashboard JSON
+ * (dashboards/grafana/) and the alarms are all generated from this list, so a renamed
+ * metric cannot leave a dashboard silently empty.
+ */
+export type Stat = 'Sum' | 'Average' | 'Maximum' | 'p99' | 'p50';
+
+export interface PanelMetric {
+  readonly name: string;
+  readonly stat: Stat;
+  /** Extra EMF dimension the metric is emitted with (besides `service`), if any. */
+  readonly dimension?: string;
+}
+
+export interface Panel {
+  readonly title: string;
+  readonly unit: 'count' | 'ms';
+  readonly metrics: readonly PanelMetric[];
+}
+
+export interface AlarmSpec {
+  readonly id: string;
+  readonly metric: PanelMetric;
+  readonly threshold: number;
+  /** Consecutive 1-minute periods over the threshold before it fires. */
+  readonly periods: number;
+  readonly description: string;
+  readonly runbook: string;
+}
+
+export const NAMESPACE = METRIC_NAMESPACE;
+export const SERVICE_DIMENSION = { service: SERVICE_NAME } as const;
+
+export const PANELS: readonly Panel[] = [
+  {
+    title: 'Decisions by outcome',
+    unit: 'count',
+    metrics: [{ name: METRICS.decisions, stat: 'Sum', dimension: 'decision' }],
+  },
+  {
+    title: 'Decision latency (ms)',
+    unit: 'ms',
+    metrics: [
+      { name: METRICS.decisionLatencyMs, stat: 'p50', dimension: 'decision' },
+      { name: METRICS.decisionLatencyMs, stat: 'p99', dimension: 'decision' },
+    ],
+  },
+  {
+    title: 'Reject reasons',
+    unit: 'count',
+    metrics: [{ name: METRICS.rejectReasons, stat: 'Sum', dimension: 'code' }],
+  },
+  {
+    title: 'Audit: spool, drained, failures',
+    unit: 'count',
+    metrics: [
+      { name: METRICS.auditSpoolLength, stat: 'Maximum' },
+      { name: METRICS.auditRecordsDrained, stat: 'Sum' },
+      { name: METRICS.auditWriteFailures, stat: 'Sum' },
+      { name: METRICS.stateUnavailable, stat: 'Sum' },
+    ],
+  },
+  {
+    title: 'Kill switch',
+    unit: 'count',
+    metrics: [
+      { name: METRICS.killSwitchState, stat: 'Maximum', dimension: 'scope' },
+      { name: METRICS.killSwitchChannelFailures, stat: 'Sum' },
+      { name: METRICS.killExecutorCancels, stat: 'Sum' },
+      { name: METRICS.killExecutorFailures, stat: 'Sum' },
+    ],
+  },
+  {
+    title: 'Kill switch response (ms)',
+    unit: 'ms',
+    metrics: [{ name: METRICS.killSwitchResponseMs, stat: 'Maximum' }],
+  },
+  {
+    title: 'Ingester: frames, reconnects, checksum mismatches',
+    unit: 'count',
+    metrics: [
+      { name: METRICS.ingestFrames, stat: 'Sum' },
+      { name: METRICS.ingestReconnects, stat: 'Sum' },
+      { name: METRICS.ingestChecksumMismatches, stat: 'Sum' },
+      { name: METRICS.ingestBufferOverflow, stat: 'Sum' },
+      { name: METRICS.ingestPublishErrors, stat: 'Sum' },
+    ],
+  },
+  {
+    title: 'Ingester: data age, heartbeat age, publish latency (ms)',
+    unit: 'ms',
+    metrics: [
+      { name: METRICS.ingestDataAgeMs, stat: 'Maximum' },
+      { name: METRICS.ingestHeartbeatAgeMs, stat: 'Maximum' },
+      { name: METRICS.ingestPublishLatencyMs, stat: 'p99' },
+    ],
+  },
+  {
+    title: 'Evaluators',
+    unit: 'count',
+    metrics: [
+      { name: METRICS.evaluatorEventsApplied, stat: 'Sum' },
+      { name: METRICS.evaluatorDuplicates, stat: 'Sum' },
+      { name: METRICS.evaluatorPoisonRecords, stat: 'Sum' },
+      { name: METRICS.breakerTransitions, stat: 'Sum' },
+      { name: METRICS.breakersTripped, stat: 'Maximum' },
+      { name: METRICS.timeSeriesRejectedRecords, stat: 'Sum' },
+    ],
+  },
+  {
+    title: 'Evaluator iterator age (ms)',
+    unit: 'ms',
+    metrics: [{ name: METRICS.evaluatorIteratorAgeMs, stat: 'Maximum' }],
+  },
+  {
+    title: 'Reference prices, fills, universe',
+    unit: 'count',
+    metrics: [
+      { name: METRICS.referencePricesWritten, stat: 'Sum' },
+      { name: METRICS.referencePricesStale, stat: 'Sum' },
+      { name: METRICS.referenceRateLimited, stat: 'Sum' },
+      { name: METRICS.fillsApplied, stat: 'Sum' },
+      { name: METRICS.fillsDuplicate, stat: 'Sum' },
+      { name: METRICS.universeSize, stat: 'Maximum' },
+      { name: METRICS.healthChecks, stat: 'Sum' },
+    ],
+  },
+];
+
+const RUNBOOKS = 'docs/runbooks/kill-switch.md';
+
+/** Pages an SRE; each names what to do. Thresholds are the SLOs' early warnings. */
+export const ALARMS: readonly AlarmSpec[] = [
+  {
+    id: 'AuditWriteFailures',
+    metric: { name: METRICS.auditWriteFailures, stat: 'Sum' },
+    threshold: 0,
+    periods: 1,
+    description: 'A decision could not be written to the spool or the audit table: its record is only in the logs.',
+    runbook: 'docs/risk-api.md#the-audit-guarantee',
+  },
+  {
+    id: 'AuditSpoolBacklog',
+    metric: { name: METRICS.auditSpoolLength, stat: 'Maximum' },
+    threshold: 50_000,
+    periods: 5,
+    description: 'Decisions are piling up in the Redis spool: Aurora or the drainer is failing.',
+    runbook: 'docs/risk-api.md#the-audit-guarantee',
+  },
+  {
+    id: 'KillExecutorFailures',
+    metric: { name: METRICS.killExecutorFailures, stat: 'Sum' },
+    threshold: 0,
+    periods: 1,
+    description: 'CancelAll failed for at least one account after a kill switch: cancel on Kraken by hand.',
+    runbook: RUNBOOKS,
+  },
+  {
+    id: 'KillSwitchSlow',
+    metric: { name: METRICS.killSwitchResponseMs, stat: 'Maximum' },
+    threshold: 60_000,
+    periods: 1,
+    description: 'Engage to all cancels confirmed took over the 60 s SLO.',
+    runbook: RUNBOOKS,
+  },
+  {
+    id: 'IngestBufferOverflow',
+    metric: { name: METRICS.ingestBufferOverflow, stat: 'Sum' },
+    threshold: 0,
+    periods: 1,
+    description: 'The ingester dropped events from its Kinesis buffer: the durable path is degraded.',
+    runbook: 'docs/ingester.md#runbook',
+  },
+  {
+    id: 'MarketDataStale',
+    metric: { name: METRICS.ingestDataAgeMs, stat: 'Maximum' },
+    threshold: 5_000,
+    periods: 2,
+    description: 'Market data is older than 5 s: the risk API is rejecting everything as stale.',
+    runbook: 'docs/ingester.md#runbook',
+  },
+  {
+    id: 'DecisionLatencyP99',
+    metric: { name: METRICS.decisionLatencyMs, stat: 'p99', dimension: 'decision' },
+    threshold: 50,
+    periods: 5,
+    description: 'Risk decisions p99 above 50 ms (SLO of the old platform: p95 200 ms).',
+    runbook: 'docs/risk-api.md#state-and-failure-behaviour',
+  },
+];
