@@ -153,11 +153,11 @@ async function markLatency(): Promise<{
   const pipeline = new IngestPipeline({ symbols: [symbol], depth: 10, sink, marks });
   const client = new KrakenFeedClient({ url, symbols: [symbol], depth: 10, pipeline });
   client.start();
-  await new Promise((resolve) => setTimeout(resolve, 1_500)); // warm-up
+  await new Promise((resolve) => setTimeout(resolve, 3_000)); // warm-up: JIT tier-up and the first Kinesis batches
   measuring = true;
   const framesBefore = pipeline.counters.frames;
   const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  await new Promise((resolve) => setTimeout(resolve, 15_000));
   measuring = false;
   const framesPerSecond = ((pipeline.counters.frames - framesBefore) / (performance.now() - started)) * 1000;
   await client.stop();
