@@ -110,6 +110,8 @@ export const REDIS_KEYS = {
   instruments: 'instruments',
   /** Stream of decision audit records not yet copied to Postgres (drained by the audit drainer). */
   auditSpool: 'audit:spool',
+  /** Stream of spool entries that could not be read back (kept for inspection, never dropped). */
+  auditSpoolDead: 'audit:spool:dead',
   /** String: JSON of the market evaluator's per-symbol state (volatility window, causes, watermark). */
   evaluatorState: (symbol: string) => `eval:${symbol}`,
   /** String: epoch ms before which the CoinGecko caller must not call again (429 Retry-After). */

@@ -9,6 +9,9 @@ import { REDIS_KEYS } from '../../../shared/names.js';
  * nothing. While Postgres is down the spool grows; `spoolLength` feeds the alarm.
  */
 export class AuditDrainer {
+  /** Spool entries parked in the dead stream since this drainer started. */
+  deadEntries = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly writer: AuditWriter,
@@ -22,10 +25,17 @@ export class AuditDrainer {
       const entries = await this.redis.xrange(REDIS_KEYS.auditSpool, '-', '+', 'COUNT', this.batchSize);
       if (entries.length === 0) break;
       const records: DecisionRecord[] = [];
-      for (const [, fields] of entries) {
+      for (const [id, fields] of entries) {
         const index = fields.indexOf('r');
         const json = index >= 0 ? fields[index + 1] : undefined;
-        if (json) records.push(JSON.parse(json) as DecisionRecord);
+        const record = json ? parseRecord(json) : null;
+        if (record) records.push(record);
+        else {
+          // An entry that cannot be read must not block every later decision's audit:
+          // park it, whole, in the dead stream (alarmed through the spool metrics).
+          await this.redis.xadd(REDIS_KEYS.auditSpoolDead, '*', 'id', id, ...fields);
+          this.deadEntries++;
+        }
       }
       await this.writer.insert(records);
       await this.redis.xdel(REDIS_KEYS.auditSpool, ...entries.map(([id]) => id));
@@ -37,5 +47,14 @@ export class AuditDrainer {
 
   async spoolLength(): Promise<number> {
     return this.redis.xlen(REDIS_KEYS.auditSpool);
+  }
+}
+
+function parseRecord(json: string): DecisionRecord | null {
+  try {
+    const record = JSON.parse(json) as DecisionRecord;
+    return record && typeof record.decisionId === 'string' && typeof record.decidedAt === 'string' ? record : null;
+  } catch {
+    return null;
   }
 }
