@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../shared/adapters/redis/client.js';
 import { REDIS_KEYS } from '../shared/names.js';
-import { awsEnvironment, databaseUrl, local } from '../test/local-env.js';
+import { awsEnvironment, local, localStoreEnv } from '../test/local-env.js';
 import { type LocalMode, startLocalMode } from './local-mode.js';
 
 /**
@@ -27,13 +27,7 @@ beforeAll(async () => {
   const env = {
     ...process.env,
     ...awsEnvironment(),
-    STAGE: 'local',
-    REDIS_HOST: local.redisHost,
-    REDIS_PORT: String(local.redisPort),
-    REDIS_DB: String(local.testRedisDb),
-    REDIS_TLS: 'false',
-    DATABASE_URL: databaseUrl(),
-    DATABASE_TLS: 'false',
+    ...localStoreEnv(),
     POWERTOOLS_METRICS_DISABLED: 'true',
   };
   const redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });

@@ -65,3 +65,19 @@ export function awsEnvironment(): Record<string, string> {
     AWS_ENDPOINT_URL_TIMESTREAM_WRITE: local.timestreamEndpoint,
   };
 }
+
+/**
+ * The store settings (as environment strings) that point a unit at the local test stores:
+ * the test database and Redis db, plaintext on loopback. Spread into a config schema's input.
+ */
+export function localStoreEnv(): Record<string, string> {
+  return {
+    STAGE: 'local',
+    REDIS_HOST: local.redisHost,
+    REDIS_PORT: String(local.redisPort),
+    REDIS_DB: String(local.testRedisDb),
+    REDIS_TLS: 'false',
+    DATABASE_URL: databaseUrl(),
+    DATABASE_TLS: 'false',
+  };
+}

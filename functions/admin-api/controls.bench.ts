@@ -3,7 +3,7 @@ import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventb
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { percentile, round3 } from '../../test/bench-utils.js';
-import { awsEnvironment, databaseUrl, local } from '../../test/local-env.js';
+import { awsEnvironment, local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 
 /**
@@ -31,13 +31,7 @@ export default async function run(): Promise<Record<string, number>> {
   const topicArn = (await new SNSClient({}).send(new CreateTopicCommand({ Name: `bench-${suffix}` })))
     .TopicArn as string;
   const env = {
-    STAGE: 'local',
-    REDIS_HOST: local.redisHost,
-    REDIS_PORT: String(local.redisPort),
-    REDIS_DB: String(local.testRedisDb),
-    REDIS_TLS: 'false',
-    DATABASE_URL: databaseUrl(),
-    DATABASE_TLS: 'false',
+    ...localStoreEnv(),
   };
   const risk = await createRiskApi(riskApiConfigSchema.parse(env));
   const admin = await createAdminApi(

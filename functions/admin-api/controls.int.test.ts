@@ -18,7 +18,7 @@ import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import type { KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
 import { krakenKeySecretName } from '../../shared/names.js';
 import { FakeKrakenRest } from '../../test/fakes/kraken-rest/server.js';
-import { databaseUrl, local } from '../../test/local-env.js';
+import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 import { executeKill, FLATTEN_POSITIONS_REQUESTED } from '../kill-executor/executor.js';
 import { createRiskApi, type RiskApi } from '../risk-api/app.js';
@@ -51,13 +51,7 @@ let adminRoute: ReturnType<typeof createAdminRouter>;
 let riskRoute: ReturnType<typeof createRouter>;
 
 const storeEnv = {
-  STAGE: 'local',
-  REDIS_HOST: local.redisHost,
-  REDIS_PORT: String(local.redisPort),
-  REDIS_DB: String(local.testRedisDb),
-  REDIS_TLS: 'false',
-  DATABASE_URL: databaseUrl(),
-  DATABASE_TLS: 'false',
+  ...localStoreEnv(),
 };
 
 async function queue(name: string): Promise<{ url: string; arn: string }> {

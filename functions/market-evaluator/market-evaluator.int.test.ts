@@ -6,7 +6,7 @@ import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import type { TopOfBookEvent } from '../../shared/domain/market/events.js';
 import { REDIS_KEYS } from '../../shared/names.js';
-import { databaseUrl, local } from '../../test/local-env.js';
+import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 import { createRiskApi } from '../risk-api/app.js';
 import { riskApiConfigSchema } from '../risk-api/config.js';
@@ -34,13 +34,7 @@ const T0 = Date.now() - 600_000;
 
 function evaluatorConfig(dlqUrl: string) {
   return marketEvaluatorConfigSchema.parse({
-    STAGE: 'local',
-    REDIS_HOST: local.redisHost,
-    REDIS_PORT: String(local.redisPort),
-    REDIS_DB: String(local.testRedisDb),
-    REDIS_TLS: 'false',
-    DATABASE_URL: databaseUrl(),
-    DATABASE_TLS: 'false',
+    ...localStoreEnv(),
     DLQ_URL: dlqUrl,
   });
 }
@@ -175,13 +169,7 @@ describe('market-evaluator over kinesis-local', () => {
     await seedRedis(redis);
     const risk = await createRiskApi(
       riskApiConfigSchema.parse({
-        STAGE: 'local',
-        REDIS_HOST: local.redisHost,
-        REDIS_PORT: String(local.redisPort),
-        REDIS_DB: String(local.testRedisDb),
-        REDIS_TLS: 'false',
-        DATABASE_URL: databaseUrl(),
-        DATABASE_TLS: 'false',
+        ...localStoreEnv(),
       }),
     );
     const route = createRouter(risk.ports, 'local');

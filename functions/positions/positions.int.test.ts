@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { REDIS_KEYS } from '../../shared/names.js';
-import { databaseUrl, local } from '../../test/local-env.js';
+import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { createSqsClient } from '../market-evaluator/poison-sink.js';
 import { TestQueue, TestStream } from '../market-evaluator/test-support.js';
 import { createPositionsApp } from './app.js';
@@ -45,13 +45,7 @@ beforeAll(async () => {
   await dlq.create();
   app = await createPositionsApp(
     positionsConfigSchema.parse({
-      STAGE: 'local',
-      REDIS_HOST: local.redisHost,
-      REDIS_PORT: String(local.redisPort),
-      REDIS_DB: String(local.testRedisDb),
-      REDIS_TLS: 'false',
-      DATABASE_URL: databaseUrl(),
-      DATABASE_TLS: 'false',
+      ...localStoreEnv(),
       DLQ_URL: dlq.url,
     }),
   );

@@ -7,7 +7,7 @@ import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { FakeCoinGecko } from '../../test/fakes/coingecko/server.js';
-import { databaseUrl, local } from '../../test/local-env.js';
+import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { writeMark } from '../../test/risk-fixtures.js';
 import { createReferencePricesApp } from './app.js';
 import { CoinGeckoResponseError } from './coingecko-client.js';
@@ -38,13 +38,7 @@ beforeAll(async () => {
   );
   app = await createReferencePricesApp(
     referencePricesConfigSchema.parse({
-      STAGE: 'local',
-      REDIS_HOST: local.redisHost,
-      REDIS_PORT: String(local.redisPort),
-      REDIS_DB: String(local.testRedisDb),
-      REDIS_TLS: 'false',
-      DATABASE_URL: databaseUrl(),
-      DATABASE_TLS: 'false',
+      ...localStoreEnv(),
       COINGECKO_BASE_URL: fake.baseUrl,
       COINGECKO_API_KEY_SECRET_ID: secretName,
       REFERENCE_COINS: 'BTC/USD=bitcoin,ETH/USD=ethereum,USDC/USD=usd-coin',

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
-import { databaseUrl, local } from '../../test/local-env.js';
+import { local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 import { createRiskApi, type RiskApi } from './app.js';
 import { riskApiConfigSchema } from './config.js';
@@ -148,13 +148,7 @@ beforeAll(async () => {
   await redis.flushdb();
   await seedRedis(redis);
   const config = riskApiConfigSchema.parse({
-    STAGE: 'local',
-    REDIS_HOST: local.redisHost,
-    REDIS_PORT: String(local.redisPort),
-    REDIS_DB: String(local.testRedisDb),
-    REDIS_TLS: 'false',
-    DATABASE_URL: databaseUrl(),
-    DATABASE_TLS: 'false',
+    ...localStoreEnv(),
   });
   api = await createRiskApi(config);
   if (!api.pool) throw new Error('expected a Postgres pool');

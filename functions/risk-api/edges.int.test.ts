@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { createLocalServer } from '../../shared/runtime/local-http.js';
-import { databaseUrl, local } from '../../test/local-env.js';
+import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 import { seedPostgres, seedRedis } from './seed.js';
 
@@ -17,13 +17,7 @@ import { seedPostgres, seedRedis } from './seed.js';
 let redis: Redis;
 
 const env = {
-  STAGE: 'local',
-  REDIS_HOST: local.redisHost,
-  REDIS_PORT: String(local.redisPort),
-  REDIS_DB: String(local.testRedisDb),
-  REDIS_TLS: 'false',
-  DATABASE_URL: databaseUrl(),
-  DATABASE_TLS: 'false',
+  ...localStoreEnv(),
   POWERTOOLS_DEV: 'true',
   POWERTOOLS_TRACE_ENABLED: 'false',
   POWERTOOLS_METRICS_DISABLED: 'true',

@@ -3,7 +3,7 @@ import { dec } from '../../shared/domain/decimal.js';
 import { accountFixture, NOW_MS, orderFixture, stateFixture } from '../../shared/domain/risk/fixtures.js';
 import { evaluateOrder } from '../../shared/domain/risk/rules.js';
 import { percentile, round3, sampleMicros, throughputPerSecond } from '../../test/bench-utils.js';
-import { databaseUrl, local } from '../../test/local-env.js';
+import { local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 
 /**
@@ -43,13 +43,7 @@ export default async function run(): Promise<Record<string, number>> {
   const { createRouter } = await import('./router.js');
   const { seedPostgres, seedRedis } = await import('./seed.js');
   const config = riskApiConfigSchema.parse({
-    STAGE: 'local',
-    REDIS_HOST: local.redisHost,
-    REDIS_PORT: String(local.redisPort),
-    REDIS_DB: String(local.testRedisDb),
-    REDIS_TLS: 'false',
-    DATABASE_URL: databaseUrl(),
-    DATABASE_TLS: 'false',
+    ...localStoreEnv(),
   });
   const api = await createRiskApi(config);
   const redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });
