@@ -30,6 +30,7 @@ function grafanaPanel(panel: Panel, index: number): Record<string, unknown> {
     type: 'timeseries',
     title: panel.title,
     gridPos: { h: 8, w: 12, x: (index % 2) * 12, y: Math.floor(index / 2) * 8 },
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Grafana template variable, resolved by Grafana
     datasource: { type: 'cloudwatch', uid: '${datasource}' },
     fieldConfig: { defaults: { unit: panel.unit === 'ms' ? 'ms' : 'short' }, overrides: [] },
     targets: panel.metrics.map((metric, i) => ({

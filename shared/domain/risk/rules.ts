@@ -132,7 +132,7 @@ export function evaluateOrder(
   const notional = price ? price.mul(order.quantity) : null;
 
   // 7. Order size.
-  if (notional && notional.lt(limits.min_trade_notional)) {
+  if (notional?.lt(limits.min_trade_notional)) {
     fail('MIN_TRADE_NOTIONAL', `notional ${notional} is below ${limits.min_trade_notional}`);
   }
   if (notional?.gt(limits.max_order_notional)) {
@@ -171,7 +171,7 @@ export function evaluateOrder(
   // 10. Fee budget.
   if (notional) {
     const ownFee = notional.mul(limits.fee_rate_bps).div(TEN_THOUSAND);
-    const fee = order.projected_fee && order.projected_fee.gt(ownFee) ? order.projected_fee : ownFee;
+    const fee = order.projected_fee?.gt(ownFee) ? order.projected_fee : ownFee;
     if (state.dailyFees.add(fee).gt(limits.fee_cap)) {
       fail('FEE_BUDGET_BREACH', `fees ${state.dailyFees.add(fee)} would exceed ${limits.fee_cap}`);
     }
