@@ -41,16 +41,11 @@ export async function executeKill(event: KillSwitchTriggeredEvent, deps: Executo
   const accounts = await affectedAccounts(event, deps);
   const results: AccountResult[] = [];
   for (const accountId of accounts) {
+    const recordAs = (result: Omit<AccountResult, 'accountId'>) => record(event, deps, { accountId, ...result });
     if (event.scope === 'symbol') {
       // CancelAll would also cancel the account's orders in other symbols; the OMS cancels per symbol.
       results.push(
-        await record(event, deps, {
-          accountId,
-          action: 'CancelAll',
-          outcome: 'skipped',
-          attempts: 0,
-          detail: { why: 'symbol scope' },
-        }),
+        await recordAs({ action: 'CancelAll', outcome: 'skipped', attempts: 0, detail: { why: 'symbol scope' } }),
       );
       continue;
     }
@@ -58,8 +53,7 @@ export async function executeKill(event: KillSwitchTriggeredEvent, deps: Executo
     const credentials = await deps.keys.read(accountId).catch(() => null);
     if (!credentials) {
       results.push(
-        await record(event, deps, {
-          accountId,
+        await recordAs({
           action: 'CancelAll',
           outcome: 'failed',
           attempts: 0,
@@ -69,27 +63,11 @@ export async function executeKill(event: KillSwitchTriggeredEvent, deps: Executo
       continue;
     }
     const cancel = await withRetries(() => deps.kraken.cancelAll(credentials), deps);
-    results.push(
-      await record(event, deps, {
-        accountId,
-        action: 'CancelAll',
-        outcome: cancel.ok ? 'ok' : 'failed',
-        attempts: cancel.attempts,
-        detail: cancel.ok ? { cancelled: cancel.value.count } : { error: cancel.error },
-      }),
-    );
+    results.push(await recordAs(outcomeOf('CancelAll', cancel, (v) => ({ cancelled: v.count }))));
     const seconds = deps.deadMansSwitchSeconds ?? 0;
     if (seconds > 0) {
       const arm = await withRetries(() => deps.kraken.cancelAllOrdersAfter(credentials, seconds), deps);
-      results.push(
-        await record(event, deps, {
-          accountId,
-          action: 'CancelAllOrdersAfter',
-          outcome: arm.ok ? 'ok' : 'failed',
-          attempts: arm.attempts,
-          detail: arm.ok ? { trigger_time: arm.value.triggerTime } : { error: arm.error },
-        }),
-      );
+      results.push(await recordAs(outcomeOf('CancelAllOrdersAfter', arm, (v) => ({ trigger_time: v.triggerTime }))));
     }
   }
   const positions: Record<string, Record<string, string>> = {};
@@ -144,6 +122,17 @@ async function record(
     [event.event_id, result.accountId, result.action, result.outcome, result.attempts, JSON.stringify(result.detail)],
   );
   return result;
+}
+
+/** What to record for a Kraken call that was retried: ok with its detail, or failed with the error. */
+function outcomeOf<T>(
+  action: AccountResult['action'],
+  attempt: Attempt<T>,
+  detailOf: (value: T) => Record<string, unknown>,
+): Omit<AccountResult, 'accountId'> {
+  return attempt.ok
+    ? { action, outcome: 'ok', attempts: attempt.attempts, detail: detailOf(attempt.value) }
+    : { action, outcome: 'failed', attempts: attempt.attempts, detail: { error: attempt.error } };
 }
 
 type Attempt<T> = { ok: true; value: T; attempts: number } | { ok: false; error: string; attempts: number };
