@@ -11,7 +11,7 @@ import type { DeployStage, StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
 import { FunctionWithLogGroup } from './function-with-log-group.js';
-import { grantSecretRead } from './grants.js';
+import { grantKeyViaService, grantSecretRead } from './grants.js';
 import { functionPlacement, grantStoreAccess, storeEnvironment } from './store-access.js';
 
 /** How one Kinesis consumer is fed (Lambda event source mapping). */
@@ -163,13 +163,10 @@ export class Evaluators extends Construct {
           resources: [timeSeries.ticksTable.attrArn, timeSeries.barsTable.attrArn],
         }),
       );
-      this.marketEvaluator.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [stateful.dataKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `timestream.${Stack.of(this).region}.amazonaws.com` } },
-        }),
-      );
+      grantKeyViaService(this.marketEvaluator.role, stateful.dataKey, 'timestream', [
+        'kms:GenerateDataKey',
+        'kms:Decrypt',
+      ]);
     }
 
     this.positions = new FunctionWithLogGroup(this, 'Positions', {
@@ -272,13 +269,7 @@ export class Evaluators extends Construct {
         resources: [stream.streamArn],
       }),
     );
-    fn.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `kinesis.${Stack.of(this).region}.amazonaws.com` } },
-      }),
-    );
+    grantKeyViaService(fn.role, key, 'kinesis', ['kms:Decrypt']);
     dlq.grantSendMessages(fn.role);
     new lambda.EventSourceMapping(this, `${fn.node.id}Source`, {
       target: fn.function,

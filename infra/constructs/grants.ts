@@ -30,11 +30,16 @@ export function grantSecretWrite(role: iam.IRole, secretArnPattern: string, key:
 }
 
 function grantKeyViaSecretsManager(role: iam.IRole, key: kms.IKey, actions: string[]): void {
+  grantKeyViaService(role, key, 'secretsmanager', actions);
+}
+
+/** Use of a KMS key only through one AWS service in this region (e.g. `kinesis` to encrypt records). */
+export function grantKeyViaService(role: iam.IRole, key: kms.IKey, service: string, actions: string[]): void {
   role.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions,
       resources: [key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(role).region}.amazonaws.com` } },
+      conditions: { StringEquals: { 'kms:ViaService': `${service}.${Stack.of(role).region}.amazonaws.com` } },
     }),
   );
 }

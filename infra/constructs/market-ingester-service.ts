@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, IgnoreMode, Stack } from 'aws-cdk-lib';
+import { Duration, IgnoreMode } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { SERVICE_NAME } from '../../shared/names.js';
 import { retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
-import { grantSecretRead } from './grants.js';
+import { grantKeyViaService, grantSecretRead } from './grants.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Port of /healthz and /ready inside the task. */
@@ -114,15 +114,8 @@ export class MarketIngesterService extends Construct {
     );
     // Identity policy only: editing the stage key's policy from this stack would make the
     // stateful stack depend on it (see infra/constructs/grants.ts).
-    const streamKey = props.stream.encryptionKey;
-    if (streamKey) {
-      taskRole.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey'],
-          resources: [streamKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `kinesis.${Stack.of(this).region}.amazonaws.com` } },
-        }),
-      );
+    if (props.stream.encryptionKey) {
+      grantKeyViaService(taskRole, props.stream.encryptionKey, 'kinesis', ['kms:GenerateDataKey']);
     }
     if (props.redisAuthSecret) {
       if (!props.secretsKey) throw new Error('secretsKey is required with redisAuthSecret');
