@@ -38,11 +38,18 @@ function rng(seed: number): () => number {
 
 export type MarkSink = (symbol: string, bid: Decimal, ask: Decimal, nowMs: number) => Promise<void>;
 
+const TEN_THOUSAND = Decimal.fromInteger(10_000);
+const TWO = Decimal.fromInteger(2);
+
+/** Mid and spread (bps) of a quote, as the ingester derives them. */
+function quoteOf(bid: Decimal, ask: Decimal): { mid: Decimal; spreadBps: Decimal } {
+  const mid = bid.add(ask).div(TWO);
+  return { mid, spreadBps: ask.sub(bid).mul(TEN_THOUSAND).div(mid) };
+}
+
 export function redisMarkSink(redis: Redis): MarkSink {
-  const ten = Decimal.fromInteger(10_000);
-  const two = Decimal.fromInteger(2);
   return async (symbol, bid, ask, nowMs) => {
-    const mid = bid.add(ask).div(two);
+    const { mid, spreadBps } = quoteOf(bid, ask);
     await redis
       .multi()
       .hset(REDIS_KEYS.mark(symbol), {
@@ -50,7 +57,7 @@ export function redisMarkSink(redis: Redis): MarkSink {
         bid: bid.toString(),
         ask: ask.toString(),
         mid: mid.toString(),
-        spread_bps: ask.sub(bid).mul(ten).div(mid).toFixed(4),
+        spread_bps: spreadBps.toFixed(4),
         last: mid.toString(),
         exchange_ts_ms: String(nowMs - 3),
         receive_ts_ms: String(nowMs),
@@ -62,15 +69,13 @@ export function redisMarkSink(redis: Redis): MarkSink {
 }
 
 export function memoryMarkSink(store: MemoryRiskStateStore): MarkSink {
-  const ten = Decimal.fromInteger(10_000);
-  const two = Decimal.fromInteger(2);
   return async (symbol, bid, ask, nowMs) => {
-    const mid = bid.add(ask).div(two);
+    const { mid, spreadBps } = quoteOf(bid, ask);
     store.marks.set(symbol, {
       bid,
       ask,
       mid,
-      spreadBps: ask.sub(bid).mul(ten).div(mid),
+      spreadBps,
       receiveTsMs: nowMs,
       exchangeTsMs: nowMs - 3,
       live: true,
