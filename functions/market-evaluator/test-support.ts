@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  CreateStreamCommand,
-  DeleteStreamCommand,
-  DescribeStreamSummaryCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   type KinesisClient,
@@ -11,6 +8,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { createStream, deleteStream } from '../../test/kinesis-local.js';
 
 /**
  * Test support for the Kinesis consumers: a uniquely named stream on kinesis-local, records
@@ -28,14 +26,7 @@ export class TestStream {
   }
 
   async create(): Promise<void> {
-    await this.kinesis.send(new CreateStreamCommand({ StreamName: this.name, ShardCount: 1 }));
-    for (let i = 0; i < 100; i++) {
-      const { StreamDescriptionSummary } = await this.kinesis.send(
-        new DescribeStreamSummaryCommand({ StreamName: this.name }),
-      );
-      if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await createStream(this.kinesis, this.name);
     const { Shards } = await this.kinesis.send(new ListShardsCommand({ StreamName: this.name }));
     const { ShardIterator } = await this.kinesis.send(
       new GetShardIteratorCommand({
@@ -83,7 +74,7 @@ export class TestStream {
   }
 
   async delete(): Promise<void> {
-    await this.kinesis.send(new DeleteStreamCommand({ StreamName: this.name })).catch(() => undefined);
+    await deleteStream(this.kinesis, this.name);
   }
 
   private toLambdaRecord(

@@ -1,15 +1,10 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import {
-  CreateStreamCommand,
-  DeleteStreamCommand,
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type KinesisClient,
-  ListShardsCommand,
-} from '@aws-sdk/client-kinesis';
+import { promisify } from 'node:util';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
@@ -18,7 +13,9 @@ import { Decimal } from '../../shared/domain/decimal.js';
 import type { MarketEvent } from '../../shared/domain/market/events.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { type FakeKrakenServer, startFakeKrakenServer } from '../../test/fakes/kraken-ws/server.js';
+import { createStream, deleteStream, readStream } from '../../test/kinesis-local.js';
 import { local, redisUrl } from '../../test/local-env.js';
+import { bundleIngester } from './bundle.js';
 import { type IngesterSettings, type RunningIngester, startIngester } from './ingester.js';
 import { waitFor } from './test-doubles.js';
 
@@ -30,8 +27,11 @@ const tag = randomUUID()
   .padEnd(4, 'Q');
 const SYMBOLS = [`ZQ${tag}/USD`, `ZX${tag}/USD`];
 const streamName = `it-ingest-${randomUUID().slice(0, 8)}`;
-/** The SIGTERM test's own pairs (and fake): its events are told apart by symbol. */
-const TERM_SYMBOLS = [`ZT${tag}/USD`];
+const execFileAsync = promisify(execFile);
+/** Each SIGTERM run's own pair (and fake): its events are told apart by symbol. */
+const TERM_SYMBOL_PREFIX = `ZT${tag}`;
+let runs = 0;
+let bundleDir: string;
 
 let kinesis: KinesisClient;
 let redis: Redis;
@@ -59,54 +59,29 @@ function settings(overrides: Partial<IngesterSettings> = {}): IngesterSettings {
   };
 }
 
-async function createStream(name: string): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: 2 }));
-  for (let i = 0; i < 100; i++) {
-    const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
-    if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`stream ${name} never became ACTIVE`);
-}
-
-async function readStream(name: string): Promise<MarketEvent[]> {
-  const { Shards } = await kinesis.send(new ListShardsCommand({ StreamName: name }));
-  const events: MarketEvent[] = [];
-  for (const shard of Shards ?? []) {
-    let { ShardIterator } = await kinesis.send(
-      new GetShardIteratorCommand({
-        StreamName: streamName,
-        ShardId: shard.ShardId,
-        ShardIteratorType: 'TRIM_HORIZON',
-      }),
-    );
-    for (let i = 0; i < 100 && ShardIterator; i++) {
-      const page = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 10_000 }));
-      for (const record of page.Records ?? []) {
-        events.push(JSON.parse(Buffer.from(record.Data ?? []).toString('utf8')) as MarketEvent);
-      }
-      if ((page.Records ?? []).length === 0 && page.MillisBehindLatest === 0) break;
-      ShardIterator = page.NextShardIterator;
-    }
-  }
-  return events;
-}
-
 beforeAll(async () => {
   kinesis = createKinesisClient();
-  await createStream(streamName);
+  await createStream(kinesis, streamName, 2);
   redis = createRedisClient({ ...redisConfigFromUrl(redisUrl()), commandTimeoutMs: 2_000 });
   await redis.connect();
   previousFeedStatus = await redis.hgetall(REDIS_KEYS.feedStatus);
   fake = await startFakeKrakenServer({ seed: 11, symbols: SYMBOLS, updatesPerSecond: 100 });
+  bundleDir = await mkdtemp(path.join(os.tmpdir(), 'ingester-bundle-'));
+  await bundleIngester(bundleDir);
 });
 
 afterAll(async () => {
   await fake?.close();
-  await redis.del(...[...SYMBOLS, ...TERM_SYMBOLS].map((s) => REDIS_KEYS.mark(s)), REDIS_KEYS.feedStatus);
+  await redis.del(
+    ...[...SYMBOLS, ...Array.from({ length: runs }, (_, i) => `${TERM_SYMBOL_PREFIX}${i}/USD`)].map((s) =>
+      REDIS_KEYS.mark(s),
+    ),
+    REDIS_KEYS.feedStatus,
+  );
+  await rm(bundleDir, { recursive: true, force: true });
   if (Object.keys(previousFeedStatus).length > 0) await redis.hset(REDIS_KEYS.feedStatus, previousFeedStatus);
   redis.disconnect();
-  await kinesis.send(new DeleteStreamCommand({ StreamName: streamName })).catch(() => undefined);
+  await deleteStream(kinesis, streamName);
   kinesis.destroy();
 });
 
@@ -160,19 +135,27 @@ describe('Market ingester against the fake Kraken, Redis and kinesis-local', () 
     expect(ingester.batcher.buffered()).toBe(0);
   });
 
-  it('SIGTERM flushes every buffered event: events counted in equal events read back from Kinesis', async () => {
-    const termFake = await startFakeKrakenServer({ seed: 13, symbols: TERM_SYMBOLS, updatesPerSecond: 100 });
-    onTestFinished(() => termFake.close());
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(local.root, 'functions/market-ingester/main.ts')],
-      {
+  // The same process twice: from source under tsx, and as the container runs it (the
+  // esbuild bundle the Dockerfile builds, Kinesis worker thread included).
+  it.each([
+    [
+      'from source',
+      (entry: string) => ['--import', 'tsx', path.join(local.root, `functions/market-ingester/${entry}.ts`)],
+    ],
+    ['as the container bundle', (entry: string) => [path.join(bundleDir, `${entry}.mjs`)]],
+  ])(
+    'SIGTERM flushes every buffered event (%s): events counted in equal events read back from Kinesis',
+    async (_name, args) => {
+      const termSymbols = [`${TERM_SYMBOL_PREFIX}${runs++}/USD`];
+      const termFake = await startFakeKrakenServer({ seed: 13, symbols: termSymbols, updatesPerSecond: 100 });
+      onTestFinished(() => termFake.close());
+      const child = spawn(process.execPath, args('main'), {
         cwd: local.root,
         env: {
           ...process.env,
           STAGE: 'local',
           KRAKEN_WS_URL: termFake.url,
-          KRAKEN_SYMBOLS: TERM_SYMBOLS.join(','),
+          KRAKEN_SYMBOLS: termSymbols.join(','),
           MARKET_EVENTS_STREAM: streamName,
           REDIS_URL: redisUrl(),
           HEALTH_PORT: '0',
@@ -182,39 +165,53 @@ describe('Market ingester against the fake Kraken, Redis and kinesis-local', () 
           POWERTOOLS_DEV: 'false',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const lines: string[] = [];
-    child.stdout.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n')));
-    child.stderr.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n')));
-    const logged = (message: string) => lines.some((line) => line.includes(`"message":"${message}"`));
-    await waitFor(
-      () => logged('feed status') && lines.some((l) => l.includes('"status":"live"')),
-      'child live',
-      20_000,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+      });
+      const lines: string[] = [];
+      child.stdout.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n')));
+      child.stderr.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n')));
+      const logged = (message: string) => lines.some((line) => line.includes(`"message":"${message}"`));
+      await waitFor(
+        () => logged('feed status') && lines.some((l) => l.includes('"status":"live"')),
+        'child live',
+        20_000,
+      );
+      // The container health check (node running healthcheck, no shell in the image) passes.
+      const started = lines.find((l) => l.includes('"message":"market ingester started"'));
+      const healthPort = String((JSON.parse(started!) as { healthPort: number }).healthPort);
+      await waitFor(() => lines.some((l) => l.includes('"status":"live"')), 'live', 5_000);
+      const check = await execFileAsync(process.execPath, args('healthcheck'), {
+        cwd: local.root,
+        env: { ...process.env, HEALTH_PORT: healthPort },
+      }).then(
+        () => 0,
+        (error: { code?: number }) => error.code ?? -1,
+      );
+      expect(check).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
 
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    const summaryLine = lines.find((line) => line.includes('"message":"shutdown complete"'));
-    expect(summaryLine, lines.join('\n')).toBeDefined();
-    const summary = JSON.parse(summaryLine!) as {
-      queued: number;
-      published: number;
-      overflow: number;
-      unpublished: number;
-    };
-    expect(summary.queued).toBeGreaterThan(50);
-    const putErrors = lines
-      .filter((l) => l.includes('PutRecords failed'))
-      .slice(0, 2)
-      .join('\n');
-    expect(summary, putErrors).toMatchObject({ published: summary.queued, overflow: 0, unpublished: 0 });
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      const summaryLine = lines.find((line) => line.includes('"message":"shutdown complete"'));
+      expect(summaryLine, lines.join('\n')).toBeDefined();
+      const summary = JSON.parse(summaryLine!) as {
+        queued: number;
+        published: number;
+        overflow: number;
+        unpublished: number;
+      };
+      expect(summary.queued).toBeGreaterThan(50);
+      const putErrors = lines
+        .filter((l) => l.includes('PutRecords failed'))
+        .slice(0, 2)
+        .join('\n');
+      expect(summary, putErrors).toMatchObject({ published: summary.queued, overflow: 0, unpublished: 0 });
 
-    const events = (await readStream(streamName)).filter((e) => TERM_SYMBOLS.includes(e.symbol));
-    expect(events).toHaveLength(summary.queued);
-    expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
-  });
+      const events = (await readStream<MarketEvent>(kinesis, streamName))
+        .map((r) => r.data)
+        .filter((e) => termSymbols.includes(e.symbol));
+      expect(events).toHaveLength(summary.queued);
+      expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
+    },
+  );
 });

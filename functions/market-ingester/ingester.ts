@@ -1,7 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Redis } from 'ioredis';
-import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import { createRedisClient, redisConfigFromUrl } from '../../shared/adapters/redis/client.js';
 import { SecretReader } from '../../shared/adapters/secrets.js';
 import type { Mark } from '../../shared/domain/market/events.js';
@@ -9,7 +7,7 @@ import { METRICS } from '../../shared/names.js';
 import { logger, metrics } from '../../shared/runtime/observability.js';
 import type { IngesterConfig } from './config.js';
 import { type Readiness, startHealthServer } from './health-server.js';
-import { KinesisEventBatcher } from './kinesis-sink.js';
+import { KinesisWorkerSink } from './kinesis-worker-sink.js';
 import { KrakenFeedClient } from './kraken-client.js';
 import { IngestPipeline } from './pipeline.js';
 import type { FeedStatus } from './ports.js';
@@ -38,7 +36,6 @@ export type IngesterSettings = Pick<
   Partial<Pick<IngesterConfig, 'REDIS_AUTH_SECRET_ID' | 'RECORD_PATH'>>;
 
 export interface IngesterDependencies {
-  readonly kinesis?: KinesisClient;
   readonly redis?: Redis;
   /** Told when marks are durable in Redis (benchmarks). */
   readonly onMarksWritten?: (marks: readonly Mark[], writtenAt: number) => void;
@@ -50,7 +47,7 @@ export interface RunningIngester {
   readonly healthPort: number;
   readonly pipeline: IngestPipeline;
   readonly client: KrakenFeedClient;
-  readonly batcher: KinesisEventBatcher;
+  readonly batcher: KinesisWorkerSink;
   readonly marks: RedisMarkWriter;
   readiness(): Readiness;
   feedStatus(): { status: FeedStatus; reason: string };
@@ -71,8 +68,6 @@ export async function startIngester(
   deps: IngesterDependencies = {},
 ): Promise<RunningIngester> {
   const symbols = config.KRAKEN_SYMBOLS;
-  const ownKinesis = !deps.kinesis;
-  const kinesis = deps.kinesis ?? createKinesisClient({ requestTimeoutMs: 5_000 });
   const ownRedis = !deps.redis;
   const redis =
     deps.redis ??
@@ -91,10 +86,11 @@ export async function startIngester(
   if (ownRedis) await redis.connect();
 
   let lastOverflowMs = 0;
-  const batcher = new KinesisEventBatcher({
-    client: kinesis,
+  // PutRecords runs in a worker thread so its SDK work never delays a frame's mark.
+  const batcher = new KinesisWorkerSink({
     streamName: config.MARKET_EVENTS_STREAM,
     lingerMs: config.KINESIS_LINGER_MS,
+    requestTimeoutMs: 5_000,
     maxBufferedRecords: config.KINESIS_BUFFER_MAX_RECORDS,
     onOverflow: (dropped) => {
       lastOverflowMs = Date.now();
@@ -103,7 +99,11 @@ export async function startIngester(
     onPut: ({ latencyMs, failed, error }) => {
       metrics.addMetric(METRICS.ingestPublishLatencyMs, MetricUnit.Milliseconds, latencyMs);
       if (failed > 0) metrics.addMetric(METRICS.ingestPublishErrors, MetricUnit.Count, failed);
-      if (error) logger.warn('PutRecords failed; records re-queued', { error: String(error) });
+      if (error) logger.warn('PutRecords failed; records re-queued', { error });
+    },
+    onWorkerError: (error, lost) => {
+      lastOverflowMs = Date.now();
+      logger.error('Kinesis worker stopped; restarted', { error: String(error), lost });
     },
   });
   const marks = new RedisMarkWriter(redis, {
@@ -234,8 +234,8 @@ export async function startIngester(
       await recorder?.close();
       await health.close();
       if (deps.emitMetrics !== false) emitMetrics();
+      await batcher.close();
       if (ownRedis) redis.disconnect();
-      if (ownKinesis) kinesis.destroy();
     },
   };
 }

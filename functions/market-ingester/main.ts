@@ -25,8 +25,14 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     ingester
       .stop()
       .then(() => {
-        const { queued, published, overflow } = ingester.batcher.stats;
-        logger.info('shutdown complete', { queued, published, overflow, unpublished: ingester.batcher.buffered() });
+        const { queued, published, overflow, lost } = ingester.batcher.stats;
+        logger.info('shutdown complete', {
+          queued,
+          published,
+          overflow,
+          lost,
+          unpublished: ingester.batcher.buffered(),
+        });
         process.exit(0);
       })
       .catch((error: unknown) => {

@@ -1,6 +1,8 @@
+import { codeAt } from './ascii.js';
+
 /**
  * CRC-32 (ISO 3309 / zlib polynomial 0xEDB88320) over ASCII text, table driven. Kraken's book
- * checksum hashes only digits, so the text is read with `charCodeAt` and never copied into a
+ * checksum hashes only digits, so the text is read with `codeAt` (see ascii.ts) and never copied into a
  * Buffer: the checksum runs on every book message and must not allocate.
  */
 const TABLE = buildTable();
@@ -26,7 +28,7 @@ export const CRC32_INIT = 0xffffffff;
 export function crc32Update(crc: number, text: string): number {
   let c = crc;
   for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
+    const code = codeAt(text, i);
     if (code > 0x7f) throw new RangeError('crc32Update hashes ASCII text only');
     c = (TABLE[(c ^ code) & 0xff] as number) ^ (c >>> 8);
   }

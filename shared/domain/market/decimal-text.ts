@@ -1,3 +1,4 @@
+import { codeAt } from './ascii.js';
 /**
  * Exact handling of the decimal text of prices and quantities as Kraken sent them. The
  * parser keeps each JSON number's source text (see kraken-v2.ts), and these helpers render
@@ -47,7 +48,7 @@ export function scaledDigits(text: string, decimals: number): string {
   if (fracPart.length > decimals) {
     const extra = fracPart.slice(decimals);
     for (let i = 0; i < extra.length; i++) {
-      if (extra.charCodeAt(i) !== 48) {
+      if (codeAt(extra, i) !== 48) {
         throw new PrecisionError(`${text} has more than ${decimals} fractional digits`);
       }
     }
@@ -67,7 +68,7 @@ function plainScaled(text: string, decimals: number): string | undefined {
   const n = text.length;
   let dot = -1;
   for (let i = 0; i < n; i++) {
-    const c = text.charCodeAt(i);
+    const c = codeAt(text, i);
     if (c === 46) {
       if (dot >= 0 || i === 0) return undefined;
       dot = i;
@@ -87,7 +88,7 @@ const ZEROS = '000000000000000000';
 /** `digits` without leading zeros (`"000100000"` -> `"100000"`, `"0000"` -> `""`). */
 export function stripLeadingZeros(digits: string): string {
   let i = 0;
-  while (i < digits.length && digits.charCodeAt(i) === 48) i++;
+  while (i < digits.length && codeAt(digits, i) === 48) i++;
   return i === 0 ? digits : digits.slice(i);
 }
 

@@ -1,4 +1,5 @@
 import { Decimal } from '../decimal.js';
+import { codeAt } from './ascii.js';
 import { formatScaled } from './decimal-text.js';
 import type { Mark, TickerEvent, TopOfBookEvent, TradeEvent } from './events.js';
 import type { TickerData, TradeData } from './kraken-v2.js';
@@ -20,12 +21,7 @@ export function exchangeIso(timestamp: string | null): string | null {
   if (!timestamp) return null;
   // Kraken's usual shape, 2023-10-06T17:35:55.440295Z: truncating to milliseconds is what
   // Date.parse does too, without the round trip through a Date.
-  if (
-    timestamp.length > 24 &&
-    timestamp.charCodeAt(19) === 46 &&
-    timestamp.endsWith('Z') &&
-    ISO_PREFIX.test(timestamp)
-  ) {
+  if (timestamp.length > 24 && codeAt(timestamp, 19) === 46 && timestamp.endsWith('Z') && ISO_PREFIX.test(timestamp)) {
     return `${timestamp.slice(0, 23)}Z`;
   }
   const ms = Date.parse(timestamp);

@@ -1,3 +1,4 @@
+import { codeAt } from './ascii.js';
 import { CRC32_INIT, crc32Final, crc32Update } from './crc32.js';
 import { formatScaled, PrecisionError, scaledDigits, stripLeadingZeros } from './decimal-text.js';
 
@@ -139,8 +140,8 @@ export class OrderBook {
  */
 function isCanonical(text: string, decimals: number): boolean {
   const dot = text.indexOf('.');
-  if (decimals === 0) return dot < 0 && (text.length === 1 || text.charCodeAt(0) !== 48);
-  return dot > 0 && text.length - dot - 1 === decimals && (dot === 1 || text.charCodeAt(0) !== 48);
+  if (decimals === 0) return dot < 0 && (text.length === 1 || codeAt(text, 0) !== 48);
+  return dot > 0 && text.length - dot - 1 === decimals && (dot === 1 || codeAt(text, 0) !== 48);
 }
 
 /** Decimal text of a digit string holding `decimals` fractional digits (no float, no BigInt). */
