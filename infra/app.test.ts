@@ -1,7 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEPLOY_STAGES, stageConfig } from './config/stages.js';
+import { DEPLOY_STAGES, STAGE_CONFIGS, stageConfig } from './config/stages.js';
 import { nagFindings, stacksOf, stageOf, synthApp, templateOf } from './test-helpers.js';
 
 let app: App;
@@ -80,7 +80,7 @@ describe('Function: stageConfig', () => {
   it('refuses a prod config with simulation mode on, naming the setting', () => {
     expect(() =>
       stageConfig('prod', {
-        runtime: { SIMULATION_MODE: 'true', ALLOW_INSECURE_DEFAULTS: 'false', LOG_LEVEL: 'INFO' },
+        runtime: { ...STAGE_CONFIGS.prod.runtime, SIMULATION_MODE: 'true' },
       }),
     ).toThrow(/SIMULATION_MODE=true is refused when STAGE=prod/);
   });
@@ -88,7 +88,7 @@ describe('Function: stageConfig', () => {
   it('refuses a prod config with insecure defaults allowed, naming the setting', () => {
     expect(() =>
       stageConfig('prod', {
-        runtime: { SIMULATION_MODE: 'false', ALLOW_INSECURE_DEFAULTS: 'true', LOG_LEVEL: 'INFO' },
+        runtime: { ...STAGE_CONFIGS.prod.runtime, ALLOW_INSECURE_DEFAULTS: 'true' },
       }),
     ).toThrow(/ALLOW_INSECURE_DEFAULTS=true is refused when STAGE=prod/);
   });

@@ -1,13 +1,14 @@
+import { boundaryMinutes } from '../../shared/config/env.js';
 import { SqsPoisonRecordSink } from '../market-evaluator/poison-sink.js';
 import { connectStores } from '../market-evaluator/stores.js';
-import { boundaryMinutes, type PositionsConfig } from './config.js';
+import type { PositionsConfig } from './config.js';
 import { PositionsLedger } from './positions-ledger.js';
 import { createExecutionsHandler, type PositionsSummary } from './process-batch.js';
 
 /** Composition root of the positions consumer. */
 export async function createPositionsApp(config: PositionsConfig, onSummary?: (summary: PositionsSummary) => void) {
   const stores = await connectStores(config);
-  const ledger = new PositionsLedger(stores.pool, stores.redis, boundaryMinutes(config));
+  const ledger = new PositionsLedger(stores.pool, stores.redis, boundaryMinutes(config.TRADING_DAY_BOUNDARY_UTC));
   const handle = createExecutionsHandler(ledger, new SqsPoisonRecordSink(config.DLQ_URL), onSummary);
   return { ledger, handle, stores, close: () => stores.close() };
 }

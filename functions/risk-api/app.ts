@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { connectStores } from '../../shared/adapters/stores.js';
+import { boundaryMinutes } from '../../shared/config/env.js';
 import { CachedLimitsSource } from '../../shared/domain/risk/cached-limits.js';
 import type { AuditWriter, LimitsSource, RiskStateStore } from '../../shared/domain/risk/ports.js';
 import { createValidateOrder, type ValidateOrderDeps } from '../../shared/domain/risk/validate-order.js';
@@ -42,7 +43,10 @@ export async function createRiskApi(config: RiskApiConfig, overrides: RiskApiOve
 
   const { redis, pool } = await connectStores(config);
 
-  const store = new RedisRiskStateStore(redis, { minReplicaAcks: config.AUDIT_MIN_REPLICA_ACKS });
+  const store = new RedisRiskStateStore(redis, {
+    minReplicaAcks: config.AUDIT_MIN_REPLICA_ACKS,
+    tradingDayBoundaryMinutes: boundaryMinutes(config.TRADING_DAY_BOUNDARY_UTC),
+  });
   const audit = new PostgresAuditWriter(pool);
   const limits = new CachedLimitsSource(new PostgresLimitsSource(pool), {
     ttlMs: config.LIMITS_CACHE_TTL_MS,

@@ -94,6 +94,8 @@ export interface StageConfig {
     readonly SIMULATION_MODE: 'true' | 'false';
     readonly ALLOW_INSECURE_DEFAULTS: 'true' | 'false';
     readonly LOG_LEVEL: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+    /** HH:MM UTC; the positions consumer and the risk API must agree on it. */
+    readonly TRADING_DAY_BOUNDARY_UTC: string;
   };
 }
 
@@ -125,7 +127,12 @@ export const STAGE_CONFIGS = {
     cache: { nodeType: 'cache.t4g.micro', replicas: 0, snapshotRetentionDays: 1, port: 6380 },
     streams: { mode: 'ON_DEMAND', shards: 1, retentionHours: 24 },
     timestream: TIMESTREAM_OFF,
-    runtime: { SIMULATION_MODE: 'false', ALLOW_INSECURE_DEFAULTS: 'false', LOG_LEVEL: 'DEBUG' },
+    runtime: {
+      SIMULATION_MODE: 'false',
+      ALLOW_INSECURE_DEFAULTS: 'false',
+      LOG_LEVEL: 'DEBUG',
+      TRADING_DAY_BOUNDARY_UTC: '00:00',
+    },
   },
   staging: {
     stage: 'staging',
@@ -147,7 +154,12 @@ export const STAGE_CONFIGS = {
     cache: { nodeType: 'cache.t4g.small', replicas: 1, snapshotRetentionDays: 3, port: 6380 },
     streams: { mode: 'ON_DEMAND', shards: 1, retentionHours: 72 },
     timestream: TIMESTREAM_OFF,
-    runtime: { SIMULATION_MODE: 'false', ALLOW_INSECURE_DEFAULTS: 'false', LOG_LEVEL: 'INFO' },
+    runtime: {
+      SIMULATION_MODE: 'false',
+      ALLOW_INSECURE_DEFAULTS: 'false',
+      LOG_LEVEL: 'INFO',
+      TRADING_DAY_BOUNDARY_UTC: '00:00',
+    },
   },
   prod: {
     stage: 'prod',
@@ -169,7 +181,12 @@ export const STAGE_CONFIGS = {
     cache: { nodeType: 'cache.r7g.large', replicas: 2, snapshotRetentionDays: 7, port: 6380 },
     streams: { mode: 'PROVISIONED', shards: 4, retentionHours: 168 },
     timestream: TIMESTREAM_OFF,
-    runtime: { SIMULATION_MODE: 'false', ALLOW_INSECURE_DEFAULTS: 'false', LOG_LEVEL: 'INFO' },
+    runtime: {
+      SIMULATION_MODE: 'false',
+      ALLOW_INSECURE_DEFAULTS: 'false',
+      LOG_LEVEL: 'INFO',
+      TRADING_DAY_BOUNDARY_UTC: '00:00',
+    },
   },
 } as const satisfies Record<DeployStage, StageConfig>;
 

@@ -174,7 +174,7 @@ export class Evaluators extends Construct {
       stageConfig,
       memorySize: config.positions.memoryMb,
       timeout: Duration.seconds(60),
-      environment: { ...storeEnv, DLQ_URL: this.executionsDlq.queueUrl, TRADING_DAY_BOUNDARY_UTC: '00:00' },
+      environment: { ...storeEnv, DLQ_URL: this.executionsDlq.queueUrl },
       functionProps: placement(false),
     });
     this.consume(this.positions, stateful.executionsStream, stateful.dataKey, this.executionsDlq, config.positions);

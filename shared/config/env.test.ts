@@ -4,6 +4,7 @@ import {
   baseConfigSchema,
   baseConfigShape,
   booleanFlag,
+  boundaryMinutes,
   ConfigError,
   parseConfig,
   productionGuardViolations,
@@ -62,6 +63,17 @@ describe('Function: parseConfig', () => {
       /^SIMULATION_MODE: must be "true" or "false"/,
     );
     expect(problemsOf(() => parseConfig(baseConfigSchema, { STAGE: 'production' }))[0]).toMatch(/^STAGE: /);
+  });
+
+  it('reads the trading-day boundary as HH:MM UTC (midnight by default) and refuses anything else', () => {
+    expect(parseConfig(baseConfigSchema, { STAGE: 'prod' }).TRADING_DAY_BOUNDARY_UTC).toBe('00:00');
+    const config = parseConfig(baseConfigSchema, { STAGE: 'prod', TRADING_DAY_BOUNDARY_UTC: '22:30' });
+    expect(boundaryMinutes(config.TRADING_DAY_BOUNDARY_UTC)).toBe(22 * 60 + 30);
+    for (const bad of ['24:00', '7:00', '22:60', '22.00']) {
+      expect(
+        problemsOf(() => parseConfig(baseConfigSchema, { STAGE: 'prod', TRADING_DAY_BOUNDARY_UTC: bad }))[0],
+      ).toMatch(/^TRADING_DAY_BOUNDARY_UTC: HH:MM \(UTC\)/);
+    }
   });
 });
 

@@ -38,7 +38,22 @@ export const baseConfigShape = {
   SIMULATION_MODE: booleanFlag.default(false),
   ALLOW_INSECURE_DEFAULTS: booleanFlag.default(false),
   LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  /**
+   * Start of the trading day, HH:MM UTC: daily loss and fee counters reset there. The
+   * positions consumer labels counters with it and the risk API decides which counters are
+   * today's with it, so both must read the same value: it is in every function's settings.
+   */
+  TRADING_DAY_BOUNDARY_UTC: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM (UTC)')
+    .default('00:00'),
 };
+
+/** Minutes past midnight UTC of a TRADING_DAY_BOUNDARY_UTC value. */
+export function boundaryMinutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
 
 export const baseConfigSchema = z.object(baseConfigShape);
 

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Decimal } from '../../../shared/domain/decimal.js';
 import { StateUnavailableError } from '../../../shared/domain/errors.js';
+import { tradingDay } from '../../../shared/domain/positions/positions.js';
 import type {
   DecisionRecord,
   LoadedState,
@@ -77,6 +78,12 @@ export interface RedisRiskStateOptions {
   readonly minReplicaAcks?: number;
   /** How long WAIT may block. @default 10 */
   readonly replicaAckTimeoutMs?: number;
+  /**
+   * Start of the trading day in minutes past midnight UTC (TRADING_DAY_BOUNDARY_UTC). Daily
+   * counters count only when their date is the trading day of `nowMs` under this boundary,
+   * the one the positions consumer labels them with. @default 0
+   */
+  readonly tradingDayBoundaryMinutes?: number;
 }
 
 export class RedisRiskStateStore implements RiskStateStore {
@@ -117,7 +124,7 @@ export class RedisRiskStateStore implements RiskStateStore {
     } catch (error) {
       throw new StateUnavailableError('redis', { cause: error });
     }
-    return parseLoadReply(reply, query);
+    return parseLoadReply(reply, query, this.options.tradingDayBoundaryMinutes ?? 0);
   }
 
   async commit(record: DecisionRecord, idempotencyTtlMs: number): Promise<StoredDecision | null> {
@@ -226,11 +233,7 @@ function counter(text: string | undefined, what: string): Decimal {
   return value;
 }
 
-function utcDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-function parseLoadReply(reply: unknown[], query: LoadQuery): LoadedState {
+function parseLoadReply(reply: unknown[], query: LoadQuery, boundaryMinutes: number): LoadedState {
   const mark = parseMark(hash(reply[0]));
   const reference = hash(reply[1]);
   const breaker = hash(reply[2]);
@@ -257,7 +260,9 @@ function parseLoadReply(reply: unknown[], query: LoadQuery): LoadedState {
   if (mark) marks.set(query.symbol, mark.mid);
 
   const daily = hash(reply[11]);
-  const today = daily.date === utcDate(query.nowMs);
+  // Counters of an earlier trading day have been reset. A date after today (clocks apart at
+  // the boundary) still counts: a loss counted early is safer than a loss ignored.
+  const today = daily.date !== undefined && daily.date >= tradingDay(query.nowMs, boundaryMinutes);
   const referencePrice = decimalOrNull(reference.price);
   const referenceTs = intOrNull(reference.updated_at_ms);
 
