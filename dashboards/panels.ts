@@ -58,6 +58,7 @@ export const PANELS: readonly Panel[] = [
     unit: 'count',
     metrics: [
       { name: METRICS.auditSpoolLength, stat: 'Maximum' },
+      { name: METRICS.auditSpoolDeadLetters, stat: 'Maximum' },
       { name: METRICS.auditRecordsDrained, stat: 'Sum' },
       { name: METRICS.auditWriteFailures, stat: 'Sum' },
       { name: METRICS.stateUnavailable, stat: 'Sum' },
@@ -148,6 +149,15 @@ export const ALARMS: readonly AlarmSpec[] = [
     threshold: 50_000,
     periods: 5,
     description: 'Decisions are piling up in the Redis spool: Aurora or the drainer is failing.',
+    runbook: 'docs/risk-api.md#the-audit-guarantee',
+  },
+  {
+    id: 'AuditDeadLetters',
+    metric: { name: METRICS.auditSpoolDeadLetters, stat: 'Maximum' },
+    threshold: 0,
+    periods: 1,
+    description:
+      'An audit record could not be read back from the spool and waits in audit:spool:dead: recover it by hand.',
     runbook: 'docs/risk-api.md#the-audit-guarantee',
   },
   {

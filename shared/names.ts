@@ -49,6 +49,8 @@ export const METRICS = {
   auditWriteFailures: 'AuditWriteFailures',
   auditRecordsDrained: 'AuditRecordsDrained',
   auditSpoolLength: 'AuditSpoolLength',
+  /** Audit records that could not be read back from the spool, parked in `audit:spool:dead`. */
+  auditSpoolDeadLetters: 'AuditSpoolDeadLetters',
   healthChecks: 'HealthChecks',
   killSwitchState: 'kill_switch_state',
   killSwitchResponseMs: 'KillSwitchResponseMs',

@@ -35,7 +35,9 @@ export async function drainAuditSpool(context: Pick<Context, 'getRemainingTimeIn
   }
   metrics.addMetric(METRICS.auditRecordsDrained, MetricUnit.Count, moved);
   metrics.addMetric(METRICS.auditWriteFailures, MetricUnit.Count, failures);
+  // -1 when Redis cannot say: the alarms read the maximum, so an unknown never looks like 0 only by luck.
   metrics.addMetric(METRICS.auditSpoolLength, MetricUnit.Count, await api.drainer.spoolLength().catch(() => -1));
+  metrics.addMetric(METRICS.auditSpoolDeadLetters, MetricUnit.Count, await api.drainer.deadLength().catch(() => -1));
   return { moved };
 }
 

@@ -46,6 +46,7 @@ describe('Class: AuditDrainer (real Redis and PostgreSQL)', () => {
     const drainer = new AuditDrainer(redis, new PostgresAuditWriter(pool));
     expect(await drainer.drain()).toBe(1);
     expect(drainer.deadEntries).toBe(1);
+    expect(await drainer.deadLength()).toBe(1); // what the AuditDeadLetters alarm reads
     expect(await redis.xlen(REDIS_KEYS.auditSpool)).toBe(0);
     const [dead] = await redis.xrange(REDIS_KEYS.auditSpoolDead, '-', '+');
     expect(dead?.[1]).toContain('{not json');

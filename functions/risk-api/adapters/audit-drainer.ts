@@ -32,7 +32,7 @@ export class AuditDrainer {
         if (record) records.push(record);
         else {
           // An entry that cannot be read must not block every later decision's audit:
-          // park it, whole, in the dead stream (alarmed through the spool metrics).
+          // park it, whole, in the dead stream (metric AuditSpoolDeadLetters, alarmed).
           await this.redis.xadd(REDIS_KEYS.auditSpoolDead, '*', 'id', id, ...fields);
           this.deadEntries++;
         }
@@ -47,6 +47,11 @@ export class AuditDrainer {
 
   async spoolLength(): Promise<number> {
     return this.redis.xlen(REDIS_KEYS.auditSpool);
+  }
+
+  /** Entries waiting in the dead stream for a person: any at all is alarmed. */
+  async deadLength(): Promise<number> {
+    return this.redis.xlen(REDIS_KEYS.auditSpoolDead);
   }
 }
 
