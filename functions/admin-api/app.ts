@@ -5,8 +5,9 @@ import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js
 import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenApiError, type KrakenCredentials, KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import { connectStores } from '../../shared/adapters/stores.js';
-import { REDIS_KEYS } from '../../shared/names.js';
+import { StateUnavailableError } from '../../shared/domain/errors.js';
 import { HttpError } from '../../shared/runtime/http.js';
+import { PostgresBreakerAudit, RedisBreakerStore } from '../market-evaluator/breaker-store.js';
 import { EventBridgePublisher, SnsNotifier } from './adapters/aws-channels.js';
 import { PostgresControlLog, PostgresLimitsAdmin } from './adapters/postgres-controls.js';
 import { RedisKillSwitchStore } from './adapters/redis-kill-switch.js';
@@ -22,7 +23,8 @@ export interface AdminServices {
     credentials: KrakenCredentials,
     actor: string,
   ): Promise<{ secretName: string; rotatedAt: string }>;
-  resetBreaker(symbol: string, actor: string, reason: string): Promise<void>;
+  /** Clears every cause of a symbol's breaker, audited first; returns the causes it cleared. */
+  resetBreaker(symbol: string, actor: string, reason: string): Promise<{ cleared: string[] }>;
   onLimitsApplied?(accountId: string): void;
 }
 
@@ -58,6 +60,8 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
     onStateChange: overrides.onStateChange,
   });
   const limits = new PostgresLimitsAdmin(pool);
+  const breakers = new RedisBreakerStore(redis);
+  const breakerAudit = new PostgresBreakerAudit(pool);
   const kraken = new KrakenRestClient(config.KRAKEN_REST_URL);
   const keys = new KrakenKeyStore(createSecretsManagerClient(), config.STAGE, config.KRAKEN_KEYS_KMS_KEY_ID);
 
@@ -81,11 +85,24 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
       return { secretName, rotatedAt: new Date(now()).toISOString() };
     },
     async resetBreaker(symbol, actor, reason) {
-      await redis.hset(REDIS_KEYS.breaker(symbol), {
-        state: 'clear',
-        reason: `manual reset by ${actor}: ${reason}`,
-        since_ms: String(now()),
+      const resetId = randomUUID();
+      const atMs = now();
+      const why = `manual reset by ${actor}: ${reason}`;
+      // Audit before the change, so no reset ever happens off the record: if Postgres cannot
+      // take the row, the breaker stays as it is and the caller gets a 503.
+      const before = await breakers.tripped(symbol).catch((error: unknown) => {
+        throw new StateUnavailableError('redis', { cause: error });
       });
+      await breakerAudit.recordManualReset(symbol, before, why, resetId, atMs).catch((error: unknown) => {
+        throw new StateUnavailableError('postgres', { cause: error });
+      });
+      const cleared = await breakers.reset(symbol, why, atMs).catch((error: unknown) => {
+        throw new StateUnavailableError('redis', { cause: error });
+      });
+      // A cause that tripped between the read and the reset was cleared too: record it.
+      const late = cleared.filter((cause) => !before.includes(cause));
+      if (late.length > 0) await breakerAudit.recordManualReset(symbol, late, why, resetId, atMs);
+      return { cleared };
     },
   };
   return {

@@ -21,6 +21,7 @@ import { FakeKrakenRest } from '../../test/fakes/kraken-rest/server.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 import { executeKill, FLATTEN_POSITIONS_REQUESTED } from '../kill-executor/executor.js';
+import { RedisBreakerStore } from '../market-evaluator/breaker-store.js';
 import { createRiskApi, type RiskApi } from '../risk-api/app.js';
 import { riskApiConfigSchema } from '../risk-api/config.js';
 import { createRouter } from '../risk-api/router.js';
@@ -423,5 +424,63 @@ describe('Limits administration', () => {
       reason: 'oops',
     });
     expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe('Breaker reset', () => {
+  it('clears every tripped cause at once, audited in breaker_events before the change; trading resumes', async () => {
+    // Trip the breaker the way the market evaluator does.
+    const breakers = new RedisBreakerStore(redis);
+    await breakers.apply([
+      {
+        symbol: 'BTC/USD',
+        cause: 'volatility',
+        tripped: true,
+        reason: 'realised vol 412 bps over 60 s',
+        atMs: Date.now(),
+        value: '412',
+        threshold: '300',
+        sourceId: `it-${randomUUID()}`,
+      },
+    ]);
+    expect((await validate('company')).reasons.map((r) => r.code)).toContain('SYMBOL_BREAKER_TRIPPED');
+
+    const reset = await admin$('POST', '/v1/admin/breakers/reset', {
+      symbol: 'BTC/USD',
+      actor: 'carol',
+      reason: 'vol spike was a bad print',
+    });
+    expect(reset.statusCode).toBe(200);
+    expect(JSON.parse(reset.body)).toEqual({
+      symbol: 'BTC/USD',
+      state: 'clear',
+      cleared_causes: ['volatility'],
+      reset_by: 'carol',
+    });
+    expect(await redis.hgetall('breaker:BTC/USD')).toMatchObject({ state: 'clear', 'cause:volatility': '0' });
+    expect((await validate('company')).decision).toBe('accept');
+
+    const { rows } = await pool.query(
+      `SELECT cause, tripped, reason, source_id FROM breaker_events
+        WHERE symbol = 'BTC/USD' AND source_id LIKE 'manual:%' ORDER BY id DESC LIMIT 1`,
+    );
+    expect(rows[0]).toMatchObject({ cause: 'volatility', tripped: false });
+    expect(rows[0].reason).toBe('manual reset by carol: vol spike was a bad print');
+
+    // Nothing tripped: the reset is still on record, as cause `manual`.
+    const again = await admin$('POST', '/v1/admin/breakers/reset', {
+      symbol: 'BTC/USD',
+      actor: 'carol',
+      reason: 'belt and braces',
+    });
+    expect(JSON.parse(again.body).cleared_causes).toEqual([]);
+    const { rows: manual } = await pool.query(
+      `SELECT cause FROM breaker_events WHERE symbol = 'BTC/USD' AND reason = 'manual reset by carol: belt and braces'`,
+    );
+    expect(manual).toEqual([{ cause: 'manual' }]);
+
+    const missingReason = await admin$('POST', '/v1/admin/breakers/reset', { symbol: 'BTC/USD', actor: 'carol' });
+    expect(missingReason.statusCode).toBe(400);
+    expect(JSON.parse(missingReason.body).issues[0].field).toBe('reason');
   });
 });

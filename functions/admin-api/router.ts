@@ -69,8 +69,13 @@ export function createAdminRouter(services: AdminServices) {
       if (path === ROUTES.adminBreakerReset) {
         requireMethod(method, 'POST');
         const body = parse(breakerResetSchema, withActor(event));
-        await services.resetBreaker(body.symbol, body.actor, body.reason);
-        return jsonResponse(200, { symbol: body.symbol, state: 'clear' });
+        const { cleared } = await services.resetBreaker(body.symbol, body.actor, body.reason);
+        return jsonResponse(200, {
+          symbol: body.symbol,
+          state: 'clear',
+          cleared_causes: cleared,
+          reset_by: body.actor,
+        });
       }
 
       const account = new RegExp(`^${ROUTES.adminAccounts}/([^/]+)/(.+)$`).exec(path);

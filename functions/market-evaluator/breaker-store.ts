@@ -29,8 +29,32 @@ redis.call('HSET', KEYS[1], 'reason', table.concat(active, '; '))
 return state
 `;
 
+/**
+ * An operator's reset: every `cause:*` to 0, `state` clear, `since_ms` moved if it was
+ * tripped. Returns the causes that were tripped. The evaluators reconcile their own state
+ * with these fields on their next batch, so a condition that persists trips again.
+ */
+const RESET_SCRIPT = `
+local fields = redis.call('HGETALL', KEYS[1])
+local cleared = {}
+local wasTripped = false
+for i = 1, #fields, 2 do
+  local name, value = fields[i], fields[i + 1]
+  if string.sub(name, 1, 6) == 'cause:' and value == '1' then
+    cleared[#cleared + 1] = string.sub(name, 7)
+    redis.call('HSET', KEYS[1], name, '0', 'cause_reason:' .. string.sub(name, 7), ARGV[1])
+  end
+  if name == 'state' and value == 'tripped' then wasTripped = true end
+end
+if wasTripped or #fields == 0 then redis.call('HSET', KEYS[1], 'since_ms', ARGV[2]) end
+redis.call('HSET', KEYS[1], 'state', 'clear', 'reason', ARGV[1])
+table.sort(cleared)
+return cleared
+`;
+
 type WithBreakerCommand = {
   breakerSetCause(key: string, cause: string, tripped: string, reason: string, atMs: string): unknown;
+  breakerReset(key: string, reason: string, atMs: string): Promise<string[]>;
 };
 
 declare module 'ioredis' {
@@ -44,7 +68,19 @@ export class RedisBreakerStore {
   constructor(readonly redis: Redis) {
     if (!(redis as unknown as Partial<WithBreakerCommand>).breakerSetCause) {
       redis.defineCommand('breakerSetCause', { numberOfKeys: 1, lua: SET_CAUSE_SCRIPT });
+      redis.defineCommand('breakerReset', { numberOfKeys: 1, lua: RESET_SCRIPT });
     }
+  }
+
+  /** Causes of a symbol's breaker that are tripped now. */
+  async tripped(symbol: string): Promise<BreakerCause[]> {
+    return [...RedisBreakerStore.trippedCauses(await this.redis.hgetall(REDIS_KEYS.breaker(symbol)))].sort();
+  }
+
+  /** Clears every cause at once (see RESET_SCRIPT); returns the causes that were tripped. */
+  async reset(symbol: string, reason: string, atMs: number): Promise<BreakerCause[]> {
+    const redis = this.redis as unknown as WithBreakerCommand;
+    return (await redis.breakerReset(REDIS_KEYS.breaker(symbol), reason, String(atMs))) as BreakerCause[];
   }
 
   /** Queues the transitions, in order, on a MULTI/pipeline. */
@@ -73,11 +109,39 @@ export class RedisBreakerStore {
   }
 }
 
+/** A row of `breaker_events`: a transition, or an operator's reset with nothing tripped (`manual`). */
+type AuditedTransition = Omit<BreakerTransition, 'cause'> & { readonly cause: BreakerCause | 'manual' };
+
 /** The audit of every breaker change (`breaker_events`), written once per change. */
 export class PostgresBreakerAudit {
   constructor(private readonly pool: pg.Pool) {}
 
-  async record(transitions: readonly BreakerTransition[], configVersion: number): Promise<void> {
+  /**
+   * Records an operator's reset: one row per cause it clears (so each cause's history reads
+   * trip -> clear), or one `manual` row when nothing was tripped, so every reset is on record.
+   */
+  async recordManualReset(
+    symbol: string,
+    causes: readonly BreakerCause[],
+    reason: string,
+    resetId: string,
+    atMs: number,
+  ): Promise<void> {
+    const rows: AuditedTransition[] = (causes.length > 0 ? causes : (['manual'] as const)).map((cause) => ({
+      symbol,
+      cause,
+      tripped: false,
+      reason,
+      atMs,
+      value: 'manual reset',
+      threshold: '-',
+      sourceId: `manual:${resetId}`,
+    }));
+    // Version 0: a reset does not come from a breaker_config version.
+    await this.record(rows, 0);
+  }
+
+  async record(transitions: readonly AuditedTransition[], configVersion: number): Promise<void> {
     if (transitions.length === 0) return;
     await this.pool.query(
       `INSERT INTO ${TABLES.breakerEvents}
