@@ -16,12 +16,16 @@ import { FakeKrakenRest } from '../test/fakes/kraken-rest/server.js';
  * and bodies as API Gateway. With stores (default) it migrates and seeds the local
  * PostgreSQL and Redis, creates the kill-switch bus and topic on LocalStack, runs the kill
  * executor in-process against a local fake of Kraken's REST API, and drains the audit
- * spool continuously. With RISK_STATE=memory only the risk API runs, on in-memory state.
- * Market data comes from a seeded generator. Never used in a deployed stage.
+ * spool continuously. Market data runs through the real ingester from a fake Kraken v2
+ * server to Redis and kinesis-local (scripts/local-feed.ts); LOCAL_MARKET_DATA=generator
+ * writes marks directly instead. With RISK_STATE=memory only the risk API runs, on
+ * in-memory state and generated marks. Never used in a deployed stage.
  */
 export interface LocalMode {
   readonly url: string;
   readonly krakenRestUrl: string | null;
+  /** The fake Kraken WebSocket the local ingester reads (null with the generator or in memory mode). */
+  readonly krakenWsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -35,7 +39,7 @@ export async function startLocalMode(options: {
   const { createRiskApi } = await import('../functions/risk-api/app.js');
   const { createRouter } = await import('../functions/risk-api/router.js');
   const { seedMemory, seedPostgres, seedRedis } = await import('../functions/risk-api/seed.js');
-  const { memoryMarkSink, redisMarkSink, startMarkGenerator } = await import(
+  const { LOCAL_SYMBOLS, memoryMarkSink, redisMarkSink, startMarkGenerator } = await import(
     '../functions/risk-api/local/mark-generator.js'
   );
 
@@ -51,6 +55,7 @@ export async function startLocalMode(options: {
   const stops: (() => Promise<void> | void)[] = [];
   let adminRoute: ((event: APIGatewayProxyEvent) => ReturnType<typeof riskRoute>) | null = null;
   let kraken: FakeKrakenRest | null = null;
+  let krakenWsUrl: string | null = null;
 
   if (risk.memory) {
     seedMemory(risk.memory.limits, risk.memory.store);
@@ -58,7 +63,18 @@ export async function startLocalMode(options: {
   } else if (risk.redis && risk.pool) {
     await seedPostgres(risk.pool);
     await seedRedis(risk.redis);
-    stops.push(startMarkGenerator(redisMarkSink(risk.redis)));
+    if (env.LOCAL_MARKET_DATA === 'generator') {
+      stops.push(startMarkGenerator(redisMarkSink(risk.redis)));
+    } else {
+      const { startLocalFeed } = await import('./local-feed.js');
+      const feed = await startLocalFeed({
+        redis: risk.redis,
+        redisUrl: `redis://${config.REDIS_HOST}:${config.REDIS_PORT}/${config.REDIS_DB}`,
+        symbols: LOCAL_SYMBOLS.map((s) => s.symbol),
+      });
+      krakenWsUrl = feed.krakenWsUrl;
+      stops.push(() => feed.stop());
+    }
     const drainer = risk.drainer;
     const timer = setInterval(() => {
       drainer?.drain().catch((error: unknown) => console.error(`audit drain failed: ${String(error)}`));
@@ -80,6 +96,7 @@ export async function startLocalMode(options: {
   return {
     url: `http://${options.host}:${port}`,
     krakenRestUrl: kraken?.url ?? null,
+    krakenWsUrl,
     async stop() {
       server.close();
       for (const stop of stops.reverse()) await stop();

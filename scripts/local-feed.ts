@@ -1,0 +1,95 @@
+import { CreateStreamCommand, ResourceInUseException } from '@aws-sdk/client-kinesis';
+import type { Redis } from 'ioredis';
+import { type RunningIngester, startIngester } from '../functions/market-ingester/index.js';
+import { createKinesisClient } from '../shared/adapters/aws-clients.js';
+import { REDIS_KEYS, STREAMS } from '../shared/names.js';
+import { startFakeKrakenServer } from '../test/fakes/kraken-ws/server.js';
+
+/**
+ * Local mode's market data, through the real ingester: the fake Kraken v2 server (seeded
+ * random walk, loopback) -> KrakenFeedClient -> verified books -> marks in Redis and events
+ * on kinesis-local's `market-events`, exactly the path the Fargate task runs. Reference
+ * prices (CoinGecko's job in a stage) follow each mark's mid once a second, so the
+ * deviation checks see a sane reference. Never used in a deployed stage.
+ */
+export interface LocalFeed {
+  readonly krakenWsUrl: string;
+  readonly ingester: RunningIngester;
+  stop(): Promise<void>;
+}
+
+export async function startLocalFeed(options: {
+  redis: Redis;
+  redisUrl: string;
+  symbols: readonly string[];
+  seed?: number;
+}): Promise<LocalFeed> {
+  const kraken = await startFakeKrakenServer({
+    seed: options.seed ?? 42,
+    symbols: options.symbols,
+    updatesPerSecond: 40,
+  });
+  const stream = STREAMS.marketEvents;
+  const kinesis = createKinesisClient();
+  try {
+    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  } finally {
+    kinesis.destroy();
+  }
+  const ingester = await startIngester(
+    {
+      KRAKEN_WS_URL: kraken.url,
+      KRAKEN_SYMBOLS: [...options.symbols],
+      BOOK_DEPTH: 10,
+      MARKET_EVENTS_STREAM: stream,
+      REDIS_URL: options.redisUrl,
+      SILENCE_TIMEOUT_MS: 5_000,
+      PING_INTERVAL_MS: 10_000,
+      RECONNECT_BASE_MS: 500,
+      RECONNECT_CAP_MS: 5_000,
+      CONNECT_ATTEMPTS_PER_10_MIN: 120,
+      KINESIS_LINGER_MS: 50,
+      KINESIS_BUFFER_MAX_RECORDS: 100_000,
+      HEALTH_PORT: 0,
+      METRICS_INTERVAL_MS: 60_000,
+      SHUTDOWN_FLUSH_TIMEOUT_MS: 5_000,
+    },
+    { redis: options.redis, emitMetrics: false },
+  );
+
+  const writeReferences = () => {
+    const pipeline = options.redis.pipeline();
+    const now = Date.now();
+    for (const [symbol, state] of ingester.pipeline.state) {
+      if (!state.lastMark || !state.live) continue;
+      pipeline.hset(REDIS_KEYS.referencePrice(symbol), { price: state.lastMark.mid, updated_at_ms: String(now) });
+    }
+    return pipeline.exec();
+  };
+  const references = setInterval(() => void writeReferences().catch(() => undefined), 1_000);
+
+  // Ready means every book verified: decisions made right after start see live marks.
+  const deadline = Date.now() + 15_000;
+  while (!ingester.readiness().ready) {
+    if (Date.now() > deadline) {
+      clearInterval(references);
+      await ingester.stop();
+      await kraken.close();
+      throw new Error(`local feed not ready: ${ingester.readiness().reasons.join('; ')}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  await writeReferences();
+
+  return {
+    krakenWsUrl: kraken.url,
+    ingester,
+    async stop() {
+      clearInterval(references);
+      await ingester.stop();
+      await kraken.close();
+    },
+  };
+}
