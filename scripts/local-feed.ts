@@ -1,9 +1,9 @@
-import { CreateStreamCommand, ResourceInUseException } from '@aws-sdk/client-kinesis';
 import type { Redis } from 'ioredis';
 import { type RunningIngester, startIngester } from '../functions/market-ingester/index.js';
 import { createKinesisClient } from '../shared/adapters/aws-clients.js';
 import { REDIS_KEYS, STREAMS } from '../shared/names.js';
 import { startFakeKrakenServer } from '../test/fakes/kraken-ws/server.js';
+import { createStream, deleteStream } from '../test/kinesis-local.js';
 
 /**
  * Local mode's market data, through the real ingester: the fake Kraken v2 server (seeded
@@ -27,14 +27,15 @@ export async function startLocalFeed(options: {
   const kraken = await startFakeKrakenServer({
     seed: options.seed ?? 42,
     symbols: options.symbols,
-    updatesPerSecond: 40,
+    // Modest on purpose: kinesis-local's cost per record grows with the records it holds.
+    updatesPerSecond: 10,
   });
   const stream = STREAMS.marketEvents;
+  // A fresh stream per start: kinesis-local slows down as records pile up (docs/ingester.md).
   const kinesis = createKinesisClient();
   try {
-    await kinesis.send(new CreateStreamCommand({ StreamName: stream, ShardCount: 1 }));
-  } catch (error) {
-    if (!(error instanceof ResourceInUseException)) throw error;
+    await deleteStream(kinesis, stream);
+    await createStream(kinesis, stream);
   } finally {
     kinesis.destroy();
   }

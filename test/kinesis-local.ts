@@ -6,11 +6,20 @@ import {
   GetShardIteratorCommand,
   type KinesisClient,
   ListShardsCommand,
+  ResourceInUseException,
 } from '@aws-sdk/client-kinesis';
 
-/** Creates a stream on kinesis-local and waits until it is ACTIVE. */
+/** Creates a stream on kinesis-local (retrying while a deletion of it finishes) and waits until it is ACTIVE. */
 export async function createStream(kinesis: KinesisClient, name: string, shards = 1): Promise<void> {
-  await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+      break;
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException) || attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
   for (let i = 0; i < 100; i++) {
     const { StreamDescriptionSummary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: name }));
     if (StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;

@@ -8,7 +8,13 @@ export async function writeMark(
   bid: string,
   ask: string,
   receiveTsMs: number,
-  options: { exchangeTsMs?: number; status?: 'live' | 'stale'; mid?: string; spreadBps?: string } = {},
+  options: {
+    exchangeTsMs?: number;
+    status?: 'live' | 'stale';
+    mid?: string;
+    spreadBps?: string;
+    verifiedTsMs?: number;
+  } = {},
 ): Promise<void> {
   const mid = options.mid ?? String((Number(bid) + Number(ask)) / 2);
   const spread = options.spreadBps ?? String(((Number(ask) - Number(bid)) / Number(mid)) * 10_000);
@@ -22,6 +28,7 @@ export async function writeMark(
     exchange_ts_ms: String(options.exchangeTsMs ?? receiveTsMs - 5),
     receive_ts_ms: String(receiveTsMs),
     status: options.status ?? 'live',
+    ...(options.verifiedTsMs === undefined ? {} : { verified_ts_ms: String(options.verifiedTsMs) }),
   });
 }
 

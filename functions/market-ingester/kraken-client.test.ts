@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeKrakenServer, startFakeKrakenServer } from '../../test/fakes/kraken-ws/server.js';
 import { KrakenFeedClient, type KrakenFeedOptions } from './kraken-client.js';
-import { IngestPipeline } from './pipeline.js';
+import { IngestPipeline, VERIFY_INTERVAL_MS } from './pipeline.js';
 import { MemoryEventSink, MemoryMarkStore, waitFor } from './test-doubles.js';
 
 const SYMBOLS = ['BTC/USD', 'ETH/USD'];
@@ -131,6 +131,27 @@ describe('Class: KrakenFeedClient (against the fake Kraken)', () => {
     await waitFor(() => [...r.pipeline.state.values()].every((s) => !s.live), 'books dropped');
     r.fake.faults.resume();
     await waitFor(live(r), 'live after resume');
+  });
+
+  it('re-verifies live books while frames arrive (every 200 ms at most) and stops the moment the feed stalls', async () => {
+    const r = await startRig();
+    await waitFor(live(r), 'all books live');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const touches = r.marks.touches.slice(-4);
+    expect(touches.length).toBe(4);
+    for (const touch of touches) expect(touch.symbols.sort()).toEqual(SYMBOLS);
+    for (let i = 1; i < touches.length; i++) {
+      const gap = touches[i]!.atMs - touches[i - 1]!.atMs;
+      expect(gap).toBeGreaterThanOrEqual(VERIFY_INTERVAL_MS);
+      expect(gap).toBeLessThan(VERIFY_INTERVAL_MS + 150);
+    }
+
+    r.fake.faults.stall();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // frames already in flight land
+    const count = r.marks.touches.length;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    // Nothing proves the books current any more: the risk API sees the marks age and rejects.
+    expect(r.marks.touches.length).toBe(count);
   });
 
   it('retries a refused subscription until Kraken accepts it', async () => {

@@ -192,6 +192,8 @@ export class KrakenFeedClient {
       this.lastFrameMs = receiveMs;
       if (isBinary) return;
       this.onText(data.toString(), receiveMs);
+      // After the frame is applied: a book it sent into resync is no longer live.
+      if (ws === this.ws) this.options.pipeline.connectionCurrent(receiveMs);
     });
     ws.on('unexpected-response', (_req, res) => {
       this.log('warn', 'Kraken refused the WebSocket upgrade', { statusCode: res.statusCode });
@@ -312,7 +314,6 @@ export class KrakenFeedClient {
       case 'heartbeat':
         this.counters.heartbeats++;
         this.lastHeartbeatMs = receiveMs;
-        this.options.pipeline.heartbeat(receiveMs);
         return;
       case 'status':
         if (frame.system !== this.system) this.log('info', 'Kraken system status', { system: frame.system });

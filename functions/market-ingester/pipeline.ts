@@ -4,6 +4,9 @@ import { type BookOutcome, MarketBooks } from '../../shared/domain/market/market
 import { markFrom, tickerEvent, topOfBookEvent, tradeEvent } from '../../shared/domain/market/normalise.js';
 import type { MarketEventSink, MarkStore } from './ports.js';
 
+/** How often live marks are re-verified while frames arrive (well inside the 1 s max mark age). */
+export const VERIFY_INTERVAL_MS = 200;
+
 export interface PipelineCounters {
   frames: number;
   bookMessages: number;
@@ -51,6 +54,7 @@ export class IngestPipeline {
     resyncRequests: 0,
   };
   readonly state = new Map<string, SymbolState>();
+  private lastVerifiedMs = 0;
 
   constructor(private readonly options: PipelineOptions) {
     this.books = new MarketBooks(options.depth);
@@ -126,9 +130,18 @@ export class IngestPipeline {
     }
   }
 
-  /** A heartbeat on a live connection: live books are still current. */
-  heartbeat(receiveMs: number): void {
-    const live = [...this.state.entries()].filter(([, s]) => s.live).map(([symbol]) => symbol);
+  /**
+   * A frame arrived on the live connection at `receiveMs`. Kraken sends every book change in
+   * order on this connection, so a live book that received no update is still current as of
+   * this frame: its mark's `verified_ts_ms` moves (the risk API's age check reads it), at
+   * most every {@link VERIFY_INTERVAL_MS}. Quiet books (stablecoins) stay usable; a dead
+   * connection stops proving anything.
+   */
+  connectionCurrent(receiveMs: number): void {
+    if (receiveMs - this.lastVerifiedMs < VERIFY_INTERVAL_MS) return;
+    this.lastVerifiedMs = receiveMs;
+    const live: string[] = [];
+    for (const [symbol, s] of this.state) if (s.live) live.push(symbol);
     if (live.length > 0) this.options.marks.touch(live, receiveMs);
   }
 

@@ -28,7 +28,11 @@ export class MemoryMarkStore implements MarkStore {
       this.staleHistory.push(symbol);
     }
   }
-  touch(): void {}
+  /** Every `touch` call: the symbols re-verified and when. */
+  readonly touches: { symbols: string[]; atMs: number }[] = [];
+  touch(symbols: readonly string[], verifiedMs: number): void {
+    this.touches.push({ symbols: [...symbols], atMs: verifiedMs });
+  }
   setFeedStatus(status: FeedStatus, reason: string): void {
     this.feed = { status, reason };
   }

@@ -3,8 +3,10 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient, redisConfigFromUrl } from '../../../shared/adapters/redis/client.js';
 import { tradingDay } from '../../../shared/domain/positions/positions.js';
+import { markCurrentAtMs } from '../../../shared/domain/risk/state.js';
 import { REDIS_KEYS } from '../../../shared/names.js';
 import { redisUrl } from '../../../test/local-env.js';
+import { writeMark } from '../../../test/risk-fixtures.js';
 import { RedisRiskStateStore } from './redis-risk-state.js';
 
 // Which daily counters are "today's" under a trading-day boundary other than midnight UTC,
@@ -13,6 +15,7 @@ import { RedisRiskStateStore } from './redis-risk-state.js';
 let redis: Redis;
 const account = `acct-day-${randomUUID().slice(0, 8)}`;
 const BOUNDARY = 22 * 60; // TRADING_DAY_BOUNDARY_UTC=22:00
+const QUIET = 'ZQUIET/USD';
 
 beforeAll(async () => {
   redis = createRedisClient({ ...redisConfigFromUrl(redisUrl()), commandTimeoutMs: 2_000 });
@@ -20,7 +23,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await redis.del(REDIS_KEYS.dailyCounters(account), REDIS_KEYS.orderRate(account));
+  await redis.del(REDIS_KEYS.dailyCounters(account), REDIS_KEYS.orderRate(account), REDIS_KEYS.mark(QUIET));
   redis.disconnect();
 });
 
@@ -55,5 +58,29 @@ describe('RedisRiskStateStore daily counters and the trading-day boundary', () =
     expect(await dailyLoss(midnight, '2026-03-02T23:59:59.900Z')).toBe('-10');
     expect(await dailyLoss(midnight, '2026-03-03T12:00:00Z')).toBe('-10');
     expect(await dailyLoss(midnight, '2026-03-04T00:00:00Z')).toBe('0');
+  });
+});
+
+describe('RedisRiskStateStore marks', () => {
+  it('reads when the ingester last verified a quiet book, so its age counts from then', async () => {
+    const now = Date.now();
+    await writeMark(redis, QUIET, '0.9999', '1.0001', now - 30_000, { verifiedTsMs: now - 150 });
+    const store = new RedisRiskStateStore(redis);
+    const load = (symbol: string) =>
+      store.load({
+        accountId: account,
+        symbol,
+        orderId: randomUUID(),
+        nowMs: now,
+        rateWindowMs: 1_000,
+        rateMember: randomUUID(),
+      });
+    const { state } = await load(QUIET);
+    expect(state.mark).toMatchObject({ receiveTsMs: now - 30_000, verifiedTsMs: now - 150 });
+    expect(now - markCurrentAtMs(state.mark!)).toBe(150);
+
+    await redis.del(REDIS_KEYS.mark(QUIET));
+    await writeMark(redis, QUIET, '0.9999', '1.0001', now - 30_000); // written before verification existed
+    expect((await load(QUIET)).state.mark?.verifiedTsMs).toBeUndefined();
   });
 });

@@ -201,6 +201,7 @@ function parseMark(fields: Record<string, string>): MarkSnapshot | null {
     mid,
     spreadBps,
     receiveTsMs,
+    verifiedTsMs: intOrNull(fields.verified_ts_ms) ?? undefined,
     exchangeTsMs: intOrNull(fields.exchange_ts_ms),
     live: fields.status === 'live',
   };

@@ -91,6 +91,21 @@ describe('Function: evaluateOrder', () => {
     ])('mark %i ms old (max 1000) -> %j', (age, expected) => {
       expect(codes({ state: markWith({ receiveTsMs: NOW_MS - age, exchangeTsMs: NOW_MS - age }) })).toEqual(expected);
     });
+    it.each([
+      [5_000, 100, []],
+      [5_000, 1_001, ['MARKET_DATA_STALE']],
+      [100, 5_000, []],
+    ])(
+      'quote %i ms old, last verified %i ms ago: the later of the two counts -> %j',
+      (quoteAge, verifiedAge, expected) => {
+        const mark = {
+          receiveTsMs: NOW_MS - quoteAge,
+          exchangeTsMs: NOW_MS - quoteAge,
+          verifiedTsMs: NOW_MS - verifiedAge,
+        };
+        expect(codes({ state: markWith(mark) })).toEqual(expected);
+      },
+    );
     it('rejects a mark the feed flagged stale, however recent', () => {
       expect(codes({ state: markWith({ live: false }) })).toEqual(['MARKET_DATA_STALE']);
     });

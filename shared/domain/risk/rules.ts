@@ -2,7 +2,7 @@ import { Decimal } from '../decimal.js';
 import type { OrderRequest } from '../order.js';
 import type { Reason, ReasonCode } from '../reasons.js';
 import type { AccountRecord } from './limits.js';
-import type { RiskState } from './state.js';
+import { markCurrentAtMs, type RiskState } from './state.js';
 
 /**
  * The risk rules, pure and in the contract's order. Every failing rule is reported, so a
@@ -96,7 +96,7 @@ export function evaluateOrder(
   if (!mark) {
     fail('MARK_UNAVAILABLE', `no market data for ${order.symbol}`);
   } else {
-    const ageMs = nowMs - mark.receiveTsMs;
+    const ageMs = nowMs - markCurrentAtMs(mark);
     if (!mark.live) fail('MARKET_DATA_STALE', `market data for ${order.symbol} is stale (feed resyncing)`);
     else if (ageMs > limits.mark_max_age_ms) {
       fail('MARKET_DATA_STALE', `market data is ${ageMs} ms old (max ${limits.mark_max_age_ms} ms)`);

@@ -16,12 +16,23 @@ export interface MarkSnapshot {
   readonly ask: Decimal;
   readonly mid: Decimal;
   readonly spreadBps: Decimal;
-  /** When the ingester received the update (epoch ms): the age check uses this. */
+  /** When the ingester received the update (epoch ms). */
   readonly receiveTsMs: number;
+  /**
+   * The last time the ingester proved this quote still current (a frame on its live
+   * connection, epoch ms). A quiet book keeps its quote but not its age: the age check uses
+   * the later of this and `receiveTsMs`.
+   */
+  readonly verifiedTsMs?: number;
   /** Kraken's timestamp (epoch ms), when it sent one. */
   readonly exchangeTsMs: number | null;
   /** False while the feed is reconnecting or resyncing. */
   readonly live: boolean;
+}
+
+/** Epoch ms from which a mark's age counts: its last update or its last verification. */
+export function markCurrentAtMs(mark: MarkSnapshot): number {
+  return Math.max(mark.receiveTsMs, mark.verifiedTsMs ?? 0);
 }
 
 export interface ReferencePrice {

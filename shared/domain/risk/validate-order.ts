@@ -5,7 +5,7 @@ import type { Reason } from '../reasons.js';
 import type { AccountRecord } from './limits.js';
 import type { AuditWriter, DecisionRecord, LimitsSource, RiskStateStore } from './ports.js';
 import { evaluateOrder } from './rules.js';
-import type { RiskState } from './state.js';
+import { markCurrentAtMs, type RiskState } from './state.js';
 
 export interface ValidateOrderDeps {
   readonly limits: LimitsSource;
@@ -194,7 +194,7 @@ function buildResponse(
           bid: mark.bid.toString(),
           ask: mark.ask.toString(),
           mid: mark.mid.toString(),
-          age_ms: nowMs - mark.receiveTsMs,
+          age_ms: nowMs - markCurrentAtMs(mark),
           exchange_ts: mark.exchangeTsMs === null ? null : new Date(mark.exchangeTsMs).toISOString(),
         }
       : null,
@@ -213,6 +213,7 @@ function inputsOf(state: RiskState, notional: Decimal | null): Record<string, un
           ask: state.mark.ask.toString(),
           spread_bps: state.mark.spreadBps.toString(),
           receive_ts_ms: state.mark.receiveTsMs,
+          verified_ts_ms: state.mark.verifiedTsMs ?? null,
           exchange_ts_ms: state.mark.exchangeTsMs,
           live: state.mark.live,
         }
