@@ -4,24 +4,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TradeEvent } from '../../shared/domain/market/events.js';
 import { type FakeKinesisServer, startFakeKinesisServer } from '../../test/fakes/kinesis/server.js';
 import { KinesisEventBatcher } from './kinesis-sink.js';
+import { tradeEvent } from './test-doubles.js';
 
 // The batcher against a loopback endpoint that speaks PutRecords and can refuse records or
 // requests on demand (kinesis-local cannot); the real SDK does the wire work. Delivery to
 // kinesis-local itself is tested with the worker sink and the ingester.
-
-function trade(symbol: string, seq: number, padding = ''): TradeEvent {
-  return {
-    type: 'trade',
-    event_id: `kraken:${symbol}:trade:${seq}`,
-    symbol,
-    exchange_ts: '2026-11-23T10:00:00.000Z',
-    receive_ts: '2026-11-23T10:00:00.001Z',
-    trade_id: seq,
-    side: 'buy',
-    price: '65000.1',
-    qty: `0.${String(seq).padStart(8, '0')}${padding}`,
-  };
-}
 
 const seqs = (fake: FakeKinesisServer, symbol: string) =>
   (fake.accepted.get(symbol) ?? []).map((data) => (JSON.parse(data) as TradeEvent).trade_id);
@@ -42,7 +29,7 @@ describe('KinesisEventBatcher (PutRecords)', () => {
 
   it('sends at most 500 records per request, keyed by symbol and in order', async () => {
     const batcher = new KinesisEventBatcher({ client, streamName: 'market-events', lingerMs: 5 });
-    for (let i = 0; i < 1_200; i++) expect(batcher.publish(trade(i % 2 ? 'ETH/USD' : 'BTC/USD', i))).toBe(true);
+    for (let i = 0; i < 1_200; i++) expect(batcher.publish(tradeEvent(i % 2 ? 'ETH/USD' : 'BTC/USD', i))).toBe(true);
     await batcher.flush(10_000);
 
     expect(batcher.buffered()).toBe(0);
@@ -57,7 +44,7 @@ describe('KinesisEventBatcher (PutRecords)', () => {
   it('splits batches by payload bytes', async () => {
     const batcher = new KinesisEventBatcher({ client, streamName: 'market-events', lingerMs: 5, maxBatchBytes: 8_000 });
     const padding = '0'.repeat(900); // ~1.1 KB per record
-    for (let i = 0; i < 40; i++) batcher.publish(trade('BTC/USD', i, padding));
+    for (let i = 0; i < 40; i++) batcher.publish(tradeEvent('BTC/USD', i, padding));
     await batcher.flush(10_000);
 
     expect(fake.acceptedCount()).toBe(40);
@@ -76,7 +63,7 @@ describe('KinesisEventBatcher (PutRecords)', () => {
       onPut: ({ sent, failed }) => puts.push({ sent, failed }),
     });
     fake.faults.throttleRecords(250);
-    for (let i = 0; i < 300; i++) batcher.publish(trade('BTC/USD', i));
+    for (let i = 0; i < 300; i++) batcher.publish(tradeEvent('BTC/USD', i));
     await batcher.flush(10_000);
 
     expect(puts[0]).toEqual({ sent: 300, failed: 250 });
@@ -99,7 +86,7 @@ describe('KinesisEventBatcher (PutRecords)', () => {
       onPut: ({ error }) => error && errors.push(error),
     });
     fake.faults.failRequests(3);
-    for (let i = 0; i < 50; i++) batcher.publish(trade('BTC/USD', i));
+    for (let i = 0; i < 50; i++) batcher.publish(tradeEvent('BTC/USD', i));
     await batcher.flush(10_000);
 
     expect(errors).toHaveLength(3);
@@ -117,7 +104,7 @@ describe('KinesisEventBatcher (PutRecords)', () => {
       maxBufferedRecords: 10,
       onOverflow: (n) => overflows.push(n),
     });
-    const accepted = Array.from({ length: 15 }, (_, i) => batcher.publish(trade('BTC/USD', i)));
+    const accepted = Array.from({ length: 15 }, (_, i) => batcher.publish(tradeEvent('BTC/USD', i)));
 
     expect(accepted.filter(Boolean)).toHaveLength(10);
     expect(accepted.slice(10)).toEqual([false, false, false, false, false]);

@@ -5,7 +5,7 @@ import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import type { TradeEvent } from '../../shared/domain/market/events.js';
 import { createStream, deleteStream, readStream } from '../../test/kinesis-local.js';
 import { KinesisWorkerSink } from './kinesis-worker-sink.js';
-import { waitFor } from './test-doubles.js';
+import { tradeEvent, waitFor } from './test-doubles.js';
 
 // The ingester's Kinesis sink: events handed to a worker thread that owns the SDK client,
 // published to kinesis-local.
@@ -17,20 +17,6 @@ const streamName = () => {
   streams.push(name);
   return name;
 };
-
-function trade(symbol: string, seq: number): TradeEvent {
-  return {
-    type: 'trade',
-    event_id: `kraken:${symbol}:trade:${seq}`,
-    symbol,
-    exchange_ts: '2026-11-23T10:00:00.000Z',
-    receive_ts: '2026-11-23T10:00:00.001Z',
-    trade_id: seq,
-    side: 'sell',
-    price: '3100.25',
-    qty: '0.5',
-  };
-}
 
 async function tradeIds(stream: string, symbol: string): Promise<number[]> {
   return (await readStream<TradeEvent>(kinesis, stream)).filter((r) => r.key === symbol).map((r) => r.data.trade_id);
@@ -52,7 +38,7 @@ describe('KinesisWorkerSink (worker thread -> kinesis-local)', () => {
     const sink = new KinesisWorkerSink({ streamName: existing, lingerMs: 10, requestTimeoutMs: 5_000 });
     try {
       for (let i = 0; i < 300; i++)
-        expect(sink.publish(trade(['BTC/USD', 'ETH/USD', 'SOL/USD'][i % 3]!, i))).toBe(true);
+        expect(sink.publish(tradeEvent(['BTC/USD', 'ETH/USD', 'SOL/USD'][i % 3]!, i))).toBe(true);
       expect(sink.buffered()).toBe(300);
       await sink.flush(15_000);
 
@@ -76,7 +62,7 @@ describe('KinesisWorkerSink (worker thread -> kinesis-local)', () => {
       onPut: ({ error }) => error && errors.push(error),
     });
     try {
-      for (let i = 0; i < 40; i++) sink.publish(trade('BTC/USD', i));
+      for (let i = 0; i < 40; i++) sink.publish(tradeEvent('BTC/USD', i));
       await waitFor(() => errors.length >= 2, 'failed PutRecords reported', 10_000);
       expect(errors[0]).toContain('ResourceNotFoundException');
       expect(sink.buffered()).toBe(40);
@@ -101,7 +87,7 @@ describe('KinesisWorkerSink (worker thread -> kinesis-local)', () => {
       onOverflow: (n) => overflows.push(n),
     });
     try {
-      const accepted = Array.from({ length: 30 }, (_, i) => sink.publish(trade('BTC/USD', i)));
+      const accepted = Array.from({ length: 30 }, (_, i) => sink.publish(tradeEvent('BTC/USD', i)));
       expect(accepted.filter(Boolean)).toHaveLength(25);
       expect(sink.stats.overflow).toBe(5);
       expect(overflows).toEqual([1, 1, 1, 1, 1]);
@@ -126,7 +112,7 @@ describe('KinesisWorkerSink (worker thread -> kinesis-local)', () => {
       onWorkerError: (_error, lost) => failures.push({ lost }),
     });
     try {
-      for (let i = 0; i < 20; i++) sink.publish(trade('BTC/USD', i));
+      for (let i = 0; i < 20; i++) sink.publish(tradeEvent('BTC/USD', i));
       await new Promise((resolve) => setTimeout(resolve, 200)); // handed over to the worker
       // Kill the thread as a crash would (the field is private: only a test reaches in).
       await (sink as unknown as { worker: Worker }).worker.terminate();
@@ -138,7 +124,7 @@ describe('KinesisWorkerSink (worker thread -> kinesis-local)', () => {
       expect(sink.buffered()).toBe(0);
 
       await createStream(kinesis, stream);
-      for (let i = 20; i < 30; i++) sink.publish(trade('BTC/USD', i));
+      for (let i = 20; i < 30; i++) sink.publish(tradeEvent('BTC/USD', i));
       await sink.flush(15_000);
       expect(sink.buffered()).toBe(0);
       expect(await tradeIds(stream, 'BTC/USD')).toEqual(Array.from({ length: 10 }, (_, i) => 20 + i));

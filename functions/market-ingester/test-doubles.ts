@@ -1,4 +1,4 @@
-import type { Mark, MarketEvent } from '../../shared/domain/market/events.js';
+import type { Mark, MarketEvent, TradeEvent } from '../../shared/domain/market/events.js';
 import type { FeedStatus, MarketEventSink, MarkStore } from './ports.js';
 
 /** In-memory {@link MarketEventSink} for unit tests (integration tests use kinesis-local). */
@@ -47,4 +47,19 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   return performance.now() - started;
+}
+
+/** A trade event numbered `seq` (its trade id), for sink tests; `padding` makes the record bigger. */
+export function tradeEvent(symbol: string, seq: number, padding = ''): TradeEvent {
+  return {
+    type: 'trade',
+    event_id: `kraken:${symbol}:trade:${seq}`,
+    symbol,
+    exchange_ts: '2026-11-23T10:00:00.000Z',
+    receive_ts: '2026-11-23T10:00:00.001Z',
+    trade_id: seq,
+    side: 'buy',
+    price: '65000.1',
+    qty: `0.${String(seq).padStart(8, '0')}${padding}`,
+  };
 }
