@@ -18,6 +18,11 @@ export interface FunctionWithLogGroupProps {
   readonly memorySize?: number;
   /** @default Duration.seconds(10) */
   readonly timeout?: Duration;
+  /**
+   * Files the handler reads at run time, copied next to the bundle (paths from the repo root
+   * into the bundle directory), e.g. SQL migrations.
+   */
+  readonly copyIntoBundle?: readonly { readonly from: string; readonly to: string }[];
   /** VPC placement and other NodejsFunction props that differ per function. */
   readonly functionProps?: Partial<Omit<NodejsFunctionProps, 'entry' | 'environment' | 'role' | 'logGroup'>>;
 }
@@ -73,7 +78,22 @@ export class FunctionWithLogGroup extends Construct {
         mainFields: ['module', 'main'],
         // CommonJS dependencies (pg, ioredis) call require(); give the ESM bundle one.
         banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-        externalModules: ['@aws-sdk/*'],
+        // The SDK is bundled, not taken from the runtime: the runtime's set of @aws-sdk
+        // packages and their versions are not ours to pin, and IAM auth to RDS Proxy needs
+        // @aws-sdk/rds-signer, which a bundle that leaves @aws-sdk/* external cannot load.
+        externalModules: [],
+        ...(props.copyIntoBundle?.length
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) =>
+                  (props.copyIntoBundle ?? []).map(
+                    ({ from, to }) => `cp -R "${inputDir}/${from}" "${outputDir}/${to}"`,
+                  ),
+              },
+            }
+          : {}),
       },
       ...props.functionProps,
     });

@@ -10,6 +10,7 @@ import { SUBNETS } from '../constructs/network.js';
 import { Observability } from '../constructs/observability.js';
 import { RdsCaBundleLayer } from '../constructs/rds-ca-bundle-layer.js';
 import { RiskApi } from '../constructs/risk-api.js';
+import { SchemaMigrations } from '../constructs/schema-migrations.js';
 import type { StatefulStack } from './stateful-stack.js';
 
 export interface StatelessStackProps extends StackProps {
@@ -27,6 +28,7 @@ export class StatelessStack extends Stack {
   readonly evaluators: Evaluators;
   readonly ingester: MarketIngesterService;
   readonly observability: Observability;
+  readonly schema: SchemaMigrations;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -42,6 +44,7 @@ export class StatelessStack extends Stack {
     // Built in this stack, not the stateful one: a layer exported across stacks would pin
     // every function to an old bundle version.
     const rdsCaLayer = new RdsCaBundleLayer(this, 'RdsCaBundle').layer;
+    this.schema = new SchemaMigrations(this, 'Schema', { stageConfig, stateful: props.stateful, rdsCaLayer });
     this.riskApi = new RiskApi(this, 'RiskApi', {
       rdsCaLayer,
       stageConfig,
@@ -67,6 +70,8 @@ export class StatelessStack extends Stack {
       secretsKey: props.stateful.dataKey,
       buildVersion: props.buildVersion,
     });
+    // Nothing that reads or writes the database deploys before its schema is in place.
+    for (const dependent of [this.riskApi, this.controls, this.evaluators]) dependent.node.addDependency(this.schema);
     this.observability = new Observability(this, 'Observability', {
       stageConfig,
       alarmTopic: this.controls.topic,

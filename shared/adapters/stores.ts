@@ -48,13 +48,7 @@ export async function connectStores(
   const connecting = redis.connect();
   if (options.requireRedis) await connecting;
   else await connecting.catch(() => undefined);
-  const pool = createPostgresPool({
-    ...databaseConnection(config, secrets),
-    tls: config.DATABASE_TLS,
-    ca: config.DATABASE_TLS && config.DATABASE_CA_FILE ? readCaBundle(config.DATABASE_CA_FILE) : undefined,
-    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-    connectTimeoutMs: options.connectTimeoutMs ?? 1_000,
-  });
+  const pool = connectDatabase(config, secrets, options);
   return {
     redis,
     pool,
@@ -64,6 +58,21 @@ export async function connectStores(
       await pool.end();
     },
   };
+}
+
+/** The PostgreSQL pool alone (TLS, IAM token or rotating secret), for units that need no Redis. */
+export function connectDatabase(
+  config: StoresConfig,
+  secrets: SecretReader = new SecretReader(),
+  options: Pick<ConnectOptions, 'connectTimeoutMs'> = {},
+): pg.Pool {
+  return createPostgresPool({
+    ...databaseConnection(config, secrets),
+    tls: config.DATABASE_TLS,
+    ca: config.DATABASE_TLS && config.DATABASE_CA_FILE ? readCaBundle(config.DATABASE_CA_FILE) : undefined,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: options.connectTimeoutMs ?? 1_000,
+  });
 }
 
 /** Local: a URL. AWS: the proxy host with an IAM token per connection (or a rotating secret). */

@@ -38,6 +38,11 @@ export type StoresConfig = z.output<typeof storesObject>;
 /** Cross-field rules: what must be set together, and what production refuses. */
 export function checkStoresConfig(config: StoresConfig, ctx: z.RefinementCtx): void {
   if (!config.REDIS_HOST) ctx.addIssue({ code: 'custom', path: ['REDIS_HOST'], message: 'required' });
+  checkDatabaseConfig(config, ctx);
+}
+
+/** The database half of {@link checkStoresConfig}, for units that reach only PostgreSQL. */
+export function checkDatabaseConfig(config: StoresConfig, ctx: z.RefinementCtx): void {
   if (!config.DATABASE_URL && !config.DATABASE_HOST) {
     ctx.addIssue({ code: 'custom', path: ['DATABASE_HOST'], message: 'required (or DATABASE_URL locally)' });
   }

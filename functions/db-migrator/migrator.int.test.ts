@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadMigrations } from '../../shared/adapters/postgres/migrate.js';
+import { databaseUrl } from '../../test/local-env.js';
+import { migratorConfigSchema } from './config.js';
+import { onMigrationEvent, respondToCloudFormation, SCHEMA_RESOURCE_ID } from './migrator.js';
+
+// The deploy-time schema migrator against real PostgreSQL: a database of its own, empty at first.
+
+const dbName = `riskgate_migrator_${randomUUID().slice(0, 8)}`;
+const admin = new pg.Client({ connectionString: databaseUrl() });
+const config = migratorConfigSchema.parse({
+  STAGE: 'local',
+  DATABASE_URL: databaseUrl(dbName),
+  DATABASE_TLS: 'false',
+  DATABASE_STATEMENT_TIMEOUT_MS: '60000',
+});
+
+beforeAll(async () => {
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+});
+
+afterAll(async () => {
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.end();
+});
+
+describe('Schema migrator (CloudFormation custom resource)', () => {
+  it('Create applies every migration to an empty database; Update applies nothing twice; Delete drops nothing', async () => {
+    const files = (await loadMigrations()).map((m) => m.name);
+    const created = await onMigrationEvent({ RequestType: 'Create' }, config);
+    expect(created).toEqual({
+      PhysicalResourceId: SCHEMA_RESOURCE_ID,
+      Data: { Applied: files.join(','), AlreadyApplied: '0' },
+    });
+
+    const updated = await onMigrationEvent({ RequestType: 'Update', PhysicalResourceId: SCHEMA_RESOURCE_ID }, config);
+    expect(updated.Data).toEqual({ Applied: 'none', AlreadyApplied: String(files.length) });
+
+    await onMigrationEvent({ RequestType: 'Delete', PhysicalResourceId: SCHEMA_RESOURCE_ID }, config);
+    const db = new pg.Client({ connectionString: databaseUrl(dbName) });
+    await db.connect();
+    try {
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM schema_migrations');
+      expect(rows[0].n).toBe(files.length);
+      const tables = await db.query(
+        "SELECT to_regclass('risk_decisions') AS audit, to_regclass('breaker_events') AS breakers",
+      );
+      expect(tables.rows[0]).toEqual({ audit: 'risk_decisions', breakers: 'breaker_events' });
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('fails (and so fails the deployment) when the database cannot be reached', async () => {
+    const unreachable = migratorConfigSchema.parse({
+      STAGE: 'local',
+      DATABASE_URL: databaseUrl(`${dbName}_missing`),
+      DATABASE_TLS: 'false',
+    });
+    await expect(onMigrationEvent({ RequestType: 'Update' }, unreachable)).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe('Function: respondToCloudFormation', () => {
+  it('PUTs the documented body, without a content type, to the pre-signed URL; a refused answer is an error', async () => {
+    // A loopback server in the role of CloudFormation's pre-signed S3 URL.
+    const received: { method?: string; contentType?: string; body: Record<string, unknown> }[] = [];
+    let status = 200;
+    const server = http.createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+      });
+      req.on('end', () => {
+        received.push({ method: req.method, contentType: req.headers['content-type'], body: JSON.parse(text) });
+        res.writeHead(status).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const event = {
+      ResponseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/presigned?X-Amz-Signature=abc`,
+      StackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/risk-gate-prod-Stateless/1',
+      RequestId: 'req-1',
+      LogicalResourceId: 'SchemaA4448CF9',
+    };
+    try {
+      await respondToCloudFormation(event, {
+        status: 'FAILED',
+        reason: 'migration failed: 006_x.sql: syntax error',
+        PhysicalResourceId: SCHEMA_RESOURCE_ID,
+      });
+      expect(received[0]).toEqual({
+        method: 'PUT',
+        contentType: '',
+        body: {
+          Status: 'FAILED',
+          Reason: 'migration failed: 006_x.sql: syntax error',
+          PhysicalResourceId: SCHEMA_RESOURCE_ID,
+          StackId: event.StackId,
+          RequestId: 'req-1',
+          LogicalResourceId: 'SchemaA4448CF9',
+        },
+      });
+      status = 403;
+      await expect(
+        respondToCloudFormation(event, { status: 'SUCCESS', PhysicalResourceId: SCHEMA_RESOURCE_ID }),
+      ).rejects.toThrow(/HTTP 403/);
+    } finally {
+      server.close();
+    }
+  });
+});
