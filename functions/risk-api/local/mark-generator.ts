@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { Decimal } from '../../../shared/domain/decimal.js';
 import { REDIS_KEYS } from '../../../shared/names.js';
+import { seededRandom } from '../../../shared/runtime/seeded-random.js';
 import type { MemoryRiskStateStore } from '../adapters/memory.js';
 
 /**
@@ -23,18 +24,6 @@ export const LOCAL_SYMBOLS: readonly GeneratedSymbol[] = [
   { symbol: 'USDC/USD', start: '1', tick: '0.0001', halfSpreadTicks: 1 },
   { symbol: 'USDT/USD', start: '1', tick: '0.0001', halfSpreadTicks: 1 },
 ];
-
-/** Mulberry32: tiny, seeded, good enough for a price walk. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export type MarkSink = (symbol: string, bid: Decimal, ask: Decimal, nowMs: number) => Promise<void>;
 
@@ -86,7 +75,7 @@ export function memoryMarkSink(store: MemoryRiskStateStore): MarkSink {
 
 /** Starts the walk; returns a stop function. Ticks every `intervalMs` (well inside the 1 s staleness limit). */
 export function startMarkGenerator(sink: MarkSink, options: { seed?: number; intervalMs?: number } = {}): () => void {
-  const random = rng(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const mids = new Map(LOCAL_SYMBOLS.map((s) => [s.symbol, Decimal.parse(s.start)]));
   const step = async () => {
     const now = Date.now();

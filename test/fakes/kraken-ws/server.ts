@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { crc32 } from 'node:zlib';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { FAKE_PAIRS, type FakePair, MarketSim, type SimTrade, seededRandom } from './market-sim.js';
+import { seededRandom } from '../../../shared/runtime/seeded-random.js';
+import { FAKE_PAIRS, type FakePair, MarketSim, type SimTrade } from './market-sim.js';
 
 /**
  * A loopback stand-in for Kraken's public WebSocket v2 API (wss://ws.kraken.com/v2), for
