@@ -33,6 +33,22 @@ const scopeTarget = z.discriminatedUnion('scope', [
   z.strictObject({ scope: z.literal('symbol'), target: symbolSchema }),
 ]);
 
+/**
+ * Checks a request's `target` against its `scope` (`*` for global, an account id, a symbol)
+ * and returns the request with the normalised target; issues are reported on `target`.
+ */
+function withScopedTarget<T extends { scope: KillScope; target?: string | undefined }>(
+  body: T,
+  ctx: z.RefinementCtx,
+): Omit<T, 'target'> & { target: string } {
+  const parsed = scopeTarget.safeParse({ scope: body.scope, target: body.target });
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['target'] } as never);
+    return z.NEVER;
+  }
+  return { ...body, target: parsed.data.target };
+}
+
 export const engageRequestSchema = z
   .strictObject({
     scope: z.enum(KILL_SWITCH_SCOPES),
@@ -43,14 +59,7 @@ export const engageRequestSchema = z
     allow_reduce_only: z.boolean().default(true),
     note: z.string().max(500).optional(),
   })
-  .transform((body, ctx) => {
-    const parsed = scopeTarget.safeParse({ scope: body.scope, target: body.target });
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['target'] } as never);
-      return z.NEVER;
-    }
-    return { ...body, target: parsed.data.target };
-  });
+  .transform(withScopedTarget);
 
 export const releaseRequestSchema = z
   .strictObject({
@@ -59,14 +68,7 @@ export const releaseRequestSchema = z
     actor: actorSchema,
     reason: z.string().min(3).max(500),
   })
-  .transform((body, ctx) => {
-    const parsed = scopeTarget.safeParse({ scope: body.scope, target: body.target });
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: ['target'] } as never);
-      return z.NEVER;
-    }
-    return { ...body, target: parsed.data.target };
-  });
+  .transform(withScopedTarget);
 
 export type EngageRequest = z.output<typeof engageRequestSchema>;
 export type ReleaseRequest = z.output<typeof releaseRequestSchema>;
