@@ -45,7 +45,8 @@ export interface AdminOverrides {
 
 /** Composition root of the admin API. */
 export async function createAdminApi(config: AdminApiConfig, overrides: AdminOverrides = {}): Promise<AdminApi> {
-  const { redis, pool } = await connectStores(config);
+  const stores = await connectStores(config);
+  const { redis, pool } = stores;
   const now = overrides.now ?? Date.now;
   const store = new RedisKillSwitchStore(redis);
   const log = new PostgresControlLog(pool);
@@ -109,9 +110,6 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
     services,
     redis,
     pool,
-    close: async () => {
-      redis.disconnect();
-      await pool.end();
-    },
+    close: stores.close,
   };
 }

@@ -41,7 +41,8 @@ export async function createRiskApi(config: RiskApiConfig, overrides: RiskApiOve
   const now = overrides.now ?? Date.now;
   if (config.RISK_STATE === 'memory') return createInMemory(config, now, overrides);
 
-  const { redis, pool } = await connectStores(config);
+  const stores = await connectStores(config);
+  const { redis, pool } = stores;
 
   const store = new RedisRiskStateStore(redis, {
     minReplicaAcks: config.AUDIT_MIN_REPLICA_ACKS,
@@ -76,10 +77,7 @@ export async function createRiskApi(config: RiskApiConfig, overrides: RiskApiOve
     memory: null,
     redis,
     pool,
-    close: async () => {
-      redis.disconnect();
-      await pool.end();
-    },
+    close: stores.close,
   };
 }
 
