@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { percentile, round3 } from '../../test/bench-utils.js';
 import { awsEnvironment, local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
@@ -48,15 +49,7 @@ export default async function run(): Promise<Record<string, number>> {
     const adminRoute = createAdminRouter(admin.services);
     const validate = async () => {
       const result = await riskRoute(
-        proxyEvent('POST', '/v1/risk/validate', {
-          account_id: 'company',
-          order_id: randomUUID(),
-          symbol: 'BTC/USD',
-          side: 'buy',
-          type: 'limit',
-          quantity: '0.01',
-          limit_price: '65000',
-        }),
+        proxyEvent('POST', '/v1/risk/validate', orderBody({ account_id: 'company', quantity: '0.01' })),
       );
       return JSON.parse(result.body) as { reasons: { code: string }[] };
     };

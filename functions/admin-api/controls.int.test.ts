@@ -16,6 +16,7 @@ import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import type { KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
+import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { krakenKeySecretName } from '../../shared/names.js';
 import { FakeKrakenRest } from '../../test/fakes/kraken-rest/server.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
@@ -93,15 +94,7 @@ const withEventId = (eventId: string) => (body: unknown) =>
 const admin$ = (method: string, path: string, body?: unknown) => adminRoute(proxyEvent(method, path, body));
 const validate = async (accountId: string) => {
   const result = await riskRoute(
-    proxyEvent('POST', '/v1/risk/validate', {
-      account_id: accountId,
-      order_id: randomUUID(),
-      symbol: 'BTC/USD',
-      side: 'buy',
-      type: 'limit',
-      quantity: '0.01',
-      limit_price: '65000',
-    }),
+    proxyEvent('POST', '/v1/risk/validate', orderBody({ account_id: accountId, quantity: '0.01' })),
   );
   return JSON.parse(result.body) as { decision: string; reasons: { code: string }[] };
 };

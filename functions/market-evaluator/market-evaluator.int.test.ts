@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import type { TopOfBookEvent } from '../../shared/domain/market/events.js';
+import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
@@ -175,18 +176,7 @@ describe('market-evaluator over kinesis-local', () => {
     const route = createRouter(risk.ports, 'local');
     const validate = async () => {
       await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', Date.now() - 10, { mid: '65000' });
-      const result = await route(
-        proxyEvent('POST', '/v1/risk/validate', {
-          account_id: 'company',
-          order_id: `o-${randomUUID()}`,
-          symbol: 'BTC/USD',
-          side: 'buy',
-          type: 'limit',
-          quantity: '0.1',
-          limit_price: '65000',
-          intent: 'open',
-        }),
-      );
+      const result = await route(proxyEvent('POST', '/v1/risk/validate', orderBody()));
       return JSON.parse(result.body) as { decision: string; reasons: { code: string }[] };
     };
     try {

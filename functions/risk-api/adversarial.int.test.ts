@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 import { createRiskApi, type RiskApi } from './app.js';
@@ -13,16 +14,7 @@ import { seedPostgres, seedRedis } from './seed.js';
  * 10,000 generated malformed and adversarial requests through the real router, Redis and
  * PostgreSQL: not one may produce a 5xx, and not one may be accepted.
  */
-const VALID = {
-  account_id: 'company',
-  order_id: 'adv',
-  symbol: 'BTC/USD',
-  side: 'buy',
-  type: 'limit',
-  quantity: '0.1',
-  limit_price: '65000',
-  intent: 'open',
-};
+const VALID = orderBody({ order_id: 'adv' });
 type Field = keyof typeof VALID;
 
 const adversarialValue = fc

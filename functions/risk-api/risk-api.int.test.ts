@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { TcpProxy } from '../../test/fakes/tcp-proxy.js';
 import { databaseUrl, local } from '../../test/local-env.js';
@@ -44,18 +45,6 @@ async function makeApi(): Promise<{ api: RiskApi; route: ReturnType<typeof creat
   return { api, route: createRouter(api.ports, 'local') };
 }
 
-const order = (overrides: Record<string, unknown> = {}) => ({
-  account_id: 'company',
-  order_id: `o-${Math.random().toString(36).slice(2)}`,
-  symbol: 'BTC/USD',
-  side: 'buy',
-  type: 'limit',
-  quantity: '0.1',
-  limit_price: '65000',
-  intent: 'open',
-  ...overrides,
-});
-
 async function validate(route: ReturnType<typeof createRouter>, body: unknown) {
   const result = await route(proxyEvent('POST', '/v1/risk/validate', body));
   return { status: result.statusCode, body: JSON.parse(result.body) };
@@ -88,7 +77,7 @@ describe('Risk API over real Redis and PostgreSQL', () => {
   it('accepts a sound order, audits it durably and lists it among recent decisions', async () => {
     const { api, route } = await makeApi();
     try {
-      const body = order();
+      const body = orderBody();
       const { status, body: decision } = await validate(route, body);
       expect(status).toBe(200);
       expect(decision).toMatchObject({ decision: 'accept', reasons: [], limits_version: 1, order_id: body.order_id });
@@ -115,10 +104,10 @@ describe('Risk API over real Redis and PostgreSQL', () => {
     const { api, route } = await makeApi();
     try {
       await writeMark(redis, 'ETH/USD', '2999.99', '3000.01', clock - 5_000, { mid: '3000' });
-      const stale = await validate(route, order({ symbol: 'ETH/USD', limit_price: '3000', quantity: '1' }));
+      const stale = await validate(route, orderBody({ symbol: 'ETH/USD', limit_price: '3000', quantity: '1' }));
       expect(stale.body.reasons.map((r: { code: string }) => r.code)).toEqual(['MARKET_DATA_STALE']);
 
-      const unknown = await validate(route, order({ account_id: 'nobody' }));
+      const unknown = await validate(route, orderBody({ account_id: 'nobody' }));
       expect(unknown.body).toMatchObject({ decision: 'reject', reasons: [{ code: 'UNKNOWN_ACCOUNT' }] });
 
       await redis.hset(REDIS_KEYS.killSwitchAccount('company'), {
@@ -126,7 +115,7 @@ describe('Risk API over real Redis and PostgreSQL', () => {
         reason: 'manual',
         allow_reduce_only: '1',
       });
-      const killed = await validate(route, order());
+      const killed = await validate(route, orderBody());
       expect(killed.body.reasons.map((r: { code: string }) => r.code)).toEqual(['KILL_SWITCH_ACTIVE']);
 
       expect(await api.drainer?.drain()).toBe(3);
@@ -138,7 +127,7 @@ describe('Risk API over real Redis and PostgreSQL', () => {
   it('is idempotent per order id, and rejects a reused order id with a different body', async () => {
     const { api, route } = await makeApi();
     try {
-      const body = order();
+      const body = orderBody();
       const first = await validate(route, body);
       const again = await validate(route, { ...body });
       expect(again.body).toEqual(first.body);
@@ -156,7 +145,7 @@ describe('Risk API over real Redis and PostgreSQL', () => {
     try {
       const results = await Promise.all(
         Array.from({ length: 15 }, () =>
-          validate(route, order({ account_id: 'director-b', quantity: '0.01', limit_price: '65000' })),
+          validate(route, orderBody({ account_id: 'director-b', quantity: '0.01', limit_price: '65000' })),
         ),
       );
       const throttled = results.filter((r) =>
@@ -172,7 +161,7 @@ describe('Risk API over real Redis and PostgreSQL', () => {
   it('answers malformed requests with 400 and the field at fault, never a decision', async () => {
     const { api, route } = await makeApi();
     try {
-      const bad = await validate(route, order({ quantity: 0.1 }));
+      const bad = await validate(route, orderBody({ quantity: 0.1 }));
       expect(bad.status).toBe(400);
       expect(bad.body).toMatchObject({ code: 'INVALID_REQUEST', issues: [{ field: 'quantity' }] });
       const notJson = await validate(route, '{"account_id":');
@@ -189,11 +178,11 @@ describe('Fail closed when a store stops', () => {
   it('Redis stopped -> reject RISK_STATE_UNAVAILABLE within the budget, audited in Postgres; restart -> recovers', async () => {
     const { api, route } = await makeApi();
     try {
-      expect((await validate(route, order())).body.decision).toBe('accept');
+      expect((await validate(route, orderBody())).body.decision).toBe('accept');
       await redisProxy.stop();
 
       const started = performance.now();
-      const down = await validate(route, order());
+      const down = await validate(route, orderBody());
       const elapsedMs = performance.now() - started;
       console.log(`redis stopped: reject in ${elapsedMs.toFixed(1)} ms`);
       expect(down.body).toMatchObject({ decision: 'reject', reasons: [{ code: 'RISK_STATE_UNAVAILABLE' }] });
@@ -209,7 +198,7 @@ describe('Fail closed when a store stops', () => {
       let recovered = false;
       for (let i = 0; i < 50 && !recovered; i++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        recovered = (await validate(route, order())).body.decision === 'accept';
+        recovered = (await validate(route, orderBody())).body.decision === 'accept';
       }
       expect(recovered).toBe(true);
     } finally {
@@ -221,17 +210,17 @@ describe('Fail closed when a store stops', () => {
   it('Postgres stopped -> cached limits until max age, then reject; no decision lost; restart -> recovers', async () => {
     const { api, route } = await makeApi();
     try {
-      expect((await validate(route, order())).body.decision).toBe('accept'); // limits now cached
+      expect((await validate(route, orderBody())).body.decision).toBe('accept'); // limits now cached
       await pgProxy.stop();
 
       clock += 5_000; // past the 1 s TTL, inside the 30 s max age: cached limits serve
       await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', clock - 10, { mid: '65000' });
-      const cached = await validate(route, order());
+      const cached = await validate(route, orderBody());
       expect(cached.body.decision).toBe('accept');
 
       clock += 30_000; // past the max age: fail closed
       await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', clock - 10, { mid: '65000' });
-      const expired = await validate(route, order());
+      const expired = await validate(route, orderBody());
       expect(expired.body).toMatchObject({ decision: 'reject', reasons: [{ code: 'RISK_STATE_UNAVAILABLE' }] });
 
       // Every decision made while Postgres was down waits in the spool...
@@ -240,7 +229,7 @@ describe('Fail closed when a store stops', () => {
 
       await pgProxy.start();
       clock += 1;
-      const back = await validate(route, order());
+      const back = await validate(route, orderBody());
       expect(back.body.decision).toBe('accept');
       // ...and reaches the audit table once it is back.
       expect(await api.drainer?.drain()).toBe(4);

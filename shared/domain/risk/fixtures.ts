@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Decimal, dec } from '../decimal.js';
 import { type OrderRequest, orderRequestSchema } from '../order.js';
 import { type AccountLimitsInput, type AccountRecord, parseLimits } from './limits.js';
@@ -10,10 +11,25 @@ import type { RiskState } from './state.js';
  */
 export const NOW_MS = 1_790_000_000_000;
 
-export function orderFixture(overrides: Record<string, unknown> = {}): OrderRequest {
-  return orderRequestSchema.parse({
-    account_id: 'acct-1',
-    order_id: 'ord-1',
+/** An order request as a strategy sends it on the wire (JSON body of POST /v1/risk/validate). */
+export interface OrderBody {
+  account_id: string;
+  order_id: string;
+  symbol: string;
+  side: string;
+  type: string;
+  quantity: string;
+  limit_price: string;
+  intent: string;
+}
+
+/** A sound order body (company buys 0.1 BTC/USD limit 65000, a fresh order id), fields overridable. */
+export function orderBody<O extends Record<string, unknown> = Record<never, never>>(
+  overrides: O = {} as O,
+): OrderBody & O {
+  return {
+    account_id: 'company',
+    order_id: `o-${randomUUID()}`,
     symbol: 'BTC/USD',
     side: 'buy',
     type: 'limit',
@@ -21,7 +37,11 @@ export function orderFixture(overrides: Record<string, unknown> = {}): OrderRequ
     limit_price: '65000',
     intent: 'open',
     ...overrides,
-  });
+  };
+}
+
+export function orderFixture(overrides: Record<string, unknown> = {}): OrderRequest {
+  return orderRequestSchema.parse(orderBody({ account_id: 'acct-1', order_id: 'ord-1', ...overrides }));
 }
 
 export function accountFixture(limits: Partial<AccountLimitsInput> = {}, enabled = true): AccountRecord {
