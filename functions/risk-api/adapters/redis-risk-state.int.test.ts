@@ -27,15 +27,20 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-async function dailyLoss(store: RedisRiskStateStore, nowIso: string): Promise<string> {
-  const { state } = await store.load({
+/** What the risk API loads for one order of `account` in `symbol` at `nowMs`. */
+function load(store: RedisRiskStateStore, symbol: string, nowMs: number) {
+  return store.load({
     accountId: account,
-    symbol: 'BTC/USD',
+    symbol,
     orderId: randomUUID(),
-    nowMs: Date.parse(nowIso),
+    nowMs,
     rateWindowMs: 1_000,
     rateMember: randomUUID(),
   });
+}
+
+async function dailyLoss(store: RedisRiskStateStore, nowIso: string): Promise<string> {
+  const { state } = await load(store, 'BTC/USD', Date.parse(nowIso));
   return state.dailyRealisedPnl.toString();
 }
 
@@ -66,21 +71,12 @@ describe('RedisRiskStateStore marks', () => {
     const now = Date.now();
     await writeMark(redis, QUIET, '0.9999', '1.0001', now - 30_000, { verifiedTsMs: now - 150 });
     const store = new RedisRiskStateStore(redis);
-    const load = (symbol: string) =>
-      store.load({
-        accountId: account,
-        symbol,
-        orderId: randomUUID(),
-        nowMs: now,
-        rateWindowMs: 1_000,
-        rateMember: randomUUID(),
-      });
-    const { state } = await load(QUIET);
+    const { state } = await load(store, QUIET, now);
     expect(state.mark).toMatchObject({ receiveTsMs: now - 30_000, verifiedTsMs: now - 150 });
     expect(now - markCurrentAtMs(state.mark!)).toBe(150);
 
     await redis.del(REDIS_KEYS.mark(QUIET));
     await writeMark(redis, QUIET, '0.9999', '1.0001', now - 30_000); // written before verification existed
-    expect((await load(QUIET)).state.mark?.verifiedTsMs).toBeUndefined();
+    expect((await load(store, QUIET, now)).state.mark?.verifiedTsMs).toBeUndefined();
   });
 });
