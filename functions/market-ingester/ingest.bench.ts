@@ -129,6 +129,11 @@ async function markLatency(target: KinesisTarget): Promise<{
   samples: number;
   framesPerSecond: number;
   unpublished: number;
+  queued: number;
+  /** PutRecords round trips (ms) and records per call, as the sink reported them. */
+  putP50Ms: number;
+  putMaxMs: number;
+  putMaxRecords: number;
 }> {
   const endpoint = await kinesisEndpoint(target);
   const { streamName } = endpoint;
@@ -154,7 +159,13 @@ async function markLatency(target: KinesisTarget): Promise<{
   const markFrame = new WeakMap<Mark, number>();
   let lastTobChecksum: number | undefined;
   // As the ingester runs it: PutRecords in a worker thread (see KinesisWorkerSink).
-  const batcher = new KinesisWorkerSink({ streamName, lingerMs: 20, requestTimeoutMs: 5_000 });
+  const puts: { latencyMs: number; sent: number }[] = [];
+  const batcher = new KinesisWorkerSink({
+    streamName,
+    lingerMs: 20,
+    requestTimeoutMs: 5_000,
+    onPut: ({ latencyMs, sent }) => puts.push({ latencyMs, sent }),
+  });
   const sink: MarketEventSink = {
     publish: (event: MarketEvent) => {
       if (event.type === 'top_of_book') lastTobChecksum = Number(event.event_id.split(':').at(-1));
@@ -231,6 +242,16 @@ async function markLatency(target: KinesisTarget): Promise<{
     samples: latencies.length,
     framesPerSecond,
     unpublished,
+    queued: batcher.stats.queued,
+    putP50Ms: percentile(
+      puts.map((p) => p.latencyMs),
+      50,
+    ),
+    putMaxMs: percentile(
+      puts.map((p) => p.latencyMs),
+      100,
+    ),
+    putMaxRecords: Math.max(...puts.map((p) => p.sent)),
   };
 }
 
@@ -248,6 +269,10 @@ export default async function bench(): Promise<Record<string, number>> {
     mark_latency_frames_per_s: Math.round(latency.framesPerSecond),
     kinesis_local_mark_latency_p50_ms: round3(withEmulator.p50),
     kinesis_local_mark_latency_p99_ms: round3(withEmulator.p99),
+    kinesis_local_events_queued: withEmulator.queued,
     kinesis_local_unpublished_after_run: withEmulator.unpublished,
+    kinesis_local_put_p50_ms: round3(withEmulator.putP50Ms),
+    kinesis_local_put_max_ms: round3(withEmulator.putMaxMs),
+    kinesis_local_put_max_records: withEmulator.putMaxRecords,
   };
 }

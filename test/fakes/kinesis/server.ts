@@ -9,10 +9,11 @@ import type { AddressInfo } from 'node:net';
  * (InternalFailure), which kinesis-local cannot be made to do.
  *
  * Used by the batcher's fault tests and the ingester's latency benchmark. kinesis-local is
- * the stand-in every other test uses, but on a 2-core machine it needs 0.2-3 s of CPU per
- * 500-record PutRecords (the cost grows with the records it holds), so at 2,000 events/s it
- * takes a whole core and still falls behind; measured against it, the mark-path figure is
- * the emulator's CPU, not the ingester's. AWS is another machine; this costs next to nothing.
+ * the stand-in every other test uses, but on a 2-core machine one PutRecords of up to 500
+ * records costs it about 1 s (up to 3 s; the cost grows with the records it holds; the
+ * benchmark reports `kinesis_local_put_*`), so at the benchmark's ~1,000 events/s it takes a
+ * whole core and still falls behind; measured against it, the mark-path figure is the
+ * emulator's CPU, not the ingester's. AWS is another machine; this costs next to nothing.
  */
 export interface FakeKinesisServer {
   readonly url: string;
