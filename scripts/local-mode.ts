@@ -38,7 +38,7 @@ export async function startLocalMode(options: {
   const { loadRiskApiConfig } = await import('../functions/risk-api/config.js');
   const { createRiskApi } = await import('../functions/risk-api/app.js');
   const { createRouter } = await import('../functions/risk-api/router.js');
-  const { seedMemory, seedPostgres, seedRedis } = await import('../functions/risk-api/seed.js');
+  const { seedMemory, seedPostgres, seedRedis } = await import('../test/support/seed.js');
   const { LOCAL_SYMBOLS, memoryMarkSink, redisMarkSink, startMarkGenerator } = await import(
     '../functions/risk-api/local/mark-generator.js'
   );
@@ -117,7 +117,7 @@ async function startAdmin(
   const { adminApiConfigSchema } = await import('../functions/admin-api/config.js');
   const { createAdminApi } = await import('../functions/admin-api/app.js');
   const { createAdminRouter } = await import('../functions/admin-api/router.js');
-  const { EventBridgePublisher } = await import('../functions/admin-api/adapters/aws-channels.js');
+  const { EventBridgePublisher } = await import('../shared/adapters/aws-channels.js');
   const { executeKill } = await import('../functions/kill-executor/executor.js');
 
   const busName = `risk-gate-${stage}`;

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import { EventBridgePublisher, SnsNotifier } from '../../shared/adapters/aws-channels.js';
 import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js';
+import { PostgresBreakerAudit, RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
 import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenApiError, type KrakenCredentials, KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import { connectStores } from '../../shared/adapters/stores.js';
 import { StateUnavailableError } from '../../shared/domain/errors.js';
 import { HttpError } from '../../shared/runtime/http.js';
-import { PostgresBreakerAudit, RedisBreakerStore } from '../market-evaluator/breaker-store.js';
-import { EventBridgePublisher, SnsNotifier } from './adapters/aws-channels.js';
 import { PostgresControlLog, PostgresLimitsAdmin } from './adapters/postgres-controls.js';
 import { RedisKillSwitchStore } from './adapters/redis-kill-switch.js';
 import type { AdminApiConfig } from './config.js';

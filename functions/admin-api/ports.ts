@@ -39,10 +39,4 @@ export interface ControlLog {
   history(limit: number): Promise<(ControlLogEntry & { at: string })[]>;
 }
 
-export interface EventPublisher {
-  publish(event: object, detailType: string): Promise<void>;
-}
-
-export interface Notifier {
-  notify(subject: string, message: string): Promise<void>;
-}
+export type { EventPublisher, Notifier } from '../../shared/domain/controls/ports.js';

@@ -3,8 +3,8 @@ import type pg from 'pg';
 import type { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenApiError, type KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import type { KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
+import type { EventPublisher } from '../../shared/domain/controls/ports.js';
 import { REDIS_KEYS } from '../../shared/names.js';
-import type { EventPublisher } from '../admin-api/ports.js';
 
 export interface ExecutorDeps {
   readonly pool: pg.Pool;

@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
+import { EventBridgePublisher } from '../../shared/adapters/aws-channels.js';
 import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js';
 import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
@@ -10,7 +11,6 @@ import { connectStores } from '../../shared/adapters/stores.js';
 import type { KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
 import { METRICS } from '../../shared/names.js';
 import { logger, metrics } from '../../shared/runtime/observability.js';
-import { EventBridgePublisher } from '../admin-api/adapters/aws-channels.js';
 import { loadKillExecutorConfig } from './config.js';
 import { executeKill } from './executor.js';
 

@@ -1,13 +1,13 @@
+import { connectStores, type Stores } from '../../shared/adapters/batch-stores.js';
+import { PostgresBreakerConfigSource } from '../../shared/adapters/breakers/breaker-config-source.js';
+import { PostgresBreakerAudit } from '../../shared/adapters/breakers/breaker-store.js';
+import { SqsPoisonRecordSink } from '../../shared/adapters/poison-sink.js';
 import { AuroraTimeSeriesSink } from '../../shared/adapters/timeseries/aurora-sink.js';
 import type { TimeSeriesSink } from '../../shared/adapters/timeseries/port.js';
 import { TimestreamTimeSeriesSink } from '../../shared/adapters/timeseries/timestream-sink.js';
-import { PostgresBreakerConfigSource } from './breaker-config-source.js';
-import { PostgresBreakerAudit } from './breaker-store.js';
 import type { MarketEvaluatorConfig } from './config.js';
 import { MarketEvaluator } from './evaluator.js';
 import { RedisEvaluatorStateStore } from './evaluator-state.js';
-import { SqsPoisonRecordSink } from './poison-sink.js';
-import { connectStores, type Stores } from './stores.js';
 
 export interface MarketEvaluatorApp {
   readonly evaluator: MarketEvaluator;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { refineStoreConfig, storeConfigShape } from '../../shared/adapters/batch-stores.js';
 import { baseConfigShape, booleanFlag, httpUrl, parseConfig, positiveInt } from '../../shared/config/env.js';
-import { refineStoreConfig, storeConfigShape } from './stores.js';
 
 /** Configuration of the market evaluator, parsed once per cold start. */
 export const marketEvaluatorConfigSchema = z

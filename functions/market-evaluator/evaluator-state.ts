@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
+import { RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
 import { BREAKER_CAUSES, type BreakerTransition } from '../../shared/domain/breakers/hysteresis.js';
 import { EMPTY_SYMBOL_STATE, type SymbolEvaluatorState } from '../../shared/domain/breakers/symbol-evaluator.js';
 import { REDIS_KEYS } from '../../shared/names.js';
-import { RedisBreakerStore } from './breaker-store.js';
 
 /**
  * The evaluator's per-symbol state in Redis (JSON at REDIS_KEYS.evaluatorState) next to

@@ -1,13 +1,13 @@
+import type { PostgresBreakerAudit } from '../../shared/adapters/breakers/breaker-store.js';
+import type { PoisonRecordSink } from '../../shared/adapters/poison-sink.js';
 import type { TimeSeriesSink } from '../../shared/adapters/timeseries/port.js';
 import type { Bar } from '../../shared/domain/breakers/bars.js';
 import type { BreakerConfigSet } from '../../shared/domain/breakers/config.js';
 import type { BreakerTransition } from '../../shared/domain/breakers/hysteresis.js';
 import { SymbolEvaluator } from '../../shared/domain/breakers/symbol-evaluator.js';
 import type { MarketEvent } from '../../shared/domain/market/events.js';
-import type { PostgresBreakerAudit } from './breaker-store.js';
 import type { RedisEvaluatorStateStore } from './evaluator-state.js';
 import { decodeMarketEvent, PoisonRecordError } from './market-event-schema.js';
-import type { PoisonRecordSink } from './poison-sink.js';
 
 /** A Kinesis record as the evaluator needs it (from a Lambda event or a GetRecords poll). */
 export interface StreamRecord {

@@ -3,21 +3,21 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
+import { createSqsClient } from '../../shared/adapters/poison-sink.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import type { TopOfBookEvent } from '../../shared/domain/market/events.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
+import { seedPostgres, seedRedis } from '../../test/support/seed.js';
+import { TestQueue, TestStream } from '../../test/support/test-stream.js';
 import { createRiskApi } from '../risk-api/app.js';
 import { riskApiConfigSchema } from '../risk-api/config.js';
 import { createRouter } from '../risk-api/router.js';
-import { seedPostgres, seedRedis } from '../risk-api/seed.js';
 import { createMarketEvaluatorApp, type MarketEvaluatorApp } from './app.js';
 import { marketEvaluatorConfigSchema } from './config.js';
-import { createSqsClient } from './poison-sink.js';
 import { createMarketEventsHandler } from './process-batch.js';
-import { TestQueue, TestStream } from './test-support.js';
 
 /**
  * The market evaluator's Lambda handler fed real Kinesis records (put to kinesis-local and

@@ -1,13 +1,8 @@
 /**
- * What other units (local mode, benchmarks, tests) use of the ingester: start it, and start
- * the fake Kraken it can run against.
+ * What local mode, benchmarks and system tests use of the ingester: its config and a way to
+ * start it in-process. (The fake Kraken it runs against lives in test/fakes/kraken-ws.)
  */
 
-export {
-  type FakeKrakenOptions,
-  type FakeKrakenServer,
-  startFakeKrakenServer,
-} from '../../test/fakes/kraken-ws/server.js';
 export { type IngesterConfig, ingesterConfigSchema, loadIngesterConfig } from './config.js';
 export { type IngesterDependencies, type IngesterSettings, type RunningIngester, startIngester } from './ingester.js';
 export { replayRecording } from './recording.js';

@@ -1,6 +1,6 @@
+import { connectStores } from '../../shared/adapters/batch-stores.js';
+import { SqsPoisonRecordSink } from '../../shared/adapters/poison-sink.js';
 import { boundaryMinutes } from '../../shared/config/env.js';
-import { SqsPoisonRecordSink } from '../market-evaluator/poison-sink.js';
-import { connectStores } from '../market-evaluator/stores.js';
 import type { PositionsConfig } from './config.js';
 import { PositionsLedger } from './positions-ledger.js';
 import { createExecutionsHandler, type PositionsSummary } from './process-batch.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { refineStoreConfig, storeConfigShape } from '../../shared/adapters/batch-stores.js';
 import { baseConfigShape, httpUrl, parseConfig } from '../../shared/config/env.js';
-import { refineStoreConfig, storeConfigShape } from '../market-evaluator/stores.js';
 
 /** Configuration of the positions consumer, parsed once per cold start. */
 export const positionsConfigSchema = z

@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
+import { createSqsClient } from '../../shared/adapters/poison-sink.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
-import { createSqsClient } from '../market-evaluator/poison-sink.js';
-import { TestQueue, TestStream } from '../market-evaluator/test-support.js';
+import { TestQueue, TestStream } from '../../test/support/test-stream.js';
 import { createPositionsApp } from './app.js';
 import { positionsConfigSchema } from './config.js';
 

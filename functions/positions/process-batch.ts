@@ -1,7 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { PoisonRecordSink } from '../../shared/adapters/poison-sink.js';
 import { type Fill, fillSchema } from '../../shared/domain/positions/positions.js';
-import type { PoisonRecordSink } from '../market-evaluator/poison-sink.js';
 import type { PositionsLedger } from './positions-ledger.js';
 
 export interface PositionsSummary {

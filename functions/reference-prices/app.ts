@@ -1,7 +1,7 @@
-import { PostgresBreakerConfigSource } from '../market-evaluator/breaker-config-source.js';
-import { PostgresBreakerAudit, RedisBreakerStore } from '../market-evaluator/breaker-store.js';
-import { connectStores } from '../market-evaluator/stores.js';
-import { CoinGeckoClient } from './coingecko-client.js';
+import { connectStores } from '../../shared/adapters/batch-stores.js';
+import { PostgresBreakerConfigSource } from '../../shared/adapters/breakers/breaker-config-source.js';
+import { PostgresBreakerAudit, RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
+import { CoinGeckoClient } from '../../shared/adapters/coingecko-client.js';
 import type { ReferencePricesConfig } from './config.js';
 import { refreshReferencePrices } from './reference-prices.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { refineStoreConfig, storeConfigShape } from '../../shared/adapters/batch-stores.js';
 import { baseConfigShape, httpUrl, parseConfig, positiveInt } from '../../shared/config/env.js';
-import { refineStoreConfig, storeConfigShape } from '../market-evaluator/stores.js';
 import { DEFAULT_REFERENCE_COINS } from './reference-prices.js';
 
 /** `BTC/USD=bitcoin,ETH/USD=ethereum`: Kraken symbol to CoinGecko id. */

@@ -4,13 +4,13 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js';
+import { CoinGeckoResponseError } from '../../shared/adapters/coingecko-client.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { FakeCoinGecko } from '../../test/fakes/coingecko/server.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { writeMark } from '../../test/risk-fixtures.js';
 import { createReferencePricesApp } from './app.js';
-import { CoinGeckoResponseError } from './coingecko-client.js';
 import { referencePricesConfigSchema } from './config.js';
 
 /**

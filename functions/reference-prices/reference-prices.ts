@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
+import type { PostgresBreakerAudit, RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
+import { type CoinGeckoClient, CoinGeckoRateLimitedError } from '../../shared/adapters/coingecko-client.js';
 import type { BreakerConfigSet } from '../../shared/domain/breakers/config.js';
 import { deviationBps } from '../../shared/domain/breakers/deviation.js';
 import { type BreakerTransition, nextTrippedDecimal } from '../../shared/domain/breakers/hysteresis.js';
 import { Decimal } from '../../shared/domain/decimal.js';
 import { REDIS_KEYS } from '../../shared/names.js';
-import type { PostgresBreakerAudit, RedisBreakerStore } from '../market-evaluator/breaker-store.js';
-import { type CoinGeckoClient, CoinGeckoRateLimitedError } from './coingecko-client.js';
 
 /** Kraken symbol -> CoinGecko coin id of the reference prices. */
 export const DEFAULT_REFERENCE_COINS: Readonly<Record<string, string>> = {

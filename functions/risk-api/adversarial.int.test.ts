@@ -5,10 +5,10 @@ import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
+import { seedPostgres, seedRedis } from '../../test/support/seed.js';
 import { createRiskApi, type RiskApi } from './app.js';
 import { riskApiConfigSchema } from './config.js';
 import { createRouter } from './router.js';
-import { seedPostgres, seedRedis } from './seed.js';
 
 /**
  * 10,000 generated malformed and adversarial requests through the real router, Redis and

@@ -7,7 +7,7 @@ import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { createLocalServer } from '../../shared/runtime/local-http.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
-import { seedPostgres, seedRedis } from './seed.js';
+import { seedPostgres, seedRedis } from '../../test/support/seed.js';
 
 /**
  * The two edges that serve the same router: the Lambda handler (full middy + Powertools

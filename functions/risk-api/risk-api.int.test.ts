@@ -7,10 +7,10 @@ import { REDIS_KEYS } from '../../shared/names.js';
 import { TcpProxy } from '../../test/fakes/tcp-proxy.js';
 import { databaseUrl, local } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
+import { seedPostgres, seedRedis } from '../../test/support/seed.js';
 import { createRiskApi, type RiskApi } from './app.js';
 import { riskApiConfigSchema } from './config.js';
 import { createRouter } from './router.js';
-import { seedPostgres, seedRedis } from './seed.js';
 
 /**
  * The risk API driven through its router (the same code the Lambda handler and `npm start`

@@ -41,7 +41,7 @@ export default async function run(): Promise<Record<string, number>> {
   const { createRiskApi } = await import('./app.js');
   const { riskApiConfigSchema } = await import('./config.js');
   const { createRouter } = await import('./router.js');
-  const { seedPostgres, seedRedis } = await import('./seed.js');
+  const { seedPostgres, seedRedis } = await import('../../test/support/seed.js');
   const config = riskApiConfigSchema.parse({
     ...localStoreEnv(),
   });

@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CoinGeckoClient, CoinGeckoResponseError } from '../../shared/adapters/coingecko-client.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { FakeCoinGecko } from '../../test/fakes/coingecko/server.js';
 import { databaseUrl, local } from '../../test/local-env.js';
-import { CoinGeckoClient, CoinGeckoResponseError } from '../reference-prices/coingecko-client.js';
-import { seedPostgres } from '../risk-api/seed.js';
+import { seedPostgres } from '../../test/support/seed.js';
 import { EmptyUniverseError, refreshUniverse } from './universe.js';
 
 /** The daily universe job: fake CoinGecko top coins ∩ the seeded Kraken USD pairs in PostgreSQL. */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import type { CoinGeckoClient } from '../../shared/adapters/coingecko-client.js';
 import { REDIS_KEYS, TABLES } from '../../shared/names.js';
-import type { CoinGeckoClient } from '../reference-prices/coingecko-client.js';
 
 export interface UniverseDeps {
   readonly client: Pick<CoinGeckoClient, 'topByMarketCap'>;

@@ -11,26 +11,26 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type AdminApi, createAdminApi } from '../../functions/admin-api/app.js';
+import { adminApiConfigSchema } from '../../functions/admin-api/config.js';
+import { createAdminRouter } from '../../functions/admin-api/router.js';
+import { executeKill, FLATTEN_POSITIONS_REQUESTED } from '../../functions/kill-executor/executor.js';
+import { createRiskApi, type RiskApi } from '../../functions/risk-api/app.js';
+import { riskApiConfigSchema } from '../../functions/risk-api/config.js';
+import { createRouter } from '../../functions/risk-api/router.js';
+import { EventBridgePublisher } from '../../shared/adapters/aws-channels.js';
 import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js';
+import { RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
 import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import type { KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { krakenKeySecretName } from '../../shared/names.js';
-import { FakeKrakenRest } from '../../test/fakes/kraken-rest/server.js';
-import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
-import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
-import { executeKill, FLATTEN_POSITIONS_REQUESTED } from '../kill-executor/executor.js';
-import { RedisBreakerStore } from '../market-evaluator/breaker-store.js';
-import { createRiskApi, type RiskApi } from '../risk-api/app.js';
-import { riskApiConfigSchema } from '../risk-api/config.js';
-import { createRouter } from '../risk-api/router.js';
-import { seedPostgres, seedRedis } from '../risk-api/seed.js';
-import { EventBridgePublisher } from './adapters/aws-channels.js';
-import { type AdminApi, createAdminApi } from './app.js';
-import { adminApiConfigSchema } from './config.js';
-import { createAdminRouter } from './router.js';
+import { FakeKrakenRest } from '../fakes/kraken-rest/server.js';
+import { databaseUrl, local, localStoreEnv } from '../local-env.js';
+import { proxyEvent, writeMark } from '../risk-fixtures.js';
+import { seedPostgres, seedRedis } from '../support/seed.js';
 
 /**
  * Controls end to end on the local stand-ins: Redis and Postgres (state, log), LocalStack

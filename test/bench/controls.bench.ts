@@ -3,9 +3,9 @@ import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventb
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
-import { percentile, round3 } from '../../test/bench-utils.js';
-import { awsEnvironment, local, localStoreEnv } from '../../test/local-env.js';
-import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
+import { percentile, round3 } from '../bench-utils.js';
+import { awsEnvironment, local, localStoreEnv } from '../local-env.js';
+import { proxyEvent, writeMark } from '../risk-fixtures.js';
 
 /**
  * controls.kill_to_reject_*: a strategy keeps asking the risk API while a risk manager
@@ -18,13 +18,13 @@ export const group = 'controls';
 
 export default async function run(): Promise<Record<string, number>> {
   Object.assign(process.env, awsEnvironment(), { POWERTOOLS_METRICS_DISABLED: 'true' });
-  const { createRiskApi } = await import('../risk-api/app.js');
-  const { riskApiConfigSchema } = await import('../risk-api/config.js');
-  const { createRouter } = await import('../risk-api/router.js');
-  const { seedPostgres, seedRedis } = await import('../risk-api/seed.js');
-  const { createAdminApi } = await import('./app.js');
-  const { adminApiConfigSchema } = await import('./config.js');
-  const { createAdminRouter } = await import('./router.js');
+  const { createRiskApi } = await import('../../functions/risk-api/app.js');
+  const { riskApiConfigSchema } = await import('../../functions/risk-api/config.js');
+  const { createRouter } = await import('../../functions/risk-api/router.js');
+  const { seedPostgres, seedRedis } = await import('../support/seed.js');
+  const { createAdminApi } = await import('../../functions/admin-api/app.js');
+  const { adminApiConfigSchema } = await import('../../functions/admin-api/config.js');
+  const { createAdminRouter } = await import('../../functions/admin-api/router.js');
 
   const suffix = randomUUID().slice(0, 8);
   const busName = `risk-gate-bench-${suffix}`;

@@ -1,8 +1,8 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { SERVICE_NAME } from '../../../shared/names.js';
-import type { EventPublisher, Notifier } from '../ports.js';
+import type { EventPublisher, Notifier } from '../domain/controls/ports.js';
+import { SERVICE_NAME } from '../names.js';
 
 const handler = () => new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 });
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Decimal } from '../../shared/domain/decimal.js';
+import { Decimal } from '../domain/decimal.js';
 
 /** CoinGecko answered something that is not the documented shape. */
 export class CoinGeckoResponseError extends Error {

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { createStream, deleteStream } from '../../test/kinesis-local.js';
+import { createStream, deleteStream } from '../kinesis-local.js';
 
 /**
  * Test support for the Kinesis consumers: a uniquely named stream on kinesis-local, records

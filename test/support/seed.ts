@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import type { MemoryLimitsSource, MemoryRiskStateStore } from '../../functions/risk-api/adapters/memory.js';
 import { dec } from '../../shared/domain/decimal.js';
 import { type AccountLimitsInput, parseLimits } from '../../shared/domain/risk/limits.js';
 import { REDIS_KEYS } from '../../shared/names.js';
-import type { MemoryLimitsSource, MemoryRiskStateStore } from './adapters/memory.js';
 
 /**
  * Seed data for local mode and tests, like the old system's: a company account and two

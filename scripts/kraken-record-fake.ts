@@ -1,17 +1,17 @@
 import { rmSync } from 'node:fs';
 import WebSocket from 'ws';
-import { startFakeKrakenServer } from '../../../test/fakes/kraken-ws/server.js';
-import { FrameRecorder } from '../recording.js';
+import { FrameRecorder } from '../functions/market-ingester/recording.js';
+import { startFakeKrakenServer } from '../test/fakes/kraken-ws/server.js';
 
 /**
- * `npx tsx functions/market-ingester/cli/record-fake.ts OUT.jsonl [seconds] [seed]`: records
+ * `npx tsx scripts/kraken-record-fake.ts OUT.jsonl [seconds] [seed]`: records
  * a session with the fake Kraken the way the ingester's RECORD_PATH does (raw frames, one per
  * line): instrument, then book/ticker/trade for BTC/USD and ETH/USD. The committed recording
  * under test/recordings/ was made with this.
  */
 const [out, secondsArg = '4', seedArg = '42'] = process.argv.slice(2);
 if (!out) {
-  console.error('usage: record-fake.ts OUT.jsonl [seconds] [seed]');
+  console.error('usage: scripts/kraken-record-fake.ts OUT.jsonl [seconds] [seed]');
   process.exit(2);
 }
 const symbols = ['BTC/USD', 'ETH/USD'];

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { SecretReader } from '../../shared/adapters/secrets.js';
-import { connectStores as connectShared, type Stores } from '../../shared/adapters/stores.js';
-import { positiveInt } from '../../shared/config/env.js';
-import { checkStoresConfig, type StoresConfig, storesConfigShape } from '../../shared/config/stores.js';
+import { positiveInt } from '../config/env.js';
+import { checkStoresConfig, type StoresConfig, storesConfigShape } from '../config/stores.js';
+import { SecretReader } from './secrets.js';
+import { connectStores as connectShared, type Stores } from './stores.js';
 
 /**
  * Store settings of the evaluator Lambdas (market-evaluator, positions, reference-prices,

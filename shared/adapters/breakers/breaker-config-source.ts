@@ -4,8 +4,8 @@ import {
   BreakerConfigSet,
   DEFAULT_BREAKER_CONFIG,
   parseBreakerConfig,
-} from '../../shared/domain/breakers/config.js';
-import { TABLES } from '../../shared/names.js';
+} from '../../domain/breakers/config.js';
+import { TABLES } from '../../names.js';
 
 /**
  * Breaker thresholds from the versioned `breaker_config` table (the newest version per

@@ -1,7 +1,7 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type pg from 'pg';
-import type { BreakerCause, BreakerTransition } from '../../shared/domain/breakers/hysteresis.js';
-import { REDIS_KEYS, TABLES } from '../../shared/names.js';
+import type { BreakerCause, BreakerTransition } from '../../domain/breakers/hysteresis.js';
+import { REDIS_KEYS, TABLES } from '../../names.js';
 
 /**
  * Sets one cause of a symbol's breaker and recomputes the fields the risk API reads:

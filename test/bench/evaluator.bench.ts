@@ -1,18 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
+import { MarketEvaluator } from '../../functions/market-evaluator/evaluator.js';
+import { RedisEvaluatorStateStore } from '../../functions/market-evaluator/evaluator-state.js';
+import { createMarketEventsHandler } from '../../functions/market-evaluator/process-batch.js';
+import { IngestPipeline } from '../../functions/market-ingester/pipeline.js';
+import { replayRecording } from '../../functions/market-ingester/recording.js';
+import { connectStores } from '../../shared/adapters/batch-stores.js';
+import { PostgresBreakerConfigSource } from '../../shared/adapters/breakers/breaker-config-source.js';
+import { PostgresBreakerAudit } from '../../shared/adapters/breakers/breaker-store.js';
 import { DiscardingTimeSeriesSink } from '../../shared/adapters/timeseries/port.js';
 import type { MarketEvent } from '../../shared/domain/market/events.js';
-import { percentile, round3 } from '../../test/bench-utils.js';
-import { databaseUrl, local } from '../../test/local-env.js';
-import { IngestPipeline } from '../market-ingester/pipeline.js';
-import { replayRecording } from '../market-ingester/recording.js';
-import { PostgresBreakerConfigSource } from './breaker-config-source.js';
-import { PostgresBreakerAudit } from './breaker-store.js';
-import { MarketEvaluator } from './evaluator.js';
-import { RedisEvaluatorStateStore } from './evaluator-state.js';
-import { createMarketEventsHandler } from './process-batch.js';
-import { connectStores } from './stores.js';
+import { percentile, round3 } from '../bench-utils.js';
+import { databaseUrl, local } from '../local-env.js';
 
 /**
  * evaluator.events_per_s: the market-evaluator's Lambda inner function (Powertools batch
