@@ -11,9 +11,10 @@ started=$(date +%s)
 ensure_node_modules
 bash scripts/services.sh up
 
-log "lint (biome) and type check (tsc --noEmit)"
+log "lint (biome), type check (tsc --noEmit) and import boundaries"
 npx --no-install biome check . --diagnostic-level=error
 npx --no-install tsc --noEmit -p tsconfig.json
+npx --no-install tsx scripts/check-boundaries.ts
 
 report="$STATE_DIR/vitest-report.json"
 rm -f "$report"

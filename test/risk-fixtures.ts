@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { encodeMark, MARK_FIELDS } from '../shared/adapters/redis/mark-hash.js';
 import { REDIS_KEYS } from '../shared/names.js';
 
 /** Writes a mark the way the ingester does (hash at REDIS_KEYS.mark), for tests and benches. */
@@ -18,7 +19,7 @@ export async function writeMark(
 ): Promise<void> {
   const mid = options.mid ?? String((Number(bid) + Number(ask)) / 2);
   const spread = options.spreadBps ?? String(((Number(ask) - Number(bid)) / Number(mid)) * 10_000);
-  await redis.hset(REDIS_KEYS.mark(symbol), {
+  const fields = encodeMark({
     symbol,
     bid,
     ask,
@@ -28,8 +29,11 @@ export async function writeMark(
     exchange_ts_ms: String(options.exchangeTsMs ?? receiveTsMs - 5),
     receive_ts_ms: String(receiveTsMs),
     status: options.status ?? 'live',
-    ...(options.verifiedTsMs === undefined ? {} : { verified_ts_ms: String(options.verifiedTsMs) }),
   });
+  // A mark written before verification existed has no verified_ts_ms: tests of that case pass none.
+  if (options.verifiedTsMs === undefined) delete fields[MARK_FIELDS.verifiedTsMs];
+  else fields[MARK_FIELDS.verifiedTsMs] = String(options.verifiedTsMs);
+  await redis.hset(REDIS_KEYS.mark(symbol), fields);
 }
 
 /** A proxy event as API Gateway REST sends it. */

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { encodeMark, encodeMarkStale, encodeMarkVerified } from '../../shared/adapters/redis/mark-hash.js';
 import type { Mark } from '../../shared/domain/market/events.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import type { FeedStatus, MarkStore } from './ports.js';
@@ -110,17 +111,14 @@ export class RedisMarkWriter implements MarkStore {
     const written = new Set<string>();
     for (const mark of marks) {
       written.add(mark.symbol);
-      pipeline.hset(REDIS_KEYS.mark(mark.symbol), {
-        ...mark,
-        verified_ts_ms: mark.verified_ts_ms ?? mark.receive_ts_ms,
-      });
+      pipeline.hset(REDIS_KEYS.mark(mark.symbol), encodeMark(mark));
     }
     for (const symbol of stale) {
       written.add(symbol);
-      pipeline.hset(REDIS_KEYS.mark(symbol), 'status', 'stale');
+      pipeline.hset(REDIS_KEYS.mark(symbol), encodeMarkStale());
     }
     for (const [symbol, ms] of touched) {
-      if (!written.has(symbol)) pipeline.hset(REDIS_KEYS.mark(symbol), 'verified_ts_ms', String(ms));
+      if (!written.has(symbol)) pipeline.hset(REDIS_KEYS.mark(symbol), encodeMarkVerified(ms));
     }
     if (feed) {
       pipeline.hset(REDIS_KEYS.feedStatus, {

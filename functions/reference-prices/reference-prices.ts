@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { PostgresBreakerAudit, RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
 import { type CoinGeckoClient, CoinGeckoRateLimitedError } from '../../shared/adapters/coingecko-client.js';
+import { MARK_FIELDS } from '../../shared/adapters/redis/mark-hash.js';
 import type { BreakerConfigSet } from '../../shared/domain/breakers/config.js';
 import { deviationBps } from '../../shared/domain/breakers/deviation.js';
 import { type BreakerTransition, nextTrippedDecimal } from '../../shared/domain/breakers/hysteresis.js';
@@ -88,7 +89,7 @@ export async function refreshReferencePrices(deps: ReferencePricesDeps): Promise
       price: quote.price.toString(),
       updated_at_ms: String(quote.updatedAtMs),
     });
-    read.hmget(REDIS_KEYS.mark(symbol), 'mid', 'receive_ts_ms');
+    read.hmget(REDIS_KEYS.mark(symbol), MARK_FIELDS.mid, MARK_FIELDS.receiveTsMs);
     read.hget(REDIS_KEYS.breaker(symbol), 'cause:deviation');
   }
   const replies = (await read.exec()) ?? [];

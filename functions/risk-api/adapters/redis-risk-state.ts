@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { decodeMark } from '../../../shared/adapters/redis/mark-hash.js';
 import { Decimal } from '../../../shared/domain/decimal.js';
 import { StateUnavailableError } from '../../../shared/domain/errors.js';
 import { tradingDay } from '../../../shared/domain/positions/positions.js';
@@ -9,7 +10,7 @@ import type {
   RiskStateStore,
   StoredDecision,
 } from '../../../shared/domain/risk/ports.js';
-import type { EngagedKillSwitch, Instrument, MarkSnapshot, RiskState } from '../../../shared/domain/risk/state.js';
+import type { EngagedKillSwitch, Instrument, RiskState } from '../../../shared/domain/risk/state.js';
 import { REDIS_KEYS } from '../../../shared/names.js';
 
 /**
@@ -187,26 +188,6 @@ function intOrNull(text: string | undefined): number | null {
   return Number.isSafeInteger(value) ? value : null;
 }
 
-/** A mark with any unreadable field is no mark at all: the rules then reject. */
-function parseMark(fields: Record<string, string>): MarkSnapshot | null {
-  const bid = decimalOrNull(fields.bid);
-  const ask = decimalOrNull(fields.ask);
-  const mid = decimalOrNull(fields.mid);
-  const spreadBps = decimalOrNull(fields.spread_bps);
-  const receiveTsMs = intOrNull(fields.receive_ts_ms);
-  if (!bid || !ask || !mid || !spreadBps || receiveTsMs === null) return null;
-  return {
-    bid,
-    ask,
-    mid,
-    spreadBps,
-    receiveTsMs,
-    verifiedTsMs: intOrNull(fields.verified_ts_ms) ?? undefined,
-    exchangeTsMs: intOrNull(fields.exchange_ts_ms),
-    live: fields.status === 'live',
-  };
-}
-
 function parseKill(scope: EngagedKillSwitch['scope'], fields: Record<string, string>): EngagedKillSwitch | null {
   if (fields.engaged !== '1') return null;
   return { scope, reason: fields.reason ?? 'unspecified', allowReduceOnly: fields.allow_reduce_only === '1' };
@@ -235,7 +216,7 @@ function counter(text: string | undefined, what: string): Decimal {
 }
 
 function parseLoadReply(reply: unknown[], query: LoadQuery, boundaryMinutes: number): LoadedState {
-  const mark = parseMark(hash(reply[0]));
+  const mark = decodeMark(hash(reply[0]));
   const reference = hash(reply[1]);
   const breaker = hash(reply[2]);
   const killSwitches = [

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { encodeMark } from '../../../shared/adapters/redis/mark-hash.js';
 import { Decimal } from '../../../shared/domain/decimal.js';
 import { REDIS_KEYS } from '../../../shared/names.js';
 import { seededRandom } from '../../../shared/runtime/seeded-random.js';
@@ -41,17 +42,20 @@ export function redisMarkSink(redis: Redis): MarkSink {
     const { mid, spreadBps } = quoteOf(bid, ask);
     await redis
       .multi()
-      .hset(REDIS_KEYS.mark(symbol), {
-        symbol,
-        bid: bid.toString(),
-        ask: ask.toString(),
-        mid: mid.toString(),
-        spread_bps: spreadBps.toFixed(4),
-        last: mid.toString(),
-        exchange_ts_ms: String(nowMs - 3),
-        receive_ts_ms: String(nowMs),
-        status: 'live',
-      })
+      .hset(
+        REDIS_KEYS.mark(symbol),
+        encodeMark({
+          symbol,
+          bid: bid.toString(),
+          ask: ask.toString(),
+          mid: mid.toString(),
+          spread_bps: spreadBps.toFixed(4),
+          last: mid.toString(),
+          exchange_ts_ms: String(nowMs - 3),
+          receive_ts_ms: String(nowMs),
+          status: 'live',
+        }),
+      )
       .hset(REDIS_KEYS.referencePrice(symbol), { price: mid.toString(), updated_at_ms: String(nowMs) })
       .exec();
   };
