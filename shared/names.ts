@@ -17,6 +17,12 @@ export const TABLES = {
   instruments: 'instruments',
   riskDecisions: 'risk_decisions',
   killSwitchLog: 'kill_switch_log',
+  /** One row per kill executor action and account (idempotency of CancelAll under redelivery). */
+  killSwitchActions: 'kill_switch_actions',
+  /** Proposed limit changes awaiting a second approver. */
+  limitsProposals: 'limits_proposals',
+  /** Audit of Kraken API key rotations (never the key itself). */
+  krakenKeyRotations: 'kraken_key_rotations',
   positions: 'positions',
   fills: 'fills',
   breakerConfig: 'breaker_config',
