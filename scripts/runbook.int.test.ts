@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClient } from '../shared/adapters/redis/client.js';
 import { REDIS_KEYS } from '../shared/names.js';
 import { awsEnvironment, local, localStoreEnv } from '../test/local-env.js';
-import { type LocalMode, startLocalMode } from './local-mode.js';
+import { type LocalMode, startLocalMode } from './local/local-mode.js';
 
 /**
  * Executes every `bash` block of docs/runbooks/kill-switch.md, in order, against local

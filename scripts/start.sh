@@ -8,4 +8,4 @@ ensure_node_modules
 if [ "${RISK_STATE:-stores}" != "memory" ]; then
   bash scripts/services.sh up
 fi
-exec npx --no-install tsx scripts/start-local.ts "$@"
+exec npx --no-install tsx scripts/local/start-local.ts "$@"

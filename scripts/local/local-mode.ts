@@ -3,13 +3,13 @@ import { CreateEventBusCommand, EventBridgeClient, ResourceAlreadyExistsExceptio
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import pg from 'pg';
-import { createSecretsManagerClient } from '../shared/adapters/aws-clients.js';
-import { KrakenKeyStore } from '../shared/adapters/kraken-keys.js';
-import { KrakenRestClient } from '../shared/adapters/kraken-rest.js';
-import { migrate } from '../shared/adapters/postgres/migrate.js';
-import { KILL_SWITCH_TRIGGERED, type KillSwitchTriggeredEvent } from '../shared/domain/controls/kill-switch.js';
-import { createLocalServer } from '../shared/runtime/local-http.js';
-import { FakeKrakenRest } from '../test/fakes/kraken-rest/server.js';
+import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js';
+import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
+import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
+import { migrate } from '../../shared/adapters/postgres/migrate.js';
+import { KILL_SWITCH_TRIGGERED, type KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
+import { createLocalServer } from '../../shared/runtime/local-http.js';
+import { FakeKrakenRest } from '../../test/fakes/kraken-rest/server.js';
 
 /**
  * Local mode: the risk API and the admin API on one loopback port, with the same routes
@@ -17,7 +17,7 @@ import { FakeKrakenRest } from '../test/fakes/kraken-rest/server.js';
  * PostgreSQL and Redis, creates the kill-switch bus and topic on LocalStack, runs the kill
  * executor in-process against a local fake of Kraken's REST API, and drains the audit
  * spool continuously. Market data runs through the real ingester from a fake Kraken v2
- * server to Redis and kinesis-local (scripts/local-feed.ts); LOCAL_MARKET_DATA=generator
+ * server to Redis and kinesis-local (scripts/local/local-feed.ts); LOCAL_MARKET_DATA=generator
  * writes marks directly instead. With RISK_STATE=memory only the risk API runs, on
  * in-memory state and generated marks. Never used in a deployed stage.
  */
@@ -35,12 +35,12 @@ export async function startLocalMode(options: {
   env: NodeJS.ProcessEnv;
 }): Promise<LocalMode> {
   const { env } = options;
-  const { loadRiskApiConfig } = await import('../functions/risk-api/config.js');
-  const { createRiskApi } = await import('../functions/risk-api/app.js');
-  const { createRouter } = await import('../functions/risk-api/router.js');
-  const { seedMemory, seedPostgres, seedRedis } = await import('../test/support/seed.js');
+  const { loadRiskApiConfig } = await import('../../functions/risk-api/config.js');
+  const { createRiskApi } = await import('../../functions/risk-api/app.js');
+  const { createRouter } = await import('../../functions/risk-api/router.js');
+  const { seedMemory, seedPostgres, seedRedis } = await import('../../test/support/seed.js');
   const { LOCAL_SYMBOLS, memoryMarkSink, redisMarkSink, startMarkGenerator } = await import(
-    '../functions/risk-api/local/mark-generator.js'
+    '../../functions/risk-api/local/mark-generator.js'
   );
 
   const config = loadRiskApiConfig(env);
@@ -114,11 +114,11 @@ async function startAdmin(
   redis: import('ioredis').Redis,
   pool: pg.Pool,
 ) {
-  const { adminApiConfigSchema } = await import('../functions/admin-api/config.js');
-  const { createAdminApi } = await import('../functions/admin-api/app.js');
-  const { createAdminRouter } = await import('../functions/admin-api/router.js');
-  const { EventBridgePublisher } = await import('../shared/adapters/aws-channels.js');
-  const { executeKill } = await import('../functions/kill-executor/executor.js');
+  const { adminApiConfigSchema } = await import('../../functions/admin-api/config.js');
+  const { createAdminApi } = await import('../../functions/admin-api/app.js');
+  const { createAdminRouter } = await import('../../functions/admin-api/router.js');
+  const { EventBridgePublisher } = await import('../../shared/adapters/aws-channels.js');
+  const { executeKill } = await import('../../functions/kill-executor/executor.js');
 
   const busName = `risk-gate-${stage}`;
   await new EventBridgeClient({}).send(new CreateEventBusCommand({ Name: busName })).catch((error: unknown) => {

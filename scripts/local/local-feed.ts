@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import { type RunningIngester, startIngester } from '../functions/market-ingester/index.js';
-import { createKinesisClient } from '../shared/adapters/aws-clients.js';
-import { REDIS_KEYS, STREAMS } from '../shared/names.js';
-import { startFakeKrakenServer } from '../test/fakes/kraken-ws/server.js';
-import { createStream, deleteStream } from '../test/kinesis-local.js';
+import { type RunningIngester, startIngester } from '../../functions/market-ingester/index.js';
+import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
+import { REDIS_KEYS, STREAMS } from '../../shared/names.js';
+import { startFakeKrakenServer } from '../../test/fakes/kraken-ws/server.js';
+import { createStream, deleteStream } from '../../test/kinesis-local.js';
 
 /**
  * Local mode's market data, through the real ingester: the fake Kraken v2 server (seeded
