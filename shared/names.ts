@@ -84,6 +84,19 @@ export const METRICS = {
   fillsApplied: 'FillsApplied',
   fillsDuplicate: 'FillsDuplicate',
   universeSize: 'UniverseSize',
+  /** Account feed (private Kraken WS): execution events published to Kinesis `executions`. */
+  accountFeedEvents: 'AccountFeedEvents',
+  /** Executions dropped as duplicates (reconnect snapshots, repeated frames). */
+  accountFeedDuplicates: 'AccountFeedDuplicates',
+  /** Accounts whose private feed is failed closed (silent, disconnected, no key); alarmed. */
+  accountFeedFailedClosed: 'AccountFeedFailedClosed',
+  accountFeedReconnects: 'AccountFeedReconnects',
+  /** Orders on Kraken with no accepted decision behind them; alarmed on any. */
+  unvettedOrders: 'UnvettedOrders',
+  unvettedOrdersCanceled: 'UnvettedOrdersCanceled',
+  /** Dead man's switch refreshes sent, and refreshes withheld because the gate is unhealthy. */
+  deadMansSwitchArmed: 'DeadMansSwitchArmed',
+  deadMansSwitchWithheld: 'DeadMansSwitchWithheld',
 } as const;
 
 /**
@@ -126,6 +139,14 @@ export const REDIS_KEYS = {
   coingeckoRetryAfter: 'coingecko:retry_after_ms',
   /** Hash of the ingester's feed state: status (live|degraded|stale), reason, since_ms. */
   feedStatus: 'feed:status',
+  /**
+   * Hash of one account's private Kraken feed (account-feed): status (live|failed_closed),
+   * reason, since_ms, last_message_ms, updated_ms. Codec: shared/adapters/redis/account-feed-hash.ts.
+   * Missing or not live = the account's orders are rejected (fail closed).
+   */
+  accountFeed: (accountId: string) => `acctfeed:{${accountId}}`,
+  /** Stream of orders seen on Kraken with no accepted decision behind them (audit, capped). */
+  unvettedOrders: 'audit:unvetted',
 } as const;
 
 /**
