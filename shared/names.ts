@@ -84,6 +84,14 @@ export const METRICS = {
   fillsApplied: 'FillsApplied',
   fillsDuplicate: 'FillsDuplicate',
   universeSize: 'UniverseSize',
+  /** Daily partitions the partition-maintenance job created (ahead, or to recover DEFAULT rows). */
+  partitionsCreated: 'PartitionsCreated',
+  /** Daily partitions dropped past their table's retention. */
+  partitionsDropped: 'PartitionsDropped',
+  /** Rows found in a DEFAULT partition at the start of a maintenance run; alarmed when > 0. */
+  partitionRowsInDefault: 'PartitionRowsInDefault',
+  /** Fewest days after today that every partitioned table has a partition for. */
+  partitionDaysAhead: 'PartitionDaysAhead',
   /** Account feed (private Kraken WS): execution events published to Kinesis `executions`. */
   accountFeedEvents: 'AccountFeedEvents',
   /** Executions dropped as duplicates (reconnect snapshots, repeated frames). */
