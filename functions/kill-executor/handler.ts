@@ -11,21 +11,22 @@ import { connectStores } from '../../shared/adapters/stores.js';
 import type { KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
 import { METRICS } from '../../shared/names.js';
 import { logger, metrics } from '../../shared/runtime/observability.js';
+import { killExecutorPorts } from './app.js';
 import { loadKillExecutorConfig } from './config.js';
-import { executeKill } from './executor.js';
+import { executeKill } from './execute-kill.js';
 
 const config = loadKillExecutorConfig();
 const stores = await connectStores(config);
-const deps = {
-  ...stores,
+const deps = killExecutorPorts({
+  pool: stores.pool,
+  redis: stores.redis,
   kraken: new KrakenRestClient(config.KRAKEN_REST_URL),
   keys: new KrakenKeyStore(createSecretsManagerClient(), config.STAGE),
   events: new EventBridgePublisher(config.KILL_EVENT_BUS_NAME),
-  now: Date.now,
   sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
   maxAttempts: config.KRAKEN_MAX_ATTEMPTS,
   deadMansSwitchSeconds: config.DEAD_MANS_SWITCH_SECONDS,
-};
+});
 
 export async function killExecutorHandler(event: EventBridgeEvent<string, KillSwitchTriggeredEvent>) {
   const results = await executeKill(event.detail, deps);

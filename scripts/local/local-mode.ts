@@ -118,7 +118,8 @@ async function startAdmin(
   const { createAdminApi } = await import('../../functions/admin-api/app.js');
   const { createAdminRouter } = await import('../../functions/admin-api/router.js');
   const { EventBridgePublisher } = await import('../../shared/adapters/aws-channels.js');
-  const { executeKill } = await import('../../functions/kill-executor/executor.js');
+  const { executeKill } = await import('../../functions/kill-executor/execute-kill.js');
+  const { killExecutorPorts } = await import('../../functions/kill-executor/app.js');
 
   const busName = `risk-gate-${stage}`;
   await new EventBridgeClient({}).send(new CreateEventBusCommand({ Name: busName })).catch((error: unknown) => {
@@ -126,15 +127,14 @@ async function startAdmin(
   });
   const topicArn = (await new SNSClient({}).send(new CreateTopicCommand({ Name: `risk-gate-${stage}-kill` }))).TopicArn;
   const publisher = new EventBridgePublisher(busName);
-  const executorDeps = {
+  const executorDeps = killExecutorPorts({
     pool,
     redis,
     kraken: new KrakenRestClient(krakenUrl),
     keys: new KrakenKeyStore(createSecretsManagerClient(), stage),
     events: publisher,
-    now: Date.now,
     sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
-  };
+  });
   const admin = await createAdminApi(
     adminApiConfigSchema.parse({
       ...env,

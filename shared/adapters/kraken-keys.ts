@@ -5,15 +5,15 @@ import {
   ResourceNotFoundException,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import type { KrakenCredentials, KrakenKeyVault } from '../domain/controls/ports.js';
 import { krakenKeySecretName } from '../names.js';
-import type { KrakenCredentials } from './kraken-rest.js';
 
 /**
  * Per-account Kraken API keys in Secrets Manager, one secret per account named by
  * `krakenKeySecretName(stage, accountId)`, value `{"api_key","api_secret"}`. Values are
  * never logged or returned to callers; errors name the account, never the key.
  */
-export class KrakenKeyStore {
+export class KrakenKeyStore implements KrakenKeyVault {
   constructor(
     private readonly client: SecretsManagerClient,
     private readonly stage: string,

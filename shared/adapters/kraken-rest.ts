@@ -1,23 +1,20 @@
 import { createHash, createHmac } from 'node:crypto';
+import type { KrakenAccountApi, KrakenCredentials } from '../domain/controls/ports.js';
+import { ExchangeCallError } from '../domain/errors.js';
+
+export type { KrakenCredentials } from '../domain/controls/ports.js';
 
 /**
  * Kraken's private REST API (spot): request signing and the calls the controls need.
  * `API-Sign` = base64( HMAC-SHA512( base64decode(secret), path + SHA256(nonce + postData) ) ).
  * The base URL is configuration, so tests point it at a fake that verifies signatures.
  */
-export interface KrakenCredentials {
-  readonly apiKey: string;
-  /** Base64 secret as Kraken issues it. Never logged, never put in an error. */
-  readonly apiSecret: string;
-}
-
-export class KrakenApiError extends Error {
-  override readonly name = 'KrakenApiError';
-  constructor(
-    readonly errors: readonly string[],
-    readonly retryable: boolean,
-  ) {
-    super(`Kraken API error: ${errors.join(', ')}`);
+/** Kraken's own error strings; an {@link ExchangeCallError}, so use cases need not know Kraken's client. */
+export class KrakenApiError extends ExchangeCallError {
+  override readonly name: string = 'KrakenApiError';
+  constructor(errors: readonly string[], retryable: boolean) {
+    super(errors, retryable);
+    this.message = `Kraken API error: ${errors.join(', ')}`;
   }
 }
 
@@ -41,7 +38,7 @@ export function nextNonce(nowMs: number = Date.now()): string {
 /** Errors worth retrying: rate limits, busy/unavailable service, timeouts. */
 const RETRYABLE = /^(EAPI:Rate limit|EService:(Unavailable|Busy|Deadline elapsed)|EGeneral:Temporary)/;
 
-export class KrakenRestClient {
+export class KrakenRestClient implements KrakenAccountApi {
   constructor(
     private readonly baseUrl: string,
     private readonly timeoutMs = 5_000,

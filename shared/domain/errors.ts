@@ -37,3 +37,30 @@ export class IdempotencyConflictError extends Error {
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
+
+/** A service outside the gate (an exchange) did not answer, so nothing was changed. */
+export class UpstreamUnavailableError extends Error {
+  override readonly name = 'UpstreamUnavailableError';
+  constructor(
+    readonly upstream: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * An exchange refused a call or failed it. `retryable` when the exchange says the failure
+ * is transient (rate limit, busy, unavailable): the callers' retry policies key on it.
+ * `errors` are the exchange's own error strings, never a credential.
+ */
+export class ExchangeCallError extends Error {
+  override readonly name: string = 'ExchangeCallError';
+  constructor(
+    readonly errors: readonly string[],
+    readonly retryable: boolean,
+  ) {
+    super(`exchange error: ${errors.join(', ')}`);
+  }
+}

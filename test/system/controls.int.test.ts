@@ -14,7 +14,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { type AdminApi, createAdminApi } from '../../functions/admin-api/app.js';
 import { adminApiConfigSchema } from '../../functions/admin-api/config.js';
 import { createAdminRouter } from '../../functions/admin-api/router.js';
-import { executeKill, FLATTEN_POSITIONS_REQUESTED } from '../../functions/kill-executor/executor.js';
+import { killExecutorPorts } from '../../functions/kill-executor/app.js';
+import { executeKill, FLATTEN_POSITIONS_REQUESTED } from '../../functions/kill-executor/execute-kill.js';
 import { createRiskApi, type RiskApi } from '../../functions/risk-api/app.js';
 import { riskApiConfigSchema } from '../../functions/risk-api/config.js';
 import { createRouter } from '../../functions/risk-api/router.js';
@@ -346,16 +347,18 @@ describe('Kraken keys and the kill executor (Secrets Manager on LocalStack, fake
     expect(trigger).toBeDefined();
 
     kraken.failNext(1); // one transient failure: the executor must retry it
-    const results = await executeKill(trigger as KillSwitchTriggeredEvent, {
-      pool,
-      redis,
-      kraken: new KrakenRestClient(kraken.url),
-      keys: new KrakenKeyStore(createSecretsManagerClient(), 'local'),
-      events: new EventBridgePublisher(busName),
-      now: Date.now,
-      sleep: async () => {},
-      deadMansSwitchSeconds: 60,
-    });
+    const results = await executeKill(
+      trigger as KillSwitchTriggeredEvent,
+      killExecutorPorts({
+        pool,
+        redis,
+        kraken: new KrakenRestClient(kraken.url),
+        keys: new KrakenKeyStore(createSecretsManagerClient(), 'local'),
+        events: new EventBridgePublisher(busName),
+        sleep: async () => {},
+        deadMansSwitchSeconds: 60,
+      }),
+    );
     expect(results.map((r) => [r.action, r.outcome])).toEqual([
       ['CancelAll', 'ok'],
       ['CancelAllOrdersAfter', 'ok'],
@@ -370,15 +373,17 @@ describe('Kraken keys and the kill executor (Secrets Manager on LocalStack, fake
 
     // A redelivered event does not cancel twice.
     const callsBefore = kraken.calls.length;
-    await executeKill(trigger as KillSwitchTriggeredEvent, {
-      pool,
-      redis,
-      kraken: new KrakenRestClient(kraken.url),
-      keys: new KrakenKeyStore(createSecretsManagerClient(), 'local'),
-      events: new EventBridgePublisher(busName),
-      now: Date.now,
-      sleep: async () => {},
-    });
+    await executeKill(
+      trigger as KillSwitchTriggeredEvent,
+      killExecutorPorts({
+        pool,
+        redis,
+        kraken: new KrakenRestClient(kraken.url),
+        keys: new KrakenKeyStore(createSecretsManagerClient(), 'local'),
+        events: new EventBridgePublisher(busName),
+        sleep: async () => {},
+      }),
+    );
     expect(kraken.calls.filter((c) => c.method === 'CancelAll').length).toBe(cancels.length);
     expect(kraken.calls.length).toBe(callsBefore);
   });

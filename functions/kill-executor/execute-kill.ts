@@ -1,47 +1,51 @@
-import type { Redis } from 'ioredis';
-import type pg from 'pg';
-import type { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
-import { KrakenApiError, type KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import type { KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
-import type { EventPublisher } from '../../shared/domain/controls/ports.js';
-import { REDIS_KEYS } from '../../shared/names.js';
+import { ExchangeCallError } from '../../shared/domain/errors.js';
+import type {
+  AccountDirectory,
+  AccountResult,
+  EventPublisher,
+  KillActionLog,
+  KrakenCanceller,
+  KrakenKeyReader,
+  PositionMirror,
+} from './ports.js';
 
-export interface ExecutorDeps {
-  readonly pool: pg.Pool;
-  readonly redis: Redis;
-  readonly kraken: KrakenRestClient;
-  readonly keys: KrakenKeyStore;
+export type { AccountResult } from './ports.js';
+
+export interface ExecuteKillDeps {
+  readonly accounts: AccountDirectory;
+  readonly positions: PositionMirror;
+  readonly actions: KillActionLog;
+  readonly kraken: KrakenCanceller;
+  readonly keys: KrakenKeyReader;
   readonly events: EventPublisher;
-  readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** Source of the backoff jitter, in [0, 1). @default Math.random */
+  readonly random?: () => number;
   /** Attempts per Kraken call (retryable errors only). @default 4 */
   readonly maxAttempts?: number;
   /** Arm Kraken's dead man's switch for this many seconds after cancelling (0 = off). @default 0 */
   readonly deadMansSwitchSeconds?: number;
 }
 
-export interface AccountResult {
-  readonly accountId: string;
-  readonly action: 'CancelAll' | 'CancelAllOrdersAfter';
-  readonly outcome: 'ok' | 'failed' | 'skipped';
-  readonly attempts: number;
-  readonly detail: Record<string, unknown>;
-}
-
 export const FLATTEN_POSITIONS_REQUESTED = 'FLATTEN_POSITIONS_REQUESTED';
 
 /**
  * Acts on KILL_SWITCH_TRIGGERED: for every affected account, CancelAll on Kraken (signed
- * with that account's key from Secrets Manager), retried with backoff on retryable errors,
- * optionally arming the dead man's switch; each result recorded once per event (a
- * redelivered event skips accounts already done). Flattening is an instruction event for
- * the desk's OMS: the gate never trades.
+ * with that account's key), retried with backoff on retryable errors, optionally arming the
+ * dead man's switch; each result recorded once per event (a redelivered event skips
+ * accounts already done). Flattening is an instruction event for the desk's OMS: the gate
+ * never trades.
  */
-export async function executeKill(event: KillSwitchTriggeredEvent, deps: ExecutorDeps): Promise<AccountResult[]> {
+export async function executeKill(event: KillSwitchTriggeredEvent, deps: ExecuteKillDeps): Promise<AccountResult[]> {
   const accounts = await affectedAccounts(event, deps);
   const results: AccountResult[] = [];
   for (const accountId of accounts) {
-    const recordAs = (result: Omit<AccountResult, 'accountId'>) => record(event, deps, { accountId, ...result });
+    const recordAs = async (result: Omit<AccountResult, 'accountId'>): Promise<AccountResult> => {
+      const recorded = { accountId, ...result };
+      await deps.actions.record(event.event_id, recorded);
+      return recorded;
+    };
     if (event.scope === 'symbol') {
       // CancelAll would also cancel the account's orders in other symbols; the OMS cancels per symbol.
       results.push(
@@ -49,7 +53,7 @@ export async function executeKill(event: KillSwitchTriggeredEvent, deps: Executo
       );
       continue;
     }
-    if (await alreadyDone(event.event_id, accountId, deps.pool)) continue;
+    if (await deps.actions.cancelled(event.event_id, accountId)) continue;
     const credentials = await deps.keys.read(accountId).catch(() => null);
     if (!credentials) {
       results.push(
@@ -71,7 +75,7 @@ export async function executeKill(event: KillSwitchTriggeredEvent, deps: Executo
     }
   }
   const positions: Record<string, Record<string, string>> = {};
-  for (const accountId of accounts) positions[accountId] = await deps.redis.hgetall(REDIS_KEYS.positions(accountId));
+  for (const accountId of accounts) positions[accountId] = await deps.positions.positionsOf(accountId);
   await deps.events.publish(
     {
       type: FLATTEN_POSITIONS_REQUESTED,
@@ -85,43 +89,17 @@ export async function executeKill(event: KillSwitchTriggeredEvent, deps: Executo
   return results;
 }
 
-async function affectedAccounts(event: KillSwitchTriggeredEvent, deps: ExecutorDeps): Promise<string[]> {
+/** Account scope: the account itself. Global: every enabled account. Symbol: enabled accounts holding it. */
+async function affectedAccounts(event: KillSwitchTriggeredEvent, deps: ExecuteKillDeps): Promise<string[]> {
   if (event.scope === 'account') return [event.target];
-  const { rows } = await deps.pool.query<{ account_id: string }>(
-    'SELECT account_id FROM accounts WHERE enabled ORDER BY account_id',
-  );
-  const all = rows.map((r) => r.account_id);
+  const all = await deps.accounts.enabledAccountIds();
   if (event.scope === 'global') return all;
   const holders: string[] = [];
   for (const accountId of all) {
-    const qty = await deps.redis.hget(REDIS_KEYS.positions(accountId), event.target);
+    const qty = (await deps.positions.positionsOf(accountId))[event.target];
     if (qty && !/^-?0*(\.0*)?$/.test(qty)) holders.push(accountId);
   }
   return holders;
-}
-
-async function alreadyDone(eventId: string, accountId: string, pool: pg.Pool): Promise<boolean> {
-  const { rows } = await pool.query(
-    `SELECT 1 FROM kill_switch_actions WHERE event_id = $1 AND account_id = $2 AND action = 'CancelAll' AND outcome = 'ok'`,
-    [eventId, accountId],
-  );
-  return rows.length > 0;
-}
-
-async function record(
-  event: KillSwitchTriggeredEvent,
-  deps: ExecutorDeps,
-  result: AccountResult,
-): Promise<AccountResult> {
-  await deps.pool.query(
-    `INSERT INTO kill_switch_actions (event_id, account_id, action, outcome, attempts, detail)
-     VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (event_id, account_id, action) DO UPDATE
-       SET outcome = EXCLUDED.outcome, attempts = kill_switch_actions.attempts + EXCLUDED.attempts,
-           detail = EXCLUDED.detail, completed_at = now()`,
-    [event.event_id, result.accountId, result.action, result.outcome, result.attempts, JSON.stringify(result.detail)],
-  );
-  return result;
 }
 
 /** What to record for a Kraken call that was retried: ok with its detail, or failed with the error. */
@@ -137,18 +115,19 @@ function outcomeOf<T>(
 
 type Attempt<T> = { ok: true; value: T; attempts: number } | { ok: false; error: string; attempts: number };
 
-/** Capped exponential backoff with full jitter, retrying only what Kraken says is transient. */
-async function withRetries<T>(call: () => Promise<T>, deps: ExecutorDeps): Promise<Attempt<T>> {
+/** Capped exponential backoff with full jitter, retrying only what the exchange says is transient. */
+async function withRetries<T>(call: () => Promise<T>, deps: ExecuteKillDeps): Promise<Attempt<T>> {
   const max = deps.maxAttempts ?? 4;
+  const random = deps.random ?? Math.random;
   let lastError = 'unknown';
   for (let attempt = 1; attempt <= max; attempt++) {
     try {
       return { ok: true, value: await call(), attempts: attempt };
     } catch (error) {
-      lastError = error instanceof KrakenApiError ? error.errors.join(', ') : 'unexpected error';
-      const retryable = error instanceof KrakenApiError && error.retryable;
+      lastError = error instanceof ExchangeCallError ? error.errors.join(', ') : 'unexpected error';
+      const retryable = error instanceof ExchangeCallError && error.retryable;
       if (!retryable || attempt === max) return { ok: false, error: lastError, attempts: attempt };
-      await deps.sleep(Math.random() * Math.min(2_000, 100 * 2 ** attempt));
+      await deps.sleep(random() * Math.min(2_000, 100 * 2 ** attempt));
     }
   }
   return { ok: false, error: lastError, attempts: max };
