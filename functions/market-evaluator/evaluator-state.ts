@@ -1,7 +1,10 @@
 import type { Redis } from 'ioredis';
 import { RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
+import { decodeTrippedCauses } from '../../shared/adapters/redis/breaker-hash.js';
+import { decodeEvaluatorState, encodeEvaluatorState } from '../../shared/adapters/redis/evaluator-state-json.js';
 import { BREAKER_CAUSES, type BreakerTransition } from '../../shared/domain/breakers/hysteresis.js';
-import { EMPTY_SYMBOL_STATE, type SymbolEvaluatorState } from '../../shared/domain/breakers/symbol-evaluator.js';
+import type { EvaluatorStateStore } from '../../shared/domain/breakers/ports.js';
+import type { SymbolEvaluatorState } from '../../shared/domain/breakers/symbol-evaluator.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 
 /**
@@ -13,7 +16,7 @@ import { REDIS_KEYS } from '../../shared/names.js';
  * Single writer per symbol: Kinesis delivers one partition key (symbol) to one batch at a
  * time, in order, even with a parallelisation factor above 1.
  */
-export class RedisEvaluatorStateStore {
+export class RedisEvaluatorStateStore implements EvaluatorStateStore {
   readonly breakers: RedisBreakerStore;
 
   constructor(private readonly redis: Redis) {
@@ -33,8 +36,8 @@ export class RedisEvaluatorStateStore {
       const [stateError, stateText] = results[i * 2] ?? [new Error('no reply')];
       const [breakerError, breakerFields] = results[i * 2 + 1] ?? [new Error('no reply')];
       if (stateError || breakerError) throw stateError ?? breakerError;
-      const state = stateText ? (JSON.parse(stateText as string) as SymbolEvaluatorState) : EMPTY_SYMBOL_STATE;
-      out.set(symbol, reconcile(state, RedisBreakerStore.trippedCauses(breakerFields as Record<string, string>)));
+      const state = decodeEvaluatorState(stateText as string | null);
+      out.set(symbol, reconcile(state, decodeTrippedCauses(breakerFields as Record<string, string>)));
     });
     return out;
   }
@@ -45,7 +48,7 @@ export class RedisEvaluatorStateStore {
   ): Promise<void> {
     const multi = this.redis.multi();
     this.breakers.queue(multi, transitions);
-    for (const [symbol, state] of states) multi.set(REDIS_KEYS.evaluatorState(symbol), JSON.stringify(state));
+    for (const [symbol, state] of states) multi.set(REDIS_KEYS.evaluatorState(symbol), encodeEvaluatorState(state));
     const results = await multi.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw new Error(`evaluator commit failed: ${failed?.[0]?.message ?? 'aborted'}`);

@@ -1,12 +1,10 @@
-import type { PostgresBreakerAudit } from '../../shared/adapters/breakers/breaker-store.js';
 import type { PoisonRecordSink } from '../../shared/adapters/poison-sink.js';
 import type { TimeSeriesSink } from '../../shared/adapters/timeseries/port.js';
 import type { Bar } from '../../shared/domain/breakers/bars.js';
-import type { BreakerConfigSet } from '../../shared/domain/breakers/config.js';
 import type { BreakerTransition } from '../../shared/domain/breakers/hysteresis.js';
+import type { BreakerAudit, BreakerConfigSource, EvaluatorStateStore } from '../../shared/domain/breakers/ports.js';
 import { SymbolEvaluator } from '../../shared/domain/breakers/symbol-evaluator.js';
 import type { MarketEvent } from '../../shared/domain/market/events.js';
-import type { RedisEvaluatorStateStore } from './evaluator-state.js';
 import { decodeMarketEvent, PoisonRecordError } from './market-event-schema.js';
 
 /** A Kinesis record as the evaluator needs it (from a Lambda event or a GetRecords poll). */
@@ -19,11 +17,11 @@ export interface StreamRecord {
 }
 
 export interface MarketEvaluatorDeps {
-  readonly state: RedisEvaluatorStateStore;
-  readonly audit: Pick<PostgresBreakerAudit, 'record'>;
+  readonly state: EvaluatorStateStore;
+  readonly audit: BreakerAudit;
   readonly sink: TimeSeriesSink;
   readonly poison: PoisonRecordSink;
-  readonly configs: { get(): Promise<BreakerConfigSet> };
+  readonly configs: BreakerConfigSource;
   /** @default true */
   readonly writeTicks?: boolean;
 }

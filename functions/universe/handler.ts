@@ -5,21 +5,15 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { METRICS } from '../../shared/names.js';
 import { logger, metrics, tracer } from '../../shared/runtime/observability.js';
-import { createReferencePricesApp } from '../reference-prices/app.js';
-import { loadReferencePricesConfig } from '../reference-prices/config.js';
-import { refreshUniverse } from './universe.js';
+import { createUniverseApp } from './app.js';
+import { loadUniverseConfig } from './config.js';
 
-const config = loadReferencePricesConfig();
-const app = await createReferencePricesApp(config);
+/** Parsed and connected once per cold start: a bad variable fails the init, naming it. */
+const app = await createUniverseApp(loadUniverseConfig());
 
 /** EventBridge, daily. */
 export async function universeHandler(): Promise<{ version: number; size: number }> {
-  const result = await refreshUniverse({
-    client: app.client,
-    pool: app.stores.pool,
-    redis: app.stores.redis,
-    topN: config.UNIVERSE_TOP_N,
-  });
+  const result = await app.refresh();
   metrics.addMetric(METRICS.universeSize, MetricUnit.Count, result.symbols.length);
   logger.info('universe published', { version: result.version, symbols: result.symbols });
   return { version: result.version, size: result.symbols.length };

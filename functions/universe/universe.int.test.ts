@@ -3,17 +3,19 @@ import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CoinGeckoClient, CoinGeckoResponseError } from '../../shared/adapters/coingecko-client.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
-import { REDIS_KEYS } from '../../shared/names.js';
+import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { FakeCoinGecko } from '../../test/fakes/coingecko/server.js';
 import { databaseUrl, local } from '../../test/local-env.js';
 import { seedPostgres } from '../../test/support/seed.js';
-import { EmptyUniverseError, refreshUniverse } from './universe.js';
+import { PostgresUniverseStore } from './adapters/postgres-universe.js';
+import { RedisPublishedUniverse } from './adapters/redis-universe.js';
+import { EmptyUniverseError, refreshUniverse, type UniverseDeps } from './universe.js';
 
 /** The daily universe job: fake CoinGecko top coins ∩ the seeded Kraken USD pairs in PostgreSQL. */
 const fake = new FakeCoinGecko();
 let redis: Redis;
 let pool: pg.Pool;
-let deps: Parameters<typeof refreshUniverse>[0];
+let deps: UniverseDeps;
 
 beforeAll(async () => {
   await fake.start();
@@ -21,7 +23,14 @@ beforeAll(async () => {
   await redis.connect();
   pool = new pg.Pool({ connectionString: databaseUrl() });
   await seedPostgres(pool);
-  deps = { client: new CoinGeckoClient({ baseUrl: fake.baseUrl, apiKey: async () => 'k' }), pool, redis, topN: 100 };
+  const postgres = new PostgresUniverseStore(pool);
+  deps = {
+    coins: new CoinGeckoClient({ baseUrl: fake.baseUrl, apiKey: async () => 'k' }),
+    catalog: postgres,
+    versions: postgres,
+    published: new RedisPublishedUniverse(redis),
+    topN: 100,
+  };
 });
 
 afterAll(async () => {
@@ -35,7 +44,7 @@ beforeEach(async () => {
   fake.mode = 'ok';
 });
 
-describe('universe job', () => {
+describe('Function: refreshUniverse', () => {
   it('publishes CoinGecko top coins that are Kraken USD pairs, versioned in Postgres and swapped into Redis', async () => {
     await redis.sadd(REDIS_KEYS.universe, 'OLD/USD');
     const first = await refreshUniverse(deps);
@@ -54,7 +63,9 @@ describe('universe job', () => {
     } finally {
       fake.coins = saved;
     }
-    const { rows } = await pool.query('SELECT symbols FROM universe_versions WHERE version = $1', [first.version]);
+    const { rows } = await pool.query(`SELECT symbols FROM ${TABLES.universeVersions} WHERE version = $1`, [
+      first.version,
+    ]);
     expect(rows[0].symbols).toEqual(all);
   });
 

@@ -1,5 +1,42 @@
 import { z } from 'zod';
+import { httpUrl, type Stage } from '../config/env.js';
 import { Decimal } from '../domain/decimal.js';
+import type { SecretReader } from './secrets.js';
+
+/**
+ * The CoinGecko settings of every unit that calls it (reference prices, the universe job),
+ * defined once so their defaults cannot drift apart. Spread into a unit's config schema and
+ * add {@link refineCoinGeckoConfig} to its superRefine.
+ */
+export const coinGeckoConfigShape = {
+  COINGECKO_BASE_URL: httpUrl.default('https://api.coingecko.com/api/v3'),
+  /** Secrets Manager id of the demo API key (plain string). */
+  COINGECKO_API_KEY_SECRET_ID: z.string().min(1).optional(),
+};
+
+/** Outside local mode the demo key is required: an unkeyed caller is throttled far harder. */
+export function refineCoinGeckoConfig(
+  config: { readonly STAGE: Stage; readonly COINGECKO_API_KEY_SECRET_ID?: string | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (config.STAGE !== 'local' && !config.COINGECKO_API_KEY_SECRET_ID) {
+    ctx.addIssue({ code: 'custom', path: ['COINGECKO_API_KEY_SECRET_ID'], message: 'required outside local' });
+  }
+}
+
+/** A client configured from {@link coinGeckoConfigShape}, its key read (and cached) from Secrets Manager. */
+export function createCoinGeckoClient(
+  config: { readonly COINGECKO_BASE_URL: string; readonly COINGECKO_API_KEY_SECRET_ID?: string | undefined },
+  secrets: Pick<SecretReader, 'getString'>,
+  options: Pick<CoinGeckoClientOptions, 'sleep' | 'now'> = {},
+): CoinGeckoClient {
+  const secretId = config.COINGECKO_API_KEY_SECRET_ID;
+  return new CoinGeckoClient({
+    baseUrl: config.COINGECKO_BASE_URL,
+    apiKey: async () => (secretId ? secrets.getString(secretId) : undefined),
+    ...options,
+  });
+}
 
 /** CoinGecko answered something that is not the documented shape. */
 export class CoinGeckoResponseError extends Error {

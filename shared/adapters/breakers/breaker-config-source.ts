@@ -5,6 +5,7 @@ import {
   DEFAULT_BREAKER_CONFIG,
   parseBreakerConfig,
 } from '../../domain/breakers/config.js';
+import type { BreakerConfigSource } from '../../domain/breakers/ports.js';
 import { TABLES } from '../../names.js';
 
 /**
@@ -13,7 +14,7 @@ import { TABLES } from '../../names.js';
  * last good set for up to `maxStaleMs`; with nothing loaded yet it throws, so a batch is
  * retried rather than judged on thresholds nobody configured.
  */
-export class PostgresBreakerConfigSource {
+export class PostgresBreakerConfigSource implements BreakerConfigSource {
   private cached: { set: BreakerConfigSet; atMs: number } | null = null;
 
   constructor(

@@ -1,56 +1,9 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type pg from 'pg';
 import type { BreakerCause, BreakerTransition } from '../../domain/breakers/hysteresis.js';
+import type { AuditedTransition, BreakerAudit, BreakerWriter } from '../../domain/breakers/ports.js';
 import { REDIS_KEYS, TABLES } from '../../names.js';
-
-/**
- * Sets one cause of a symbol's breaker and recomputes the fields the risk API reads:
- * `state` (tripped while any `cause:*` is 1), `reason` (the active causes' reasons) and
- * `since_ms` (moved only when `state` changes). Several writers (market evaluator,
- * reference-prices) share the hash, so the recomputation is atomic here, not in a client.
- */
-const SET_CAUSE_SCRIPT = `
-redis.call('HSET', KEYS[1], 'cause:' .. ARGV[1], ARGV[2], 'cause_reason:' .. ARGV[1], ARGV[3])
-local fields = redis.call('HGETALL', KEYS[1])
-local values = {}
-for i = 1, #fields, 2 do values[fields[i]] = fields[i + 1] end
-local active = {}
-for name, value in pairs(values) do
-  if string.sub(name, 1, 6) == 'cause:' and value == '1' then
-    local cause = string.sub(name, 7)
-    active[#active + 1] = cause .. ': ' .. (values['cause_reason:' .. cause] or '')
-  end
-end
-table.sort(active)
-local state = 'clear'
-if #active > 0 then state = 'tripped' end
-if values['state'] ~= state then redis.call('HSET', KEYS[1], 'state', state, 'since_ms', ARGV[4]) end
-redis.call('HSET', KEYS[1], 'reason', table.concat(active, '; '))
-return state
-`;
-
-/**
- * An operator's reset: every `cause:*` to 0, `state` clear, `since_ms` moved if it was
- * tripped. Returns the causes that were tripped. The evaluators reconcile their own state
- * with these fields on their next batch, so a condition that persists trips again.
- */
-const RESET_SCRIPT = `
-local fields = redis.call('HGETALL', KEYS[1])
-local cleared = {}
-local wasTripped = false
-for i = 1, #fields, 2 do
-  local name, value = fields[i], fields[i + 1]
-  if string.sub(name, 1, 6) == 'cause:' and value == '1' then
-    cleared[#cleared + 1] = string.sub(name, 7)
-    redis.call('HSET', KEYS[1], name, '0', 'cause_reason:' .. string.sub(name, 7), ARGV[1])
-  end
-  if name == 'state' and value == 'tripped' then wasTripped = true end
-end
-if wasTripped or #fields == 0 then redis.call('HSET', KEYS[1], 'since_ms', ARGV[2]) end
-redis.call('HSET', KEYS[1], 'state', 'clear', 'reason', ARGV[1])
-table.sort(cleared)
-return cleared
-`;
+import { decodeTrippedCauses, encodeCauseChange, RESET_LUA, SET_CAUSE_LUA } from '../redis/breaker-hash.js';
 
 type WithBreakerCommand = {
   breakerSetCause(key: string, cause: string, tripped: string, reason: string, atMs: string): unknown;
@@ -63,12 +16,15 @@ declare module 'ioredis' {
   }
 }
 
-/** Breaker writes to Redis: the hash at REDIS_KEYS.breaker(symbol), one field per cause. */
-export class RedisBreakerStore {
+/**
+ * Breaker writes to Redis: the hash at REDIS_KEYS.breaker(symbol), laid out and scripted by
+ * its codec (shared/adapters/redis/breaker-hash.ts).
+ */
+export class RedisBreakerStore implements BreakerWriter {
   constructor(readonly redis: Redis) {
     if (!(redis as unknown as Partial<WithBreakerCommand>).breakerSetCause) {
-      redis.defineCommand('breakerSetCause', { numberOfKeys: 1, lua: SET_CAUSE_SCRIPT });
-      redis.defineCommand('breakerReset', { numberOfKeys: 1, lua: RESET_SCRIPT });
+      redis.defineCommand('breakerSetCause', { numberOfKeys: 1, lua: SET_CAUSE_LUA });
+      redis.defineCommand('breakerReset', { numberOfKeys: 1, lua: RESET_LUA });
     }
   }
 
@@ -77,7 +33,7 @@ export class RedisBreakerStore {
     return [...RedisBreakerStore.trippedCauses(await this.redis.hgetall(REDIS_KEYS.breaker(symbol)))].sort();
   }
 
-  /** Clears every cause at once (see RESET_SCRIPT); returns the causes that were tripped. */
+  /** Clears every cause at once (see RESET_LUA); returns the causes that were tripped. */
   async reset(symbol: string, reason: string, atMs: number): Promise<BreakerCause[]> {
     const redis = this.redis as unknown as WithBreakerCommand;
     return (await redis.breakerReset(REDIS_KEYS.breaker(symbol), reason, String(atMs))) as BreakerCause[];
@@ -86,7 +42,7 @@ export class RedisBreakerStore {
   /** Queues the transitions, in order, on a MULTI/pipeline. */
   queue(chain: ChainableCommander, transitions: readonly BreakerTransition[]): void {
     for (const t of transitions) {
-      chain.breakerSetCause(REDIS_KEYS.breaker(t.symbol), t.cause, t.tripped ? '1' : '0', t.reason, String(t.atMs));
+      chain.breakerSetCause(REDIS_KEYS.breaker(t.symbol), ...encodeCauseChange(t));
     }
   }
 
@@ -99,21 +55,14 @@ export class RedisBreakerStore {
     if (!results || failed) throw new Error(`breaker write failed: ${failed?.[0]?.message ?? 'aborted'}`);
   }
 
-  /** Causes currently tripped per symbol (an operator's reset clears them here first). */
+  /** Causes currently tripped in a breaker hash (an operator's reset clears them here first). */
   static trippedCauses(fields: Record<string, string>): Set<BreakerCause> {
-    const out = new Set<BreakerCause>();
-    for (const [name, value] of Object.entries(fields)) {
-      if (name.startsWith('cause:') && value === '1') out.add(name.slice(6) as BreakerCause);
-    }
-    return out;
+    return decodeTrippedCauses(fields);
   }
 }
 
-/** A row of `breaker_events`: a transition, or an operator's reset with nothing tripped (`manual`). */
-type AuditedTransition = Omit<BreakerTransition, 'cause'> & { readonly cause: BreakerCause | 'manual' };
-
 /** The audit of every breaker change (`breaker_events`), written once per change. */
-export class PostgresBreakerAudit {
+export class PostgresBreakerAudit implements BreakerAudit {
   constructor(private readonly pool: pg.Pool) {}
 
   /**
