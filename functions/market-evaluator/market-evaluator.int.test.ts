@@ -6,15 +6,9 @@ import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import { createSqsClient } from '../../shared/adapters/poison-sink.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import type { TopOfBookEvent } from '../../shared/domain/market/events.js';
-import { orderBody } from '../../shared/domain/risk/fixtures.js';
-import { REDIS_KEYS } from '../../shared/names.js';
+import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
-import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
-import { seedPostgres, seedRedis } from '../../test/support/seed.js';
 import { TestQueue, TestStream } from '../../test/support/test-stream.js';
-import { createRiskApi } from '../risk-api/app.js';
-import { riskApiConfigSchema } from '../risk-api/config.js';
-import { createRouter } from '../risk-api/router.js';
 import { createMarketEvaluatorApp, type MarketEvaluatorApp } from './app.js';
 import { marketEvaluatorConfigSchema } from './config.js';
 import { createMarketEventsHandler } from './process-batch.js';
@@ -22,7 +16,8 @@ import { createMarketEventsHandler } from './process-batch.js';
 /**
  * The market evaluator's Lambda handler fed real Kinesis records (put to kinesis-local and
  * read back with GetRecords, as Lambda's poller would), writing to real Redis, PostgreSQL
- * and an SQS DLQ on the AWS emulator; the risk API's router then reads what it wrote.
+ * and an SQS DLQ on the AWS emulator. What the risk API makes of the breakers it writes is
+ * tested across both units in test/system/breakers-to-decisions.int.test.ts.
  */
 const kinesis = createKinesisClient();
 const sqs = createSqsClient();
@@ -69,9 +64,8 @@ beforeAll(async () => {
   redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });
   await redis.connect();
   pool = new pg.Pool({ connectionString: databaseUrl() });
-  await seedPostgres(pool);
   await pool.query(
-    `INSERT INTO breaker_config (symbol, version, config, created_by, reason)
+    `INSERT INTO ${TABLES.breakerConfig} (symbol, version, config, created_by, reason)
      VALUES ('BTC/USD', 2, '{"vol_trip_bps": 100, "vol_clear_bps": 40}', 'test', 'tight BTC breaker')
      ON CONFLICT DO NOTHING`,
   );
@@ -96,7 +90,7 @@ beforeEach(async () => {
   return () => stream.delete();
 });
 
-describe('market-evaluator over kinesis-local', () => {
+describe('Function: createMarketEventsHandler over kinesis-local', () => {
   it('parks a poison record in the DLQ and processes the rest of its batch', async () => {
     const good = [book('BTC/USD', '65000', T0), book('BTC/USD', '65010', T0 + 1_000), book('ETH/USD', '3000', T0)];
     const { event, response } = await deliver([good[0], '{"not": "a market event"', good[1], good[2]]);
@@ -115,7 +109,7 @@ describe('market-evaluator over kinesis-local', () => {
     const btc = JSON.parse((await redis.get(REDIS_KEYS.evaluatorState('BTC/USD'))) ?? '{}');
     expect(btc.lastSeq).toBe(event.Records[2]?.kinesis.sequenceNumber);
     expect(btc.vol.sq).toHaveLength(1);
-    const { rows } = await pool.query('SELECT count(*)::int AS n FROM market_ticks WHERE event_id = ANY($1)', [
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${TABLES.marketTicks} WHERE event_id = ANY($1)`, [
       good.map((e) => e.event_id),
     ]);
     expect(rows[0].n).toBe(3);
@@ -147,7 +141,7 @@ describe('market-evaluator over kinesis-local', () => {
     const stateAfterFirst = await redis.get(REDIS_KEYS.evaluatorState('BTC/USD'));
     const breakerAfterFirst = await breaker('BTC/USD');
     const audit = () =>
-      pool.query('SELECT count(*)::int AS n FROM breaker_events WHERE source_id = ANY($1)', [
+      pool.query(`SELECT count(*)::int AS n FROM ${TABLES.breakerEvents} WHERE source_id = ANY($1)`, [
         spike.map((e) => e.event_id),
       ]);
     expect((await audit()).rows[0].n).toBe(1);
@@ -164,51 +158,6 @@ describe('market-evaluator over kinesis-local', () => {
     const state = JSON.parse((await redis.get(REDIS_KEYS.evaluatorState('BTC/USD'))) ?? '{}');
     expect(state.vol).toEqual(JSON.parse(stateAfterFirst ?? '{}').vol);
     expect(state.lastSeq).toBe(dup.event.Records[0]?.kinesis.sequenceNumber);
-  });
-
-  it('trips the BTC breaker on a volatility spike, the risk API rejects BTC, and it clears only below the clear threshold', async () => {
-    await seedRedis(redis);
-    const risk = await createRiskApi(
-      riskApiConfigSchema.parse({
-        ...localStoreEnv(),
-      }),
-    );
-    const route = createRouter(risk.ports, 'local');
-    const validate = async () => {
-      await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', Date.now() - 10, { mid: '65000' });
-      const result = await route(proxyEvent('POST', '/v1/risk/validate', orderBody()));
-      return JSON.parse(result.body) as { decision: string; reasons: { code: string }[] };
-    };
-    try {
-      expect((await validate()).decision).toBe('accept');
-
-      await deliver([
-        book('BTC/USD', '65000', T0),
-        book('BTC/USD', '65010', T0 + 1_000),
-        book('BTC/USD', '65800', T0 + 2_000),
-      ]);
-      const tripped = await breaker('BTC/USD');
-      expect(tripped).toMatchObject({ state: 'tripped', since_ms: String(T0 + 2_000) });
-      expect(tripped.reason).toMatch(/^volatility: realised vol 12\d\.\d bps over 60s >= 100 bps$/);
-      const rejected = await validate();
-      expect(rejected.decision).toBe('reject');
-      expect(rejected.reasons.map((r) => r.code)).toContain('SYMBOL_BREAKER_TRIPPED');
-      const { rows } = await pool.query(
-        "SELECT cause, tripped, config_version FROM breaker_events WHERE symbol = 'BTC/USD' ORDER BY id DESC LIMIT 1",
-      );
-      expect(rows[0]).toEqual({ cause: 'volatility', tripped: true, config_version: 2 });
-
-      // ~60 bps of vol: under the trip level, above the clear level: still tripped.
-      await deliver([book('BTC/USD', '65405', T0 + 62_500)]);
-      expect((await breaker('BTC/USD')).state).toBe('tripped');
-      expect((await validate()).reasons.map((r) => r.code)).toContain('SYMBOL_BREAKER_TRIPPED');
-
-      await deliver([book('BTC/USD', '65406', T0 + 123_000)]);
-      expect(await breaker('BTC/USD')).toMatchObject({ state: 'clear', since_ms: String(T0 + 123_000), reason: '' });
-      expect((await validate()).decision).toBe('accept');
-    } finally {
-      await risk.close();
-    }
   });
 
   it('halts USDC/USD at 75 bps off the peg, holds at 20, resumes under 15', async () => {
