@@ -1,8 +1,8 @@
 import { App, Aspects, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { stageConfig } from './config/stages.js';
-import { EVALUATORS_CONFIGS, Evaluators } from './constructs/evaluators.js';
+import { STAGE_CONFIGS, stageConfig } from './config/stages.js';
+import { Evaluators } from './constructs/evaluators.js';
 import { AwsSolutionsChecks } from './nag.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 import { nagFindings } from './test-helpers.js';
@@ -36,7 +36,7 @@ describe('Construct: Evaluators (prod)', () => {
   it('maps both Kinesis streams with partial batch responses, bisection, bounded retries and an SQS on-failure destination', () => {
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(2);
-    const prod = EVALUATORS_CONFIGS.prod;
+    const prod = STAGE_CONFIGS.prod.evaluators;
     for (const [, mapping] of mappings) {
       expect(mapping.Properties).toMatchObject({
         FunctionResponseTypes: ['ReportBatchItemFailures'],
@@ -49,10 +49,10 @@ describe('Construct: Evaluators (prod)', () => {
     }
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       BatchSize: prod.marketEvaluator.batchSize,
-      MaximumBatchingWindowInSeconds: prod.marketEvaluator.maxBatchingWindow.toSeconds(),
+      MaximumBatchingWindowInSeconds: prod.marketEvaluator.maxBatchingWindowSeconds,
       ParallelizationFactor: prod.marketEvaluator.parallelizationFactor,
       MaximumRetryAttempts: prod.marketEvaluator.retryAttempts,
-      MaximumRecordAgeInSeconds: prod.marketEvaluator.maxRecordAge.toSeconds(),
+      MaximumRecordAgeInSeconds: prod.marketEvaluator.maxRecordAgeHours * 3600,
       EventSourceArn: Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp('MarketEvents') }),
     });
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {

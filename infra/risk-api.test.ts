@@ -1,7 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { API_CONFIGS } from './config/api.js';
+import { STAGE_CONFIGS } from './config/stages.js';
 import { stageOf, synthApp, templateOf } from './test-helpers.js';
 
 let app: App;
@@ -40,7 +40,9 @@ describe('Construct: RiskApi', () => {
       Scope: 'REGIONAL',
       Rules: Match.arrayWith([
         Match.objectLike({
-          Statement: { RateBasedStatement: { Limit: API_CONFIGS.prod.wafRateLimitPer5Min, AggregateKeyType: 'IP' } },
+          Statement: {
+            RateBasedStatement: { Limit: STAGE_CONFIGS.prod.api.wafRateLimitPer5Min, AggregateKeyType: 'IP' },
+          },
         }),
       ]),
     });
@@ -51,7 +53,10 @@ describe('Construct: RiskApi', () => {
       AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
     });
     prod.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-      Throttle: { RateLimit: API_CONFIGS.prod.throttleRatePerSecond, BurstLimit: API_CONFIGS.prod.throttleBurst },
+      Throttle: {
+        RateLimit: STAGE_CONFIGS.prod.api.throttleRatePerSecond,
+        BurstLimit: STAGE_CONFIGS.prod.api.throttleBurst,
+      },
     });
   });
 
@@ -75,7 +80,7 @@ describe('Construct: RiskApi', () => {
   it('keeps provisioned concurrency where the stage config asks for it', () => {
     prod.hasResourceProperties('AWS::Lambda::Alias', {
       Name: 'live',
-      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: API_CONFIGS.prod.provisionedConcurrency },
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: STAGE_CONFIGS.prod.api.provisionedConcurrency },
     });
     dev.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: Match.absent() });
   });

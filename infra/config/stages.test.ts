@@ -47,3 +47,36 @@ describe('Function: stageConfig guardrails', () => {
     );
   });
 });
+
+describe('Function: stageConfig compute guardrails', () => {
+  const prod = STAGE_CONFIGS.prod;
+
+  it('refuses an audit that waits for more cache replicas than the stage has', () => {
+    expect(() => stageConfig('dev', { api: { ...STAGE_CONFIGS.dev.api, auditMinReplicaAcks: 1 } })).toThrow(
+      /api\.auditMinReplicaAcks/,
+    );
+  });
+
+  it('refuses API throttling whose burst is below its steady rate', () => {
+    expect(() =>
+      stageConfig('prod', { api: { ...prod.api, throttleBurst: prod.api.throttleRatePerSecond - 1 } }),
+    ).toThrow(/throttleRatePerSecond <= throttleBurst/);
+  });
+
+  it('refuses stream consumer settings Lambda would reject, naming the consumer and setting', () => {
+    const positions = prod.evaluators.positions;
+    expect(() =>
+      stageConfig('prod', {
+        evaluators: { ...prod.evaluators, positions: { ...positions, parallelizationFactor: 11 } },
+      }),
+    ).toThrow(/evaluators\.positions\.parallelizationFactor/);
+    expect(() =>
+      stageConfig('prod', { evaluators: { ...prod.evaluators, positions: { ...positions, maxRecordAgeHours: 169 } } }),
+    ).toThrow(/evaluators\.positions\.maxRecordAgeHours/);
+    expect(() =>
+      stageConfig('prod', {
+        evaluators: { ...prod.evaluators, marketEvaluator: { ...prod.evaluators.marketEvaluator, memoryMb: 64 } },
+      }),
+    ).toThrow(/evaluators\.marketEvaluator\.memoryMb/);
+  });
+});

@@ -3,9 +3,11 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { baseConfigSchema, parseConfig } from '../../shared/config/env.js';
 
 /**
- * One typed configuration per stage: sizes, retention, AZ count and guardrails. Code reads
- * these through {@link stageConfig}; nothing in a stack tests `stage === 'prod'` directly,
- * so every difference between stages is visible here and snapshot-tested.
+ * One typed configuration per stage: sizes, retention, AZ count, API limits, stream consumer
+ * sizing and guardrails. Every per-stage setting lives here and constructs receive them as
+ * props; code reads them through {@link stageConfig}. Nothing in a stack tests
+ * `stage === 'prod'` directly, so every difference between stages is visible here and
+ * snapshot-tested.
  */
 export type DeployStage = 'dev' | 'staging' | 'prod';
 export const DEPLOY_STAGES: readonly DeployStage[] = ['dev', 'staging', 'prod'];
@@ -75,6 +77,44 @@ export interface TimestreamConfig {
   readonly ingestCell: string;
 }
 
+/** The trading API (API Gateway in front of the risk-api Lambda). */
+export interface ApiConfig {
+  /** Provisioned concurrency of the risk-api alias; 0 = on-demand only. */
+  readonly provisionedConcurrency: number;
+  /** Usage-plan steady rate (requests/s) and burst per API key. */
+  readonly throttleRatePerSecond: number;
+  readonly throttleBurst: number;
+  /** WAF rate-based rule: requests per 5 minutes per source IP before blocking. */
+  readonly wafRateLimitPer5Min: number;
+  /** Replica acknowledgements each decision waits for (Redis WAIT); see docs/risk-api.md. */
+  readonly auditMinReplicaAcks: number;
+  /** Lambda memory (MB): CPU scales with it, and the p99 with CPU. */
+  readonly memoryMb: number;
+}
+
+/** How one Kinesis consumer is fed (Lambda event source mapping) and sized. */
+export interface StreamConsumerConfig {
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  /** Concurrent batches per shard (1..10); order per partition key is kept regardless. */
+  readonly parallelizationFactor: number;
+  /** Retries of a failing batch (with bisection) before it goes to the on-failure queue. */
+  readonly retryAttempts: number;
+  /** Records older than this skip to the on-failure queue instead of blocking the shard. */
+  readonly maxRecordAgeHours: number;
+  readonly memoryMb: number;
+}
+
+/**
+ * The stream consumers. The market evaluator wants large batches (state is written once per
+ * symbol per batch); positions wants small ones (each fill is a transaction, and a fill
+ * should reach the risk API's daily loss within a second or two).
+ */
+export interface EvaluatorsConfig {
+  readonly marketEvaluator: StreamConsumerConfig;
+  readonly positions: StreamConsumerConfig;
+}
+
 export interface StageConfig {
   readonly stage: DeployStage;
   /** Region; the account comes from `-c account=` or CDK_DEFAULT_ACCOUNT at synth time. */
@@ -89,6 +129,8 @@ export interface StageConfig {
   readonly cache: CacheConfig;
   readonly streams: StreamsConfig;
   readonly timestream: TimestreamConfig;
+  readonly api: ApiConfig;
+  readonly evaluators: EvaluatorsConfig;
   /** Settings every function receives and validates at cold start (and preflight checks). */
   readonly runtime: {
     readonly SIMULATION_MODE: 'true' | 'false';
@@ -127,6 +169,32 @@ export const STAGE_CONFIGS = {
     cache: { nodeType: 'cache.t4g.micro', replicas: 0, snapshotRetentionDays: 1, port: 6380 },
     streams: { mode: 'ON_DEMAND', shards: 1, retentionHours: 24 },
     timestream: TIMESTREAM_OFF,
+    api: {
+      provisionedConcurrency: 0,
+      throttleRatePerSecond: 50,
+      throttleBurst: 100,
+      wafRateLimitPer5Min: 20_000,
+      auditMinReplicaAcks: 0,
+      memoryMb: 1024,
+    },
+    evaluators: {
+      marketEvaluator: {
+        batchSize: 500,
+        maxBatchingWindowSeconds: 1,
+        parallelizationFactor: 1,
+        retryAttempts: 3,
+        maxRecordAgeHours: 1,
+        memoryMb: 512,
+      },
+      positions: {
+        batchSize: 50,
+        maxBatchingWindowSeconds: 0,
+        parallelizationFactor: 1,
+        retryAttempts: 5,
+        maxRecordAgeHours: 6,
+        memoryMb: 256,
+      },
+    },
     runtime: {
       SIMULATION_MODE: 'false',
       ALLOW_INSECURE_DEFAULTS: 'false',
@@ -154,6 +222,32 @@ export const STAGE_CONFIGS = {
     cache: { nodeType: 'cache.t4g.small', replicas: 1, snapshotRetentionDays: 3, port: 6380 },
     streams: { mode: 'ON_DEMAND', shards: 1, retentionHours: 72 },
     timestream: TIMESTREAM_OFF,
+    api: {
+      provisionedConcurrency: 1,
+      throttleRatePerSecond: 200,
+      throttleBurst: 400,
+      wafRateLimitPer5Min: 100_000,
+      auditMinReplicaAcks: 1,
+      memoryMb: 1769,
+    },
+    evaluators: {
+      marketEvaluator: {
+        batchSize: 1000,
+        maxBatchingWindowSeconds: 1,
+        parallelizationFactor: 2,
+        retryAttempts: 5,
+        maxRecordAgeHours: 1,
+        memoryMb: 1024,
+      },
+      positions: {
+        batchSize: 50,
+        maxBatchingWindowSeconds: 0,
+        parallelizationFactor: 2,
+        retryAttempts: 10,
+        maxRecordAgeHours: 24,
+        memoryMb: 256,
+      },
+    },
     runtime: {
       SIMULATION_MODE: 'false',
       ALLOW_INSECURE_DEFAULTS: 'false',
@@ -181,6 +275,32 @@ export const STAGE_CONFIGS = {
     cache: { nodeType: 'cache.r7g.large', replicas: 2, snapshotRetentionDays: 7, port: 6380 },
     streams: { mode: 'PROVISIONED', shards: 4, retentionHours: 168 },
     timestream: TIMESTREAM_OFF,
+    api: {
+      provisionedConcurrency: 5,
+      throttleRatePerSecond: 1_000,
+      throttleBurst: 2_000,
+      wafRateLimitPer5Min: 300_000,
+      auditMinReplicaAcks: 1,
+      memoryMb: 1769,
+    },
+    evaluators: {
+      marketEvaluator: {
+        batchSize: 1000,
+        maxBatchingWindowSeconds: 1,
+        parallelizationFactor: 4,
+        retryAttempts: 5,
+        maxRecordAgeHours: 1,
+        memoryMb: 1024,
+      },
+      positions: {
+        batchSize: 50,
+        maxBatchingWindowSeconds: 0,
+        parallelizationFactor: 4,
+        retryAttempts: 10,
+        maxRecordAgeHours: 24,
+        memoryMb: 512,
+      },
+    },
     runtime: {
       SIMULATION_MODE: 'false',
       ALLOW_INSECURE_DEFAULTS: 'false',
@@ -229,9 +349,53 @@ function stateGuardrailViolations(config: StageConfig): string[] {
 }
 
 /**
+ * Limits of the compute settings: what Lambda and API Gateway accept, and what must agree
+ * with the stateful config (a decision cannot wait for more cache replicas than exist).
+ */
+function computeGuardrailViolations(config: StageConfig): string[] {
+  const problems: string[] = [];
+  const { api, evaluators, cache } = config;
+  const lambdaMemory = (name: string, mb: number) => {
+    if (!Number.isInteger(mb) || mb < 128 || mb > 10_240) problems.push(`${name} must be an integer within 128..10240`);
+  };
+  lambdaMemory('api.memoryMb', api.memoryMb);
+  if (!Number.isInteger(api.provisionedConcurrency) || api.provisionedConcurrency < 0) {
+    problems.push('api.provisionedConcurrency must be an integer >= 0');
+  }
+  if (api.throttleRatePerSecond <= 0 || api.throttleBurst < api.throttleRatePerSecond) {
+    problems.push('api throttling must satisfy 0 < throttleRatePerSecond <= throttleBurst');
+  }
+  // WAF rejects a rate-based limit below 10 requests per window.
+  if (api.wafRateLimitPer5Min < 10) problems.push('api.wafRateLimitPer5Min must be >= 10');
+  if (api.auditMinReplicaAcks < 0 || api.auditMinReplicaAcks > cache.replicas) {
+    problems.push('api.auditMinReplicaAcks must be within 0..cache.replicas (WAIT cannot count absent replicas)');
+  }
+  for (const [name, consumer] of Object.entries(evaluators) as [string, StreamConsumerConfig][]) {
+    const at = `evaluators.${name}`;
+    lambdaMemory(`${at}.memoryMb`, consumer.memoryMb);
+    if (consumer.batchSize < 1 || consumer.batchSize > 10_000) problems.push(`${at}.batchSize must be within 1..10000`);
+    if (consumer.maxBatchingWindowSeconds < 0 || consumer.maxBatchingWindowSeconds > 300) {
+      problems.push(`${at}.maxBatchingWindowSeconds must be within 0..300`);
+    }
+    if (consumer.parallelizationFactor < 1 || consumer.parallelizationFactor > 10) {
+      problems.push(`${at}.parallelizationFactor must be within 1..10`);
+    }
+    if (consumer.retryAttempts < 0 || consumer.retryAttempts > 10_000) {
+      problems.push(`${at}.retryAttempts must be within 0..10000`);
+    }
+    // Kinesis event source mappings accept a maximum record age of 60 s..7 days.
+    if (consumer.maxRecordAgeHours * 3600 < 60 || consumer.maxRecordAgeHours > 168) {
+      problems.push(`${at}.maxRecordAgeHours must be within 1 min..168 h`);
+    }
+  }
+  return problems;
+}
+
+/**
  * Returns the stage's config after running the same validation a function runs at cold
  * start, so a prod config with simulation on fails the synth, the preflight and the deploy.
- * The data-durability guardrails run too: a prod config without backups or replicas fails.
+ * The data-durability guardrails run too: a prod config without backups or replicas fails,
+ * and so does a compute setting Lambda or API Gateway would reject at deploy time.
  */
 export function stageConfig(stage: string, overrides: Partial<StageConfig> = {}): StageConfig {
   if (!(DEPLOY_STAGES as readonly string[]).includes(stage)) {
@@ -239,7 +403,7 @@ export function stageConfig(stage: string, overrides: Partial<StageConfig> = {})
   }
   const config: StageConfig = { ...STAGE_CONFIGS[stage as DeployStage], ...overrides };
   parseConfig(baseConfigSchema, { STAGE: config.stage, ...config.runtime });
-  const problems = stateGuardrailViolations(config);
+  const problems = [...stateGuardrailViolations(config), ...computeGuardrailViolations(config)];
   if (problems.length > 0) {
     throw new Error(`stage config "${config.stage}" breaks its guardrails:\n  - ${problems.join('\n  - ')}`);
   }

@@ -7,7 +7,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { DeployStage, StageConfig } from '../config/stages.js';
+import type { EvaluatorsConfig, StageConfig, StreamConsumerConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
 import { FunctionWithLogGroup } from './function-with-log-group.js';
@@ -19,90 +19,10 @@ import {
   storeEnvironment,
 } from './store-access.js';
 
-/** How one Kinesis consumer is fed (Lambda event source mapping). */
-export interface StreamConsumerConfig {
-  readonly batchSize: number;
-  readonly maxBatchingWindow: Duration;
-  /** Concurrent batches per shard (1..10); order per partition key is kept regardless. */
-  readonly parallelizationFactor: number;
-  /** Retries of a failing batch (with bisection) before it goes to the on-failure queue. */
-  readonly retryAttempts: number;
-  /** Records older than this skip to the on-failure queue instead of blocking the shard. */
-  readonly maxRecordAge: Duration;
-  readonly memoryMb: number;
-}
-
-export interface EvaluatorsConfig {
-  readonly marketEvaluator: StreamConsumerConfig;
-  readonly positions: StreamConsumerConfig;
-}
-
-/**
- * Per-stage sizing. The market evaluator wants large batches (state is written once per
- * symbol per batch); positions wants small ones (each fill is a transaction, and a fill
- * should reach the risk API's daily loss within a second or two).
- */
-export const EVALUATORS_CONFIGS: Record<DeployStage, EvaluatorsConfig> = {
-  dev: {
-    marketEvaluator: {
-      batchSize: 500,
-      maxBatchingWindow: Duration.seconds(1),
-      parallelizationFactor: 1,
-      retryAttempts: 3,
-      maxRecordAge: Duration.hours(1),
-      memoryMb: 512,
-    },
-    positions: {
-      batchSize: 50,
-      maxBatchingWindow: Duration.seconds(0),
-      parallelizationFactor: 1,
-      retryAttempts: 5,
-      maxRecordAge: Duration.hours(6),
-      memoryMb: 256,
-    },
-  },
-  staging: {
-    marketEvaluator: {
-      batchSize: 1000,
-      maxBatchingWindow: Duration.seconds(1),
-      parallelizationFactor: 2,
-      retryAttempts: 5,
-      maxRecordAge: Duration.hours(1),
-      memoryMb: 1024,
-    },
-    positions: {
-      batchSize: 50,
-      maxBatchingWindow: Duration.seconds(0),
-      parallelizationFactor: 2,
-      retryAttempts: 10,
-      maxRecordAge: Duration.hours(24),
-      memoryMb: 256,
-    },
-  },
-  prod: {
-    marketEvaluator: {
-      batchSize: 1000,
-      maxBatchingWindow: Duration.seconds(1),
-      parallelizationFactor: 4,
-      retryAttempts: 5,
-      maxRecordAge: Duration.hours(1),
-      memoryMb: 1024,
-    },
-    positions: {
-      batchSize: 50,
-      maxBatchingWindow: Duration.seconds(0),
-      parallelizationFactor: 4,
-      retryAttempts: 10,
-      maxRecordAge: Duration.hours(24),
-      memoryMb: 512,
-    },
-  },
-};
-
 export interface EvaluatorsProps {
   readonly stageConfig: StageConfig;
   readonly stateful: StatefulStack;
-  /** @default EVALUATORS_CONFIGS[stageConfig.stage] */
+  /** Sizing of the stream consumers. @default stageConfig.evaluators */
   readonly config?: EvaluatorsConfig;
   /** Layer holding the RDS CA bundle at /opt/rds-ca/rds-ca-bundle.pem. @default none (system CAs) */
   readonly rdsCaLayer?: lambda.ILayerVersion;
@@ -127,7 +47,7 @@ export class Evaluators extends Construct {
   constructor(scope: Construct, id: string, props: EvaluatorsProps) {
     super(scope, id);
     const { stageConfig, stateful } = props;
-    const config = props.config ?? EVALUATORS_CONFIGS[stageConfig.stage];
+    const config = props.config ?? stageConfig.evaluators;
     const placement = (internetEgress: boolean) =>
       functionPlacement(stateful, { internetEgress, rdsCaLayer: props.rdsCaLayer });
     const storeEnv = storeEnvironment(stateful, props.rdsCaLayer);
@@ -270,11 +190,11 @@ export class Evaluators extends Construct {
       eventSourceArn: stream.streamArn,
       startingPosition: lambda.StartingPosition.TRIM_HORIZON,
       batchSize: consumer.batchSize,
-      maxBatchingWindow: consumer.maxBatchingWindow,
+      maxBatchingWindow: Duration.seconds(consumer.maxBatchingWindowSeconds),
       parallelizationFactor: consumer.parallelizationFactor,
       bisectBatchOnError: true,
       retryAttempts: consumer.retryAttempts,
-      maxRecordAge: consumer.maxRecordAge,
+      maxRecordAge: Duration.hours(consumer.maxRecordAgeHours),
       reportBatchItemFailures: true,
       onFailure: new SqsOnFailure(dlq),
     });

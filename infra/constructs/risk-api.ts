@@ -8,8 +8,7 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { orderRequestModelSchema } from '../../functions/risk-api/openapi.js';
 import { ROUTES } from '../../shared/names.js';
-import type { ApiConfig } from '../config/api.js';
-import { retainPolicy, type StageConfig } from '../config/stages.js';
+import { type ApiConfig, retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
 import { FunctionWithLogGroup } from './function-with-log-group.js';
@@ -22,7 +21,8 @@ import {
 
 export interface RiskApiProps {
   readonly stageConfig: StageConfig;
-  readonly apiConfig: ApiConfig;
+  /** Limits and sizing of the trading API. @default stageConfig.api */
+  readonly apiConfig?: ApiConfig;
   readonly stateful: StatefulStack;
   readonly buildVersion: string;
   /** Layer holding the RDS CA bundle at /opt/rds-ca/rds-ca-bundle.pem. @default none (system CAs) */
@@ -42,7 +42,8 @@ export class RiskApi extends Construct {
 
   constructor(scope: Construct, id: string, props: RiskApiProps) {
     super(scope, id);
-    const { stageConfig, apiConfig, stateful } = props;
+    const { stageConfig, stateful } = props;
+    const apiConfig = props.apiConfig ?? stageConfig.api;
     const vpcPlacement = functionPlacement(stateful, { rdsCaLayer: props.rdsCaLayer });
     const storeEnv = {
       ...storeEnvironment(stateful, props.rdsCaLayer),

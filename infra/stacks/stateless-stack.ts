@@ -1,6 +1,5 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { API_CONFIGS } from '../config/api.js';
 import type { StageConfig } from '../config/stages.js';
 import { Controls } from '../constructs/controls.js';
 import { Evaluators } from '../constructs/evaluators.js';
@@ -48,7 +47,7 @@ export class StatelessStack extends Stack {
     this.riskApi = new RiskApi(this, 'RiskApi', {
       rdsCaLayer,
       stageConfig,
-      apiConfig: API_CONFIGS[stageConfig.stage],
+      apiConfig: stageConfig.api,
       stateful: props.stateful,
       buildVersion: props.buildVersion,
     });
@@ -58,7 +57,12 @@ export class StatelessStack extends Stack {
       api: this.riskApi.api,
       rdsCaLayer,
     });
-    this.evaluators = new Evaluators(this, 'Evaluators', { stageConfig, stateful: props.stateful, rdsCaLayer });
+    this.evaluators = new Evaluators(this, 'Evaluators', {
+      stageConfig,
+      config: stageConfig.evaluators,
+      stateful: props.stateful,
+      rdsCaLayer,
+    });
     this.ingester = new MarketIngesterService(this, 'MarketIngester', {
       stageConfig,
       vpc: props.stateful.vpc,
