@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { baseConfigShape, parseConfig, positiveInt } from '../../shared/config/env.js';
 import { checkKrakenRestUrl, krakenRestConfigShape } from '../../shared/config/kraken.js';
 import { checkStoresConfig, storesConfigShape } from '../../shared/config/stores.js';
+import { DEFAULT_RELEASE_WINDOW_MS } from '../../shared/domain/controls/kill-switch.js';
 
 /** Configuration of the admin API (kill switch, limits, Kraken keys), parsed once at start. */
 export const adminApiConfigSchema = z
@@ -15,7 +16,7 @@ export const adminApiConfigSchema = z
     ...krakenRestConfigShape,
     /** KMS key for new Kraken key secrets. @default the account's aws/secretsmanager key */
     KRAKEN_KEYS_KMS_KEY_ID: z.string().min(1).optional(),
-    RELEASE_WINDOW_MS: positiveInt.default(15 * 60_000),
+    RELEASE_WINDOW_MS: positiveInt.default(DEFAULT_RELEASE_WINDOW_MS),
   })
   .superRefine((config, ctx) => {
     checkStoresConfig(config, ctx);
