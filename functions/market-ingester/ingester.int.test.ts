@@ -9,6 +9,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import { createRedisClient, redisConfigFromUrl } from '../../shared/adapters/redis/client.js';
+import { decodeFeedStatus } from '../../shared/adapters/redis/feed-status-hash.js';
 import { Decimal } from '../../shared/domain/decimal.js';
 import type { MarketEvent } from '../../shared/domain/market/events.js';
 import { REDIS_KEYS } from '../../shared/names.js';
@@ -17,7 +18,7 @@ import { createStream, deleteStream, readStream } from '../../test/kinesis-local
 import { local, redisUrl } from '../../test/local-env.js';
 import { bundleIngester } from './bundle.js';
 import { type IngesterSettings, type RunningIngester, startIngester } from './ingester.js';
-import { waitFor } from './test-doubles.js';
+import { waitFor } from './test-support/doubles.js';
 
 // Symbols no other test uses: this file shares the Redis test db with the others.
 const tag = randomUUID()
@@ -113,7 +114,7 @@ describe('Market ingester against the fake Kraken, Redis and kinesis-local', () 
     }
     await waitFor(() => ingester.feedStatus().status === 'live', 'feed live');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(await redis.hget(REDIS_KEYS.feedStatus, 'status')).toBe('live');
+    expect(decodeFeedStatus(await redis.hgetall(REDIS_KEYS.feedStatus))?.status).toBe('live');
   });
 
   it('marks data stale in Redis when the connection drops, live again after fresh snapshots', async () => {
@@ -123,7 +124,7 @@ describe('Market ingester against the fake Kraken, Redis and kinesis-local', () 
     await waitFor(() => ingester.feedStatus().status === 'stale', 'feed stale');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await redis.hget(REDIS_KEYS.mark(SYMBOLS[0]!), 'status')).toBe('stale');
-    expect(await redis.hget(REDIS_KEYS.feedStatus, 'status')).toBe('stale');
+    expect(decodeFeedStatus(await redis.hgetall(REDIS_KEYS.feedStatus))?.status).toBe('stale');
     expect((await fetch(`http://127.0.0.1:${ingester.healthPort}/ready`)).status).toBe(503);
     fake.faults.refuseConnections(0);
 

@@ -1,3 +1,4 @@
+import type { FeedStatus } from '../../shared/adapters/redis/feed-status-hash.js';
 import type { Mark, MarketEvent } from '../../shared/domain/market/events.js';
 
 /** Where normalised events go (Kinesis `market-events` in AWS). */
@@ -8,8 +9,8 @@ export interface MarketEventSink {
   flush(timeoutMs?: number): Promise<void>;
 }
 
-/** Feed state as the risk API reads it from Redis. */
-export type FeedStatus = 'live' | 'degraded' | 'stale';
+/** Feed state as the risk API reads it from Redis (the vocabulary is the feed status hash's). */
+export type { FeedStatus };
 
 /** Where hot marks go (Redis / ElastiCache in AWS). */
 export interface MarkStore {

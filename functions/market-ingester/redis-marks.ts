@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { encodeFeedStatus, type FeedState } from '../../shared/adapters/redis/feed-status-hash.js';
 import { encodeMark, encodeMarkStale, encodeMarkVerified } from '../../shared/adapters/redis/mark-hash.js';
 import type { Mark } from '../../shared/domain/market/events.js';
 import { REDIS_KEYS } from '../../shared/names.js';
@@ -13,7 +14,8 @@ export interface RedisMarkWriterOptions {
 }
 
 /**
- * Writes the latest mark per symbol to `mark:<symbol>` hashes, all marks of one event-loop
+ * Writes the latest mark per symbol to `mark:<symbol>` hashes (and the feed status hash, both
+ * through their codecs in shared/adapters/redis), all marks of one event-loop
  * turn in one pipeline (one round trip). Marks of the same symbol within a turn coalesce:
  * the newest wins. Batches do not wait for each other: one connection executes pipelines in
  * the order they were sent, so a newer batch can never be overtaken by an older one, and a
@@ -24,7 +26,7 @@ export class RedisMarkWriter implements MarkStore {
   private pending = new Map<string, Mark>();
   private stale = new Set<string>();
   private touched = new Map<string, number>();
-  private feedStatus: { status: FeedStatus; reason: string; sinceMs: number } | undefined;
+  private feedStatus: FeedState | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private scheduled = false;
   /** Sequence of the latest change per symbol (put or stale), to drop outdated retries. */
@@ -121,11 +123,7 @@ export class RedisMarkWriter implements MarkStore {
       if (!written.has(symbol)) pipeline.hset(REDIS_KEYS.mark(symbol), encodeMarkVerified(ms));
     }
     if (feed) {
-      pipeline.hset(REDIS_KEYS.feedStatus, {
-        status: feed.status,
-        reason: feed.reason,
-        since_ms: String(feed.sinceMs),
-      });
+      pipeline.hset(REDIS_KEYS.feedStatus, encodeFeedStatus(feed));
     }
     try {
       const results = await pipeline.exec();
