@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TradeEvent } from '../../shared/domain/market/events.js';
 import { type FakeKinesisServer, startFakeKinesisServer } from '../../test/fakes/kinesis/server.js';
 import { KinesisEventBatcher } from './kinesis-sink.js';
-import { tradeEvent } from './test-doubles.js';
+import { tradeEvent } from './test-support/doubles.js';
 
 // The batcher against a loopback endpoint that speaks PutRecords and can refuse records or
 // requests on demand (kinesis-local cannot); the real SDK does the wire work. Delivery to

@@ -5,7 +5,7 @@ import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import type { TradeEvent } from '../../shared/domain/market/events.js';
 import { createStream, deleteStream, readStream } from '../../test/kinesis-local.js';
 import { KinesisWorkerSink } from './kinesis-worker-sink.js';
-import { tradeEvent, waitFor } from './test-doubles.js';
+import { tradeEvent, waitFor } from './test-support/doubles.js';
 
 // The ingester's Kinesis sink: events handed to a worker thread that owns the SDK client,
 // published to kinesis-local.

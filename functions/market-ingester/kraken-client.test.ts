@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeKrakenServer, startFakeKrakenServer } from '../../test/fakes/kraken-ws/server.js';
 import { KrakenFeedClient, type KrakenFeedOptions } from './kraken-client.js';
 import { IngestPipeline, VERIFY_INTERVAL_MS } from './pipeline.js';
-import { MemoryEventSink, MemoryMarkStore, waitFor } from './test-doubles.js';
+import { MemoryEventSink, MemoryMarkStore, waitFor } from './test-support/doubles.js';
 
 const SYMBOLS = ['BTC/USD', 'ETH/USD'];
 

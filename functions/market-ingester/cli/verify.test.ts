@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { local } from '../../../test/local-env.js';
 import { IngestPipeline } from '../pipeline.js';
 import { replayRecording } from '../recording.js';
-import { MemoryEventSink, MemoryMarkStore } from '../test-doubles.js';
+import { MemoryEventSink, MemoryMarkStore } from '../test-support/doubles.js';
 
 const RECORDING = path.join(local.root, 'test/recordings/kraken-v2-fake-seed42.jsonl');
 const run = promisify(execFile);

@@ -1,5 +1,5 @@
-import type { Mark, MarketEvent, TradeEvent } from '../../shared/domain/market/events.js';
-import type { FeedStatus, MarketEventSink, MarkStore } from './ports.js';
+import type { Mark, MarketEvent, TradeEvent } from '../../../shared/domain/market/events.js';
+import type { FeedStatus, MarketEventSink, MarkStore } from '../ports.js';
 
 /** In-memory {@link MarketEventSink} for unit tests (integration tests use kinesis-local). */
 export class MemoryEventSink implements MarketEventSink {
