@@ -2,8 +2,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { logger } from '../../shared/runtime/observability.js';
+import { respondToCloudFormation } from './cloudformation-response.js';
 import { loadMigratorConfig } from './config.js';
-import { type CustomResourceOutcome, onMigrationEvent, respondToCloudFormation } from './migrator.js';
+import { onMigrationEvent } from './migrator.js';
+import type { CustomResourceOutcome } from './ports.js';
+import { PostgresSchemaMigrator } from './postgres-schema-migrator.js';
 
 /**
  * The schema custom resource's own handler (infra/constructs/schema-migrations.ts): CloudFormation
@@ -11,11 +14,12 @@ import { type CustomResourceOutcome, onMigrationEvent, respondToCloudFormation }
  * path, failure included, ends in exactly one response.
  */
 const config = loadMigratorConfig();
+const schema = new PostgresSchemaMigrator(config);
 
 export const handler = middy(async (event: CloudFormationCustomResourceEvent) => {
   let outcome: CustomResourceOutcome;
   try {
-    outcome = { status: 'SUCCESS', ...(await onMigrationEvent(event, config, (m, extra) => logger.info(m, extra))) };
+    outcome = { status: 'SUCCESS', ...(await onMigrationEvent(event, schema, (m, extra) => logger.info(m, extra))) };
   } catch (error) {
     logger.error('schema migration failed', { error: String(error) });
     outcome = {

@@ -4,20 +4,25 @@ import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMigrations } from '../../shared/adapters/postgres/migrate.js';
+import { TABLES } from '../../shared/names.js';
 import { databaseUrl } from '../../test/local-env.js';
+import { respondToCloudFormation } from './cloudformation-response.js';
 import { migratorConfigSchema } from './config.js';
-import { onMigrationEvent, respondToCloudFormation, SCHEMA_RESOURCE_ID } from './migrator.js';
+import { onMigrationEvent, SCHEMA_RESOURCE_ID } from './migrator.js';
+import { PostgresSchemaMigrator } from './postgres-schema-migrator.js';
 
 // The deploy-time schema migrator against real PostgreSQL: a database of its own, empty at first.
 
 const dbName = `riskgate_migrator_${randomUUID().slice(0, 8)}`;
 const admin = new pg.Client({ connectionString: databaseUrl() });
-const config = migratorConfigSchema.parse({
-  STAGE: 'local',
-  DATABASE_URL: databaseUrl(dbName),
-  DATABASE_TLS: 'false',
-  DATABASE_STATEMENT_TIMEOUT_MS: '60000',
-});
+const schema = new PostgresSchemaMigrator(
+  migratorConfigSchema.parse({
+    STAGE: 'local',
+    DATABASE_URL: databaseUrl(dbName),
+    DATABASE_TLS: 'false',
+    DATABASE_STATEMENT_TIMEOUT_MS: '60000',
+  }),
+);
 
 beforeAll(async () => {
   await admin.connect();
@@ -32,24 +37,25 @@ afterAll(async () => {
 describe('Schema migrator (CloudFormation custom resource)', () => {
   it('Create applies every migration to an empty database; Update applies nothing twice; Delete drops nothing', async () => {
     const files = (await loadMigrations()).map((m) => m.name);
-    const created = await onMigrationEvent({ RequestType: 'Create' }, config);
+    const created = await onMigrationEvent({ RequestType: 'Create' }, schema);
     expect(created).toEqual({
       PhysicalResourceId: SCHEMA_RESOURCE_ID,
       Data: { Applied: files.join(','), AlreadyApplied: '0' },
     });
 
-    const updated = await onMigrationEvent({ RequestType: 'Update', PhysicalResourceId: SCHEMA_RESOURCE_ID }, config);
+    const updated = await onMigrationEvent({ RequestType: 'Update', PhysicalResourceId: SCHEMA_RESOURCE_ID }, schema);
     expect(updated.Data).toEqual({ Applied: 'none', AlreadyApplied: String(files.length) });
 
-    await onMigrationEvent({ RequestType: 'Delete', PhysicalResourceId: SCHEMA_RESOURCE_ID }, config);
+    await onMigrationEvent({ RequestType: 'Delete', PhysicalResourceId: SCHEMA_RESOURCE_ID }, schema);
     const db = new pg.Client({ connectionString: databaseUrl(dbName) });
     await db.connect();
     try {
-      const { rows } = await db.query('SELECT count(*)::int AS n FROM schema_migrations');
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM ${TABLES.schemaMigrations}`);
       expect(rows[0].n).toBe(files.length);
-      const tables = await db.query(
-        "SELECT to_regclass('risk_decisions') AS audit, to_regclass('breaker_events') AS breakers",
-      );
+      const tables = await db.query('SELECT to_regclass($1) AS audit, to_regclass($2) AS breakers', [
+        TABLES.riskDecisions,
+        TABLES.breakerEvents,
+      ]);
       expect(tables.rows[0]).toEqual({ audit: 'risk_decisions', breakers: 'breaker_events' });
     } finally {
       await db.end();
@@ -57,11 +63,13 @@ describe('Schema migrator (CloudFormation custom resource)', () => {
   });
 
   it('fails (and so fails the deployment) when the database cannot be reached', async () => {
-    const unreachable = migratorConfigSchema.parse({
-      STAGE: 'local',
-      DATABASE_URL: databaseUrl(`${dbName}_missing`),
-      DATABASE_TLS: 'false',
-    });
+    const unreachable = new PostgresSchemaMigrator(
+      migratorConfigSchema.parse({
+        STAGE: 'local',
+        DATABASE_URL: databaseUrl(`${dbName}_missing`),
+        DATABASE_TLS: 'false',
+      }),
+    );
     await expect(onMigrationEvent({ RequestType: 'Update' }, unreachable)).rejects.toThrow(/does not exist/);
   });
 });

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { TABLES } from '../../names.js';
 
 /** Folder of the plain SQL migrations shipped with the code: `NNN_name.sql`, applied in order. */
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -51,13 +52,13 @@ export async function migrate(client: pg.ClientBase, dir: string = MIGRATIONS_DI
   const migrations = await loadMigrations(dir);
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
   try {
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    await client.query(`CREATE TABLE IF NOT EXISTS ${TABLES.schemaMigrations} (
       version integer PRIMARY KEY,
       name text NOT NULL,
       checksum text NOT NULL,
       applied_at timestamptz NOT NULL DEFAULT now())`);
     const { rows } = await client.query<{ version: number; checksum: string; name: string }>(
-      'SELECT version, checksum, name FROM schema_migrations',
+      `SELECT version, checksum, name FROM ${TABLES.schemaMigrations}`,
     );
     const applied = new Map(rows.map((row) => [row.version, row]));
     const newlyApplied: string[] = [];
@@ -72,7 +73,7 @@ export async function migrate(client: pg.ClientBase, dir: string = MIGRATIONS_DI
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+        await client.query(`INSERT INTO ${TABLES.schemaMigrations} (version, name, checksum) VALUES ($1, $2, $3)`, [
           migration.version,
           migration.name,
           migration.checksum,
