@@ -5,24 +5,21 @@ import { EventBridgePublisher, SnsNotifier } from '../../shared/adapters/aws-cha
 import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js';
 import { PostgresBreakerAudit, RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
 import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
-import { KrakenApiError, type KrakenCredentials, KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
+import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import { connectStores } from '../../shared/adapters/stores.js';
-import { StateUnavailableError } from '../../shared/domain/errors.js';
-import { HttpError } from '../../shared/runtime/http.js';
-import { PostgresControlLog, PostgresLimitsAdmin } from './adapters/postgres-controls.js';
+import type { KrakenCredentials } from '../../shared/domain/controls/ports.js';
+import { PostgresControlLog, PostgresKeyRotationLog, PostgresLimitsAdmin } from './adapters/postgres-controls.js';
 import { RedisKillSwitchStore } from './adapters/redis-kill-switch.js';
 import type { AdminApiConfig } from './config.js';
 import { KillSwitchService, type KillSwitchServiceDeps } from './kill-switch-service.js';
-import type { ControlLog, EventPublisher, KillSwitchState, Notifier } from './ports.js';
+import type { ControlLog, EventPublisher, KillSwitchState, LimitsAdministration, Notifier } from './ports.js';
+import { resetBreaker } from './reset-breaker.js';
+import { type KeyRotation, rotateKrakenKey } from './rotate-kraken-key.js';
 
 export interface AdminServices {
   readonly killSwitch: { service: KillSwitchService; log: ControlLog; states(): Promise<KillSwitchState[]> };
-  readonly limits: PostgresLimitsAdmin;
-  rotateKrakenKey(
-    accountId: string,
-    credentials: KrakenCredentials,
-    actor: string,
-  ): Promise<{ secretName: string; rotatedAt: string }>;
+  readonly limits: LimitsAdministration;
+  rotateKrakenKey(accountId: string, credentials: KrakenCredentials, actor: string): Promise<KeyRotation>;
   /** Clears every cause of a symbol's breaker, audited first; returns the causes it cleared. */
   resetBreaker(symbol: string, actor: string, reason: string): Promise<{ cleared: string[] }>;
   onLimitsApplied?(accountId: string): void;
@@ -43,7 +40,7 @@ export interface AdminOverrides {
   readonly onLimitsApplied?: (accountId: string) => void;
 }
 
-/** Composition root of the admin API. */
+/** Composition root of the admin API: the use cases on their Postgres, Redis, AWS and Kraken adapters. */
 export async function createAdminApi(config: AdminApiConfig, overrides: AdminOverrides = {}): Promise<AdminApi> {
   const stores = await connectStores(config);
   const { redis, pool } = stores;
@@ -61,55 +58,26 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
     onStateChange: overrides.onStateChange,
   });
   const limits = new PostgresLimitsAdmin(pool);
-  const breakers = new RedisBreakerStore(redis);
-  const breakerAudit = new PostgresBreakerAudit(pool);
-  const kraken = new KrakenRestClient(config.KRAKEN_REST_URL);
-  const keys = new KrakenKeyStore(createSecretsManagerClient(), config.STAGE, config.KRAKEN_KEYS_KMS_KEY_ID);
+  const keyRotation = {
+    limits,
+    kraken: new KrakenRestClient(config.KRAKEN_REST_URL),
+    keys: new KrakenKeyStore(createSecretsManagerClient(), config.STAGE, config.KRAKEN_KEYS_KMS_KEY_ID),
+    rotations: new PostgresKeyRotationLog(pool),
+    now,
+  };
+  const breakerReset = {
+    breakers: new RedisBreakerStore(redis),
+    audit: new PostgresBreakerAudit(pool),
+    now,
+    newId: randomUUID,
+  };
 
   const services: AdminServices = {
     killSwitch: { service, log, states: () => store.list() },
     limits,
     onLimitsApplied: overrides.onLimitsApplied,
-    async rotateKrakenKey(accountId, credentials, actor) {
-      if (!(await limits.current(accountId))) throw new HttpError(404, 'NOT_FOUND', `unknown account ${accountId}`);
-      // Prove the key works (and can read the account) before it replaces a working one.
-      try {
-        await kraken.balance(credentials);
-      } catch (error) {
-        if (error instanceof KrakenApiError && !error.retryable) {
-          throw new HttpError(422, 'KRAKEN_KEY_REJECTED', `Kraken refused the key: ${error.errors.join(', ')}`);
-        }
-        throw new HttpError(502, 'UPSTREAM_UNAVAILABLE', 'Kraken did not answer; the key was not stored');
-      }
-      const secretName = await keys.store(accountId, credentials);
-      await limits.recordKeyRotation(accountId, actor, secretName, credentials.apiKey);
-      return { secretName, rotatedAt: new Date(now()).toISOString() };
-    },
-    async resetBreaker(symbol, actor, reason) {
-      const resetId = randomUUID();
-      const atMs = now();
-      const why = `manual reset by ${actor}: ${reason}`;
-      // Audit before the change, so no reset ever happens off the record: if Postgres cannot
-      // take the row, the breaker stays as it is and the caller gets a 503.
-      const before = await breakers.tripped(symbol).catch((error: unknown) => {
-        throw new StateUnavailableError('redis', { cause: error });
-      });
-      await breakerAudit.recordManualReset(symbol, before, why, resetId, atMs).catch((error: unknown) => {
-        throw new StateUnavailableError('postgres', { cause: error });
-      });
-      const cleared = await breakers.reset(symbol, why, atMs).catch((error: unknown) => {
-        throw new StateUnavailableError('redis', { cause: error });
-      });
-      // A cause that tripped between the read and the reset was cleared too: record it.
-      const late = cleared.filter((cause) => !before.includes(cause));
-      if (late.length > 0) await breakerAudit.recordManualReset(symbol, late, why, resetId, atMs);
-      return { cleared };
-    },
+    rotateKrakenKey: (accountId, credentials, actor) => rotateKrakenKey({ accountId, credentials, actor }, keyRotation),
+    resetBreaker: (symbol, actor, reason) => resetBreaker({ symbol, actor, reason }, breakerReset),
   };
-  return {
-    services,
-    redis,
-    pool,
-    close: stores.close,
-  };
+  return { services, redis, pool, close: stores.close };
 }

@@ -18,12 +18,15 @@ const api = await createAdminApi(config, {
     single.addMetric(METRICS.killSwitchState, MetricUnit.Count, engaged ? 1 : 0);
   },
 });
-const route = createAdminRouter(api.services);
+const route = createAdminRouter(api.services, {
+  onEngaged: (result) => {
+    if (result.outcome === 'partial') metrics.addMetric(METRICS.killSwitchChannelFailures, MetricUnit.Count, 1);
+  },
+});
 
 /** Request bodies are never logged here: the Kraken key route carries secrets. */
 export async function adminApiHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const result = await route(event);
-  if (result.statusCode === 207) metrics.addMetric(METRICS.killSwitchChannelFailures, MetricUnit.Count, 1);
   logger.info('admin request', { path: event.path, method: event.httpMethod, status: result.statusCode });
   return result;
 }

@@ -1,3 +1,4 @@
+import { KillSwitchNotEngagedError, SecondApproverRequiredError } from '../../shared/domain/controls/errors.js';
 import {
   DEFAULT_RELEASE_WINDOW_MS,
   decideRelease,
@@ -9,7 +10,6 @@ import {
   type ReleaseRequest,
 } from '../../shared/domain/controls/kill-switch.js';
 import { StateUnavailableError } from '../../shared/domain/errors.js';
-import { HttpError } from '../../shared/runtime/http.js';
 import type { ControlLog, EventPublisher, KillSwitchState, KillSwitchStore, Notifier } from './ports.js';
 
 export interface KillSwitchServiceDeps {
@@ -25,8 +25,11 @@ export interface KillSwitchServiceDeps {
 }
 
 export interface EngageResult {
-  /** 200 when every channel worked, 207 when some failed (named in failedChannels). */
-  readonly status: 200 | 207;
+  /**
+   * `complete` when every channel (log, event, notification) worked; `partial` when the
+   * switch is engaged but some channels failed, named in `failedChannels`.
+   */
+  readonly outcome: 'complete' | 'partial';
   readonly state: KillSwitchState;
   readonly event: KillSwitchTriggeredEvent;
   readonly failedChannels: readonly string[];
@@ -36,7 +39,7 @@ export interface EngageResult {
  * Engage and release. Engaging writes the Redis state first and only then answers: from
  * that write on, the risk API rejects the scope. The log, the event (which drives the
  * kill-executor's CancelAll) and the notification follow; a failure among them does not
- * undo the engage but is reported (207) so the risk manager knows what to chase.
+ * undo the engage but is reported (a `partial` outcome) so the risk manager knows what to chase.
  */
 export class KillSwitchService {
   constructor(private readonly deps: KillSwitchServiceDeps) {}
@@ -97,39 +100,25 @@ export class KillSwitchService {
     ];
     const results = await Promise.allSettled(channels.map(([, send]) => send()));
     const failedChannels = channels.filter((_, i) => results[i]?.status === 'rejected').map(([name]) => name);
-    return { status: failedChannels.length === 0 ? 200 : 207, state, event, failedChannels };
+    return { outcome: failedChannels.length === 0 ? 'complete' : 'partial', state, event, failedChannels };
   }
 
   /**
    * One approval toward a release. The first approver gets a pending answer; the same
-   * approver again is refused; a second, distinct approver inside the window releases.
+   * approver again is refused (`SecondApproverRequiredError`); a second, distinct approver
+   * inside the window releases. Nothing engaged on the scope: `KillSwitchNotEngagedError`.
    */
   async approveRelease(request: ReleaseRequest): Promise<{ released: boolean; approvers: readonly string[] }> {
     const nowMs = this.deps.now();
     const current = await this.deps.store.get(request.scope, request.target);
-    if (!current) {
-      throw new HttpError(
-        409,
-        'KILL_SWITCH_NOT_ENGAGED',
-        `no ${request.scope} kill switch engaged on ${request.target}`,
-      );
-    }
+    if (!current) throw new KillSwitchNotEngagedError(request.scope, request.target);
     const windowMs = this.deps.releaseWindowMs ?? DEFAULT_RELEASE_WINDOW_MS;
     const outcome = decideRelease(
       await this.deps.store.approvals(request.scope, request.target),
       { actor: request.actor, atMs: nowMs },
       windowMs,
     );
-    if (outcome.kind === 'same_approver') {
-      throw new HttpError(
-        409,
-        'SECOND_APPROVER_REQUIRED',
-        `${request.actor} already approved; a second, different approver must release`,
-        {
-          approvers: outcome.approvers,
-        },
-      );
-    }
+    if (outcome.kind === 'same_approver') throw new SecondApproverRequiredError(request.actor, outcome.approvers);
     await this.deps.log.append({
       eventId: current.eventId,
       scope: request.scope,

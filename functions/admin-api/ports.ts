@@ -1,6 +1,8 @@
+import type { BreakerCause } from '../../shared/domain/breakers/hysteresis.js';
 import type { Approval, KillScope } from '../../shared/domain/controls/kill-switch.js';
+import type { AccountLimitsInput } from '../../shared/domain/risk/limits.js';
 
-/** Ports of the controls use cases; adapters in ./adapters. */
+/** Ports of the admin use cases; adapters in ./adapters. */
 export interface KillSwitchState {
   readonly scope: KillScope;
   readonly target: string;
@@ -37,6 +39,51 @@ export interface ControlLogEntry {
 export interface ControlLog {
   append(entry: ControlLogEntry): Promise<void>;
   history(limit: number): Promise<(ControlLogEntry & { at: string })[]>;
+}
+
+/** The version of an account's limits in force, as stored. */
+export interface LimitsVersion {
+  readonly version: number;
+  readonly limits: unknown;
+  readonly created_by: string;
+  readonly created_at: string;
+}
+
+/**
+ * Limits administration (Postgres): versions are never edited; a change is proposed, then
+ * applied as the next version. Unknown accounts and proposals are `NotFoundError`s, a
+ * proposal applied twice a `ProposalAlreadyAppliedError`.
+ */
+export interface LimitsAdministration {
+  current(accountId: string): Promise<LimitsVersion | null>;
+  /** Stores a proposal (limits already validated by the caller, kept as sent); returns its id. */
+  propose(accountId: string, limits: AccountLimitsInput, actor: string, reason: string): Promise<string>;
+  /** Applies a pending proposal as the next version; returns the version. */
+  apply(accountId: string, proposalId: string, actor: string): Promise<number>;
+}
+
+/** The audit of Kraken key rotations: who, when, which secret, a fingerprint; never the key. */
+export interface KeyRotationLog {
+  record(accountId: string, actor: string, secretName: string, apiKey: string): Promise<void>;
+}
+
+/** The live symbol breakers (Redis) as an operator's reset sees them. */
+export interface BreakerPanel {
+  /** Causes of the symbol's breaker tripped now. */
+  tripped(symbol: string): Promise<BreakerCause[]>;
+  /** Clears every cause at once; returns the causes that were tripped. */
+  reset(symbol: string, reason: string, atMs: number): Promise<BreakerCause[]>;
+}
+
+/** The breaker audit (`breaker_events`) as an operator's reset writes it. */
+export interface BreakerResetAudit {
+  recordManualReset(
+    symbol: string,
+    causes: readonly BreakerCause[],
+    reason: string,
+    resetId: string,
+    atMs: number,
+  ): Promise<void>;
 }
 
 export type { EventPublisher, Notifier } from '../../shared/domain/controls/ports.js';

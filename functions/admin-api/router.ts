@@ -1,15 +1,31 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
 import { engageRequestSchema, releaseRequestSchema } from '../../shared/domain/controls/kill-switch.js';
+import { NotFoundError } from '../../shared/domain/errors.js';
 import { accountIdSchema, symbolSchema } from '../../shared/domain/order.js';
-import { accountLimitsSchema } from '../../shared/domain/risk/limits.js';
+import { type AccountLimitsInput, accountLimitsSchema } from '../../shared/domain/risk/limits.js';
 import { ROUTES } from '../../shared/names.js';
 import { errorResponse, HttpError, jsonResponse, validationErrorFrom } from '../../shared/runtime/http.js';
 import type { AdminServices } from './app.js';
+import { toAdminHttpError } from './http-errors.js';
+import type { EngageResult } from './kill-switch-service.js';
 
 const actorSchema = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/);
+/**
+ * Proposed limits are checked against the schema the risk API parses with (same issues,
+ * same fields) but kept as sent: a proposal records the risk manager's own figures, with
+ * no defaults filled in, and the risk API fills them when it reads the version.
+ */
+const proposedLimitsSchema = z.unknown().transform((value, ctx): AccountLimitsInput => {
+  const checked = accountLimitsSchema.safeParse(value);
+  if (!checked.success) {
+    for (const issue of checked.error.issues) ctx.addIssue(issue as never);
+    return z.NEVER;
+  }
+  return value as AccountLimitsInput;
+});
 const proposalSchema = z.strictObject({
-  limits: accountLimitsSchema,
+  limits: proposedLimitsSchema,
   actor: actorSchema,
   reason: z.string().min(3).max(500),
 });
@@ -30,9 +46,10 @@ const historyQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1
  * Admin routes (`/v1/admin/...`): kill switch engage/release/state/history, limits
  * read/propose/apply, Kraken key rotation, breaker reset. In AWS the caller is an IAM
  * identity whose role requires MFA; its ARN, when present, is the actor of record (the
- * body's `actor` is used only where there is none, i.e. local mode).
+ * body's `actor` is used only where there is none, i.e. local mode). Use-case outcomes and
+ * errors become HTTP here and nowhere else (errors through {@link toAdminHttpError}).
  */
-export function createAdminRouter(services: AdminServices) {
+export function createAdminRouter(services: AdminServices, observers: AdminRouteObservers = {}) {
   return async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
     try {
       const path = event.path.replace(/\/+$/, '');
@@ -43,7 +60,9 @@ export function createAdminRouter(services: AdminServices) {
         requireMethod(method, 'POST');
         const body = parse(engageRequestSchema, withActor(event));
         const result = await services.killSwitch.service.engage(body);
-        return jsonResponse(result.status, {
+        observers.onEngaged?.(result);
+        // Engaged either way; 207 tells the caller some channels (named) did not go out.
+        return jsonResponse(result.outcome === 'partial' ? 207 : 200, {
           state: result.state,
           event_id: result.event.event_id,
           failed_channels: result.failedChannels,
@@ -85,14 +104,13 @@ export function createAdminRouter(services: AdminServices) {
         if (rest === 'limits') {
           requireMethod(method, 'GET');
           const current = await services.limits.current(accountId);
-          if (!current) throw new HttpError(404, 'NOT_FOUND', `no limits for ${accountId}`);
+          if (!current) throw new NotFoundError(`no limits for ${accountId}`);
           return jsonResponse(200, { account_id: accountId, ...current });
         }
         if (rest === 'limits/proposals') {
           requireMethod(method, 'POST');
           const body = parse(proposalSchema, withActor(event));
-          const raw = (JSON.parse(event.body ?? '{}') as { limits: z.input<typeof accountLimitsSchema> }).limits;
-          const proposalId = await services.limits.propose(accountId, raw, body.actor, body.reason);
+          const proposalId = await services.limits.propose(accountId, body.limits, body.actor, body.reason);
           return jsonResponse(201, { proposal_id: proposalId });
         }
         const apply = /^limits\/proposals\/([0-9a-f-]{36})\/apply$/.exec(rest);
@@ -121,9 +139,15 @@ export function createAdminRouter(services: AdminServices) {
       }
       throw new HttpError(404, 'NOT_FOUND', `no admin route ${path}`);
     } catch (error) {
-      return errorResponse(error);
+      return errorResponse(error, toAdminHttpError);
     }
   };
+}
+
+/** What the edge reports beside the answer (the Lambda handler turns it into metrics). */
+export interface AdminRouteObservers {
+  /** Told every engage's result, `partial` ones included. */
+  readonly onEngaged?: (result: EngageResult) => void;
 }
 
 function requireMethod(actual: string, expected: string): void {

@@ -1,11 +1,17 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { IdempotencyConflictError, NotFoundError, StateUnavailableError, ValidationError } from '../domain/errors.js';
+import {
+  IdempotencyConflictError,
+  NotFoundError,
+  StateUnavailableError,
+  UpstreamUnavailableError,
+  ValidationError,
+} from '../domain/errors.js';
 import type { RequestErrorCode } from '../domain/reasons.js';
 
 /**
- * The one edge error mapper: domain errors become HTTP statuses with a stable,
- * machine-readable `code`. 4xx bodies say what the client got wrong (and which field);
- * 5xx bodies never carry internals.
+ * An error that already is an HTTP answer. Only an edge (a router, a handler) throws one,
+ * for what is about the request itself (no route, wrong method, not JSON); everything
+ * below the edge throws named domain errors, which the edge's mapper turns into these.
  */
 export class HttpError extends Error {
   constructor(
@@ -24,11 +30,24 @@ export function jsonResponse(statusCode: number, body: unknown): APIGatewayProxy
   return { statusCode, headers: { ...JSON_HEADERS }, body: JSON.stringify(body) };
 }
 
-export function errorResponse(error: unknown): APIGatewayProxyResult {
-  const mapped = toHttpError(error);
+/**
+ * The answer to a failed request, through the edge's error mapper (by default
+ * {@link toHttpError}; an edge with errors of its own passes a mapper that handles those
+ * and defers to it for the rest).
+ */
+export function errorResponse(
+  error: unknown,
+  toHttp: (error: unknown) => HttpError = toHttpError,
+): APIGatewayProxyResult {
+  const mapped = toHttp(error);
   return jsonResponse(mapped.statusCode, { code: mapped.code, message: mapped.message, ...mapped.details });
 }
 
+/**
+ * The shared part of every edge's error mapper: the domain errors any unit may raise become
+ * HTTP statuses with a stable, machine-readable `code`. 4xx bodies say what the client got
+ * wrong (and which field); 5xx bodies never carry internals.
+ */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof ValidationError) {
@@ -39,6 +58,8 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof StateUnavailableError) {
     return new HttpError(503, 'SERVICE_UNAVAILABLE', `${error.store} unavailable, try again`);
   }
+  // Its message is the use case's own sentence (what was not done), never the upstream's error.
+  if (error instanceof UpstreamUnavailableError) return new HttpError(502, 'UPSTREAM_UNAVAILABLE', error.message);
   return new HttpError(500, 'INTERNAL_ERROR', 'internal error');
 }
 

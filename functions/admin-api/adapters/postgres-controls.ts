@@ -1,15 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { type AccountLimitsInput, parseLimits } from '../../../shared/domain/risk/limits.js';
-import { HttpError } from '../../../shared/runtime/http.js';
-import type { ControlLog, ControlLogEntry } from '../ports.js';
+import { ProposalAlreadyAppliedError } from '../../../shared/domain/controls/errors.js';
+import { NotFoundError } from '../../../shared/domain/errors.js';
+import type { AccountLimitsInput } from '../../../shared/domain/risk/limits.js';
+import { TABLES } from '../../../shared/names.js';
+import type { ControlLog, ControlLogEntry, KeyRotationLog, LimitsAdministration, LimitsVersion } from '../ports.js';
 
 export class PostgresControlLog implements ControlLog {
   constructor(private readonly pool: pg.Pool) {}
 
   async append(entry: ControlLogEntry): Promise<void> {
     await this.pool.query(
-      `INSERT INTO kill_switch_log (event_id, scope, target, action, reason, actor, details)
+      `INSERT INTO ${TABLES.killSwitchLog} (event_id, scope, target, action, reason, actor, details)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [
         entry.eventId,
@@ -25,7 +27,7 @@ export class PostgresControlLog implements ControlLog {
 
   async history(limit: number): Promise<(ControlLogEntry & { at: string })[]> {
     const { rows } = await this.pool.query(
-      `SELECT event_id, scope, target, action, reason, actor, details, at FROM kill_switch_log ORDER BY at DESC, id DESC LIMIT $1`,
+      `SELECT event_id, scope, target, action, reason, actor, details, at FROM ${TABLES.killSwitchLog} ORDER BY at DESC, id DESC LIMIT $1`,
       [limit],
     );
     return rows.map((r) => ({
@@ -42,18 +44,16 @@ export class PostgresControlLog implements ControlLog {
 }
 
 /**
- * Limits administration: read the version in force, propose a change (validated by the
- * same schema the risk API parses with), apply a proposal as a new version. A version is
- * never edited; the risk API picks a new one up within its limits cache TTL.
+ * Limits administration: read the version in force, store a proposal (validated at the
+ * edge by the schema the risk API parses with), apply a proposal as a new version. A
+ * version is never edited; the risk API picks a new one up within its limits cache TTL.
  */
-export class PostgresLimitsAdmin {
+export class PostgresLimitsAdmin implements LimitsAdministration {
   constructor(private readonly pool: pg.Pool) {}
 
-  async current(
-    accountId: string,
-  ): Promise<{ version: number; limits: unknown; created_by: string; created_at: string } | null> {
+  async current(accountId: string): Promise<LimitsVersion | null> {
     const { rows } = await this.pool.query(
-      `SELECT version, limits, created_by, created_at FROM account_limits WHERE account_id = $1 ORDER BY version DESC LIMIT 1`,
+      `SELECT version, limits, created_by, created_at FROM ${TABLES.accountLimits} WHERE account_id = $1 ORDER BY version DESC LIMIT 1`,
       [accountId],
     );
     const row = rows[0];
@@ -68,14 +68,13 @@ export class PostgresLimitsAdmin {
   }
 
   async propose(accountId: string, limits: AccountLimitsInput, actor: string, reason: string): Promise<string> {
-    parseLimits(limits);
     const proposalId = randomUUID();
     const { rowCount } = await this.pool.query(
-      `INSERT INTO limits_proposals (proposal_id, account_id, limits, proposed_by, reason)
-       SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM accounts WHERE account_id = $2)`,
+      `INSERT INTO ${TABLES.limitsProposals} (proposal_id, account_id, limits, proposed_by, reason)
+       SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM ${TABLES.accounts} WHERE account_id = $2)`,
       [proposalId, accountId, JSON.stringify(limits), actor, reason],
     );
-    if (rowCount === 0) throw new HttpError(404, 'NOT_FOUND', `unknown account ${accountId}`);
+    if (rowCount === 0) throw new NotFoundError(`unknown account ${accountId}`);
     return proposalId;
   }
 
@@ -85,24 +84,23 @@ export class PostgresLimitsAdmin {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query(
-        `SELECT limits, reason, applied_at FROM limits_proposals WHERE proposal_id = $1 AND account_id = $2 FOR UPDATE`,
+        `SELECT limits, reason, applied_at FROM ${TABLES.limitsProposals} WHERE proposal_id = $1 AND account_id = $2 FOR UPDATE`,
         [proposalId, accountId],
       );
       const proposal = rows[0];
-      if (!proposal) throw new HttpError(404, 'NOT_FOUND', `no proposal ${proposalId} for ${accountId}`);
-      if (proposal.applied_at)
-        throw new HttpError(409, 'IDEMPOTENCY_CONFLICT', `proposal ${proposalId} was already applied`);
+      if (!proposal) throw new NotFoundError(`no proposal ${proposalId} for ${accountId}`);
+      if (proposal.applied_at) throw new ProposalAlreadyAppliedError(proposalId);
       const { rows: versionRows } = await client.query(
-        `SELECT coalesce(max(version), 0) + 1 AS next FROM account_limits WHERE account_id = $1`,
+        `SELECT coalesce(max(version), 0) + 1 AS next FROM ${TABLES.accountLimits} WHERE account_id = $1`,
         [accountId],
       );
       const version = Number(versionRows[0].next);
       await client.query(
-        `INSERT INTO account_limits (account_id, version, limits, created_by, reason) VALUES ($1, $2, $3, $4, $5)`,
+        `INSERT INTO ${TABLES.accountLimits} (account_id, version, limits, created_by, reason) VALUES ($1, $2, $3, $4, $5)`,
         [accountId, version, JSON.stringify(proposal.limits), actor, `proposal ${proposalId}: ${proposal.reason}`],
       );
       await client.query(
-        `UPDATE limits_proposals SET applied_by = $2, applied_at = now(), applied_version = $3 WHERE proposal_id = $1`,
+        `UPDATE ${TABLES.limitsProposals} SET applied_by = $2, applied_at = now(), applied_version = $3 WHERE proposal_id = $1`,
         [proposalId, actor, version],
       );
       await client.query('COMMIT');
@@ -114,12 +112,17 @@ export class PostgresLimitsAdmin {
       client.release();
     }
   }
+}
 
-  async recordKeyRotation(accountId: string, actor: string, secretName: string, apiKey: string): Promise<void> {
+/** Kraken key rotations in `kraken_key_rotations`. */
+export class PostgresKeyRotationLog implements KeyRotationLog {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async record(accountId: string, actor: string, secretName: string, apiKey: string): Promise<void> {
     // A fingerprint of the public key id only: enough to tell rotations apart, useless to an attacker.
     const fingerprint = createHash('sha256').update(apiKey).digest('hex').slice(0, 16);
     await this.pool.query(
-      `INSERT INTO kraken_key_rotations (account_id, rotated_by, secret_name, key_fingerprint) VALUES ($1, $2, $3, $4)`,
+      `INSERT INTO ${TABLES.krakenKeyRotations} (account_id, rotated_by, secret_name, key_fingerprint) VALUES ($1, $2, $3, $4)`,
       [accountId, actor, secretName, fingerprint],
     );
   }
