@@ -1,8 +1,8 @@
 import { connectStores } from '../../shared/adapters/batch-stores.js';
 import { SqsPoisonRecordSink } from '../../shared/adapters/poison-sink.js';
 import { boundaryMinutes } from '../../shared/config/env.js';
+import { PositionsLedger } from './adapters/positions-ledger.js';
 import type { PositionsConfig } from './config.js';
-import { PositionsLedger } from './positions-ledger.js';
 import { createExecutionsHandler, type PositionsSummary } from './process-batch.js';
 
 /** Composition root of the positions consumer. */

@@ -1,8 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type { PoisonRecordSink } from '../../shared/adapters/poison-sink.js';
 import { type Fill, fillSchema } from '../../shared/domain/positions/positions.js';
-import type { PositionsLedger } from './positions-ledger.js';
+import type { PoisonFillSink, PositionsLedgerPort } from './ports.js';
 
 export interface PositionsSummary {
   applied: number;
@@ -31,8 +30,8 @@ function decodeFill(base64: string): Fill | string {
  * rewritten at the end (also after duplicates: a previous attempt may have died before it).
  */
 export function createExecutionsHandler(
-  ledger: PositionsLedger,
-  poison: PoisonRecordSink,
+  ledger: PositionsLedgerPort,
+  poison: PoisonFillSink,
   onSummary?: (summary: PositionsSummary) => void,
 ): (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse> {
   return async (event) => {

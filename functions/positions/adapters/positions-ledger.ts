@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import { Decimal } from '../../shared/domain/decimal.js';
+import { Decimal } from '../../../shared/domain/decimal.js';
 import {
   addToDaily,
   applyFill,
@@ -8,10 +8,9 @@ import {
   FLAT,
   type Position,
   tradingDay,
-} from '../../shared/domain/positions/positions.js';
-import { REDIS_KEYS, TABLES } from '../../shared/names.js';
-
-export type FillOutcome = 'applied' | 'duplicate';
+} from '../../../shared/domain/positions/positions.js';
+import { REDIS_KEYS, TABLES } from '../../../shared/names.js';
+import type { FillOutcome, PositionsLedgerPort } from '../ports.js';
 
 const canonical = (text: string) => Decimal.parse(text).toString();
 
@@ -21,7 +20,7 @@ const canonical = (text: string) => Decimal.parse(text).toString();
  * position and the day's row updated, all in one transaction. Redis is a mirror written
  * with absolute values read back from Postgres, so rewriting it on a redelivery is harmless.
  */
-export class PositionsLedger {
+export class PositionsLedger implements PositionsLedgerPort {
   constructor(
     private readonly pool: pg.Pool,
     private readonly redis: Redis,

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { REDIS_KEYS } from '../../shared/names.js';
+import { local, localStoreEnv } from '../../test/local-env.js';
+
+/** The positions Lambda as deployed: config from the environment at cold start, the whole middy chain, real stores. */
+let redis: Redis;
+
+const context = {
+  functionName: 'positions',
+  awsRequestId: 'it-positions',
+  invokedFunctionArn: 'arn:aws:lambda:eu-west-1:000000000000:function:positions',
+  getRemainingTimeInMillis: () => 5_000,
+} as unknown as Context;
+
+function executionsEvent(fills: object[]): KinesisStreamEvent {
+  return {
+    Records: fills.map((fill, i) => ({
+      eventSource: 'aws:kinesis',
+      eventSourceARN: 'arn:aws:kinesis:eu-west-1:000000000000:stream/executions',
+      eventID: `shardId-000000000000:${i}`,
+      eventName: 'aws:kinesis:record',
+      eventVersion: '1.0',
+      invokeIdentityArn: 'arn:aws:iam::000000000000:role/positions',
+      awsRegion: 'eu-west-1',
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: 'account',
+        sequenceNumber: String(2000 + i),
+        approximateArrivalTimestamp: Date.now() / 1000,
+        data: Buffer.from(JSON.stringify(fill)).toString('base64'),
+      },
+    })),
+  };
+}
+
+beforeAll(async () => {
+  redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });
+  await redis.connect();
+});
+
+afterAll(() => {
+  redis.disconnect();
+  vi.unstubAllEnvs();
+});
+
+describe('Handler: positions', () => {
+  it('turns a batch of fills into the account mirror through the whole middy chain', async () => {
+    // Prepare
+    const env = {
+      ...localStoreEnv(),
+      DLQ_URL: `${local.awsEndpoint}/000000000000/positions-handler-unused`,
+      POWERTOOLS_DEV: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    };
+    for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+    vi.resetModules();
+    const { handler } = await import('./handler.js');
+    const account = `acct-${randomUUID().slice(0, 8)}`;
+    const fill = (side: 'buy' | 'sell', qty: string, price: string, at: string) => ({
+      fill_id: `f-${randomUUID()}`,
+      account_id: account,
+      symbol: 'BTC/USD',
+      side,
+      qty,
+      price,
+      fee: '0.1',
+      executed_at: at,
+    });
+
+    // Act
+    const response = await handler(
+      executionsEvent([
+        fill('buy', '2', '100', '2026-03-02T10:00:00Z'),
+        fill('sell', '1', '110', '2026-03-02T10:01:00Z'),
+      ]),
+      context,
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await redis.hgetall(REDIS_KEYS.positions(account))).toEqual({ 'BTC/USD': '1' });
+    expect(await redis.hgetall(REDIS_KEYS.dailyCounters(account))).toEqual({
+      date: '2026-03-02',
+      realised_pnl: '10',
+      fees: '0.2',
+    });
+  });
+});
