@@ -2,11 +2,17 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signKrakenRequest } from '../../../shared/adapters/kraken-rest.js';
+import type { FakeKrakenVenue } from '../kraken-private/venue.js';
 
 /**
  * A fake of Kraken's private REST API on loopback. It checks what the real one checks —
  * the key exists, `API-Sign` is the HMAC-SHA512 of path + SHA256(nonce + body), and the
  * nonce is above the key's last — and answers with Kraken's envelope and error strings.
+ *
+ * With a {@link FakeKrakenVenue} (test/fakes/kraken-private) it also serves the account
+ * side: GetWebSocketsToken (a token the private WS fake accepts), AddOrder and CancelOrder
+ * (orders whose executions the WS fake streams), and CancelAll / CancelAllOrdersAfter act on
+ * the venue's orders too. Without one it behaves as before (a counter of open orders).
  */
 export interface FakeKrakenCall {
   readonly method: string;
@@ -25,12 +31,15 @@ export class FakeKrakenRest {
   private server: http.Server | null = null;
   url = '';
 
+  constructor(private readonly venue?: FakeKrakenVenue) {}
+
   /** Registers an account key; returns its credentials. */
   addKey(openOrders = 3): { apiKey: string; apiSecret: string } {
     const apiKey = `key-${randomBytes(6).toString('hex')}`;
     const apiSecret = randomBytes(64).toString('base64');
     this.secrets.set(apiKey, apiSecret);
     this.openOrders.set(apiKey, openOrders);
+    this.venue?.registerKey(apiKey);
     return { apiKey, apiSecret };
   }
 
@@ -70,9 +79,47 @@ export class FakeKrakenRest {
         if (method === 'Balance')
           return reply(200, { error: [], result: { ZUSD: '100000.0000', XXBT: '1.5000000000' } });
         if (method === 'CancelAll') {
-          const count = this.openOrders.get(apiKey) ?? 0;
+          const count = (this.openOrders.get(apiKey) ?? 0) + (this.venue?.cancelAll(apiKey) ?? 0);
           this.openOrders.set(apiKey, 0);
           return reply(200, { error: [], result: { count } });
+        }
+        if (this.venue && method === 'CancelAllOrdersAfter') {
+          return reply(200, {
+            error: [],
+            result: this.venue.cancelAllOrdersAfter(apiKey, Number(params.timeout ?? 0)),
+          });
+        }
+        if (this.venue && method === 'GetWebSocketsToken') {
+          return reply(200, { error: [], result: { token: this.venue.issueToken(apiKey), expires: 900 } });
+        }
+        if (this.venue && method === 'AddOrder') {
+          const side = params.type;
+          if ((side !== 'buy' && side !== 'sell') || !params.pair || !params.volume) {
+            return reply(200, { error: ['EGeneral:Invalid arguments'] });
+          }
+          const order = this.venue.addOrder(apiKey, {
+            symbol: params.pair,
+            side,
+            orderType: params.ordertype ?? 'limit',
+            orderQty: params.volume,
+            limitPrice: params.price,
+            clOrdId: params.cl_ord_id,
+          });
+          return reply(200, {
+            error: [],
+            result: {
+              descr: {
+                order:
+                  `${side} ${params.volume} ${params.pair} @ ${params.ordertype ?? 'limit'} ${params.price ?? ''}`.trim(),
+              },
+              txid: [order.orderId],
+            },
+          });
+        }
+        if (this.venue && method === 'CancelOrder') {
+          const id = params.txid ?? params.cl_ord_id ?? '';
+          if (!this.venue.cancelOrder(apiKey, id)) return reply(200, { error: ['EOrder:Unknown order'] });
+          return reply(200, { error: [], result: { count: 1 } });
         }
         if (method === 'CancelAllOrdersAfter') {
           const now = new Date();
