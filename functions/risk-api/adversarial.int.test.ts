@@ -143,8 +143,7 @@ beforeAll(async () => {
     ...localStoreEnv(),
   });
   api = await createRiskApi(config);
-  if (!api.pool) throw new Error('expected a Postgres pool');
-  await seedPostgres(api.pool);
+  await seedPostgres(api.adapters.pool);
 });
 
 afterAll(async () => {

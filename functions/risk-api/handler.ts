@@ -7,6 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { ValidateOrderResult } from '../../shared/domain/risk/validate-order.js';
 import { METRICS } from '../../shared/names.js';
 import { logger, metrics, tracer } from '../../shared/runtime/observability.js';
+import { connectRiskStores } from './adapters/store-adapters.js';
 import { createRiskApi } from './app.js';
 import { loadRiskApiConfig } from './config.js';
 import { createRouter } from './router.js';
@@ -28,6 +29,7 @@ export function recordDecisionMetrics(result: ValidateOrderResult, elapsedMs: nu
 }
 
 const api = await createRiskApi(config, {
+  adapters: connectRiskStores,
   onDecision: recordDecisionMetrics,
   onIncident: (event, detail) => {
     metrics.addMetric(METRICS.auditWriteFailures, MetricUnit.Count, event === 'audit_write_failed' ? 1 : 0);

@@ -15,7 +15,8 @@ import { createRouter } from './router.js';
 /**
  * The risk API driven through its router (the same code the Lambda handler and `npm start`
  * run) against real Redis and PostgreSQL, reached through TCP proxies so a test can stop
- * either store for this code alone.
+ * either store for this code alone. The journey of a decision's audit record on through the
+ * audit drainer is test/system/risk-audit.int.test.ts.
  */
 let redis: Redis;
 let pool: pg.Pool;
@@ -74,56 +75,6 @@ beforeEach(async () => {
 });
 
 describe('Risk API over real Redis and PostgreSQL', () => {
-  it('accepts a sound order, audits it durably and lists it among recent decisions', async () => {
-    const { api, route } = await makeApi();
-    try {
-      const body = orderBody();
-      const { status, body: decision } = await validate(route, body);
-      expect(status).toBe(200);
-      expect(decision).toMatchObject({ decision: 'accept', reasons: [], limits_version: 1, order_id: body.order_id });
-      expect(decision.mark).toMatchObject({ bid: '64999.5', ask: '65000.5', mid: '65000', age_ms: 10 });
-
-      expect(await redis.xlen(REDIS_KEYS.auditSpool)).toBe(1);
-      expect(await api.drainer?.drain()).toBe(1);
-      const { rows } = await pool.query('SELECT decision, request, inputs FROM risk_decisions WHERE decision_id = $1', [
-        decision.decision_id,
-      ]);
-      expect(rows[0]).toMatchObject({ decision: 'accept', request: body });
-      expect(rows[0].inputs.notional).toBe('6500');
-
-      const listed = await route(
-        proxyEvent('GET', '/v1/risk/decisions', undefined, { account_id: 'company', limit: '5' }),
-      );
-      expect(JSON.parse(listed.body).decisions[0].decision_id).toBe(decision.decision_id);
-    } finally {
-      await api.close();
-    }
-  });
-
-  it('rejects on stale market data, an unknown account and an engaged kill switch — each audited', async () => {
-    const { api, route } = await makeApi();
-    try {
-      await writeMark(redis, 'ETH/USD', '2999.99', '3000.01', clock - 5_000, { mid: '3000' });
-      const stale = await validate(route, orderBody({ symbol: 'ETH/USD', limit_price: '3000', quantity: '1' }));
-      expect(stale.body.reasons.map((r: { code: string }) => r.code)).toEqual(['MARKET_DATA_STALE']);
-
-      const unknown = await validate(route, orderBody({ account_id: 'nobody' }));
-      expect(unknown.body).toMatchObject({ decision: 'reject', reasons: [{ code: 'UNKNOWN_ACCOUNT' }] });
-
-      await redis.hset(REDIS_KEYS.killSwitchAccount('company'), {
-        engaged: '1',
-        reason: 'manual',
-        allow_reduce_only: '1',
-      });
-      const killed = await validate(route, orderBody());
-      expect(killed.body.reasons.map((r: { code: string }) => r.code)).toEqual(['KILL_SWITCH_ACTIVE']);
-
-      expect(await api.drainer?.drain()).toBe(3);
-    } finally {
-      await api.close();
-    }
-  });
-
   it('is idempotent per order id, and rejects a reused order id with a different body', async () => {
     const { api, route } = await makeApi();
     try {
@@ -204,43 +155,6 @@ describe('Fail closed when a store stops', () => {
     } finally {
       await api.close();
       await redisProxy.start().catch(() => undefined);
-    }
-  });
-
-  it('Postgres stopped -> cached limits until max age, then reject; no decision lost; restart -> recovers', async () => {
-    const { api, route } = await makeApi();
-    try {
-      expect((await validate(route, orderBody())).body.decision).toBe('accept'); // limits now cached
-      await pgProxy.stop();
-
-      clock += 5_000; // past the 1 s TTL, inside the 30 s max age: cached limits serve
-      await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', clock - 10, { mid: '65000' });
-      const cached = await validate(route, orderBody());
-      expect(cached.body.decision).toBe('accept');
-
-      clock += 30_000; // past the max age: fail closed
-      await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', clock - 10, { mid: '65000' });
-      const expired = await validate(route, orderBody());
-      expect(expired.body).toMatchObject({ decision: 'reject', reasons: [{ code: 'RISK_STATE_UNAVAILABLE' }] });
-
-      // Every decision made while Postgres was down waits in the spool...
-      await expect(api.drainer?.drain()).rejects.toThrow();
-      expect(await redis.xlen(REDIS_KEYS.auditSpool)).toBe(3);
-
-      await pgProxy.start();
-      clock += 1;
-      const back = await validate(route, orderBody());
-      expect(back.body.decision).toBe('accept');
-      // ...and reaches the audit table once it is back.
-      expect(await api.drainer?.drain()).toBe(4);
-      const ids = [cached, expired, back].map((r) => r.body.decision_id);
-      const { rows } = await pool.query('SELECT count(*)::int AS n FROM risk_decisions WHERE decision_id = ANY($1)', [
-        ids,
-      ]);
-      expect(rows[0].n).toBe(3);
-    } finally {
-      await api.close();
-      await pgProxy.start().catch(() => undefined);
     }
   });
 });

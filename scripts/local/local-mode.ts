@@ -1,8 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { CreateEventBusCommand, EventBridgeClient, ResourceAlreadyExistsException } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { Redis } from 'ioredis';
 import pg from 'pg';
+import type { RiskApiConfig } from '../../functions/risk-api/config.js';
 import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js';
 import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
@@ -10,6 +12,7 @@ import { migrate } from '../../shared/adapters/postgres/migrate.js';
 import { KILL_SWITCH_TRIGGERED, type KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
 import { createLocalServer } from '../../shared/runtime/local-http.js';
 import { FakeKrakenRest } from '../../test/fakes/kraken-rest/server.js';
+import type { LocalModeConfig } from './config.js';
 
 /**
  * Local mode: the risk API and the admin API on one loopback port, with the same routes
@@ -35,85 +38,154 @@ export async function startLocalMode(options: {
   env: NodeJS.ProcessEnv;
 }): Promise<LocalMode> {
   const { env } = options;
+  const { loadLocalModeConfig } = await import('./config.js');
   const { loadRiskApiConfig } = await import('../../functions/risk-api/config.js');
-  const { createRiskApi } = await import('../../functions/risk-api/app.js');
-  const { createRouter } = await import('../../functions/risk-api/router.js');
-  const { seedMemory, seedPostgres, seedRedis } = await import('../../test/support/seed.js');
-  const { LOCAL_SYMBOLS, memoryMarkSink, redisMarkSink, startMarkGenerator } = await import(
-    '../../functions/risk-api/local/mark-generator.js'
-  );
-
-  const config = loadRiskApiConfig(env);
-  if (config.RISK_STATE === 'stores') {
-    const admin = new pg.Client({ connectionString: config.DATABASE_URL });
-    await admin.connect();
-    await migrate(admin);
-    await admin.end();
-  }
-  const risk = await createRiskApi(config);
-  const riskRoute = createRouter(risk.ports, config.STAGE);
-  const stops: (() => Promise<void> | void)[] = [];
-  let adminRoute: ((event: APIGatewayProxyEvent) => ReturnType<typeof riskRoute>) | null = null;
-  let kraken: FakeKrakenRest | null = null;
-  let krakenWsUrl: string | null = null;
-
-  if (risk.memory) {
-    seedMemory(risk.memory.limits, risk.memory.store);
-    stops.push(startMarkGenerator(memoryMarkSink(risk.memory.store)));
-  } else if (risk.redis && risk.pool) {
-    await seedPostgres(risk.pool);
-    await seedRedis(risk.redis);
-    if (env.LOCAL_MARKET_DATA === 'generator') {
-      stops.push(startMarkGenerator(redisMarkSink(risk.redis)));
-    } else {
-      const { startLocalFeed } = await import('./local-feed.js');
-      const feed = await startLocalFeed({
-        redis: risk.redis,
-        redisUrl: `redis://${config.REDIS_HOST}:${config.REDIS_PORT}/${config.REDIS_DB}`,
-        symbols: LOCAL_SYMBOLS.map((s) => s.symbol),
-      });
-      krakenWsUrl = feed.krakenWsUrl;
-      stops.push(() => feed.stop());
-    }
-    const drainer = risk.drainer;
-    const timer = setInterval(() => {
-      drainer?.drain().catch((error: unknown) => console.error(`audit drain failed: ${String(error)}`));
-    }, 250);
-    stops.push(() => clearInterval(timer));
-
-    kraken = new FakeKrakenRest();
-    await kraken.start();
-    const fake = kraken;
-    stops.push(() => fake.stop());
-    adminRoute = await startAdmin(env, config.STAGE, kraken.url, risk.redis, risk.pool);
-  }
+  const local = loadLocalModeConfig(env);
+  const riskConfig = loadRiskApiConfig(env);
+  const units =
+    local.RISK_STATE === 'memory' ? await startInMemory(riskConfig) : await startOnStores(env, local, riskConfig);
 
   const server = createLocalServer(async (event) =>
-    event.path.startsWith('/v1/admin') && adminRoute ? adminRoute(event) : riskRoute(event),
+    event.path.startsWith('/v1/admin') && units.adminRoute ? units.adminRoute(event) : units.riskRoute(event),
   );
   await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host}:${port}`,
-    krakenRestUrl: kraken?.url ?? null,
-    krakenWsUrl,
+    krakenRestUrl: units.krakenRestUrl,
+    krakenWsUrl: units.krakenWsUrl,
     async stop() {
       server.close();
-      for (const stop of stops.reverse()) await stop();
-      await risk.drainer?.drain().catch(() => undefined);
+      await units.stop();
+    },
+  };
+}
+
+type Route = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/** What local mode runs behind its one HTTP port. */
+interface LocalUnits {
+  readonly riskRoute: Route;
+  readonly adminRoute: Route | null;
+  readonly krakenRestUrl: string | null;
+  readonly krakenWsUrl: string | null;
+  stop(): Promise<void>;
+}
+
+/** The risk API alone on in-memory adapters, seeded, with generated marks. */
+async function startInMemory(config: RiskApiConfig): Promise<LocalUnits> {
+  const { createRiskApi } = await import('../../functions/risk-api/app.js');
+  const { createRouter } = await import('../../functions/risk-api/router.js');
+  const { memoryRiskAdapters, seedMemory } = await import('./memory-risk-state.js');
+  const { memoryMarkSink, startMarkGenerator } = await import('./mark-generator.js');
+
+  const risk = await createRiskApi(config, { adapters: async () => memoryRiskAdapters() });
+  seedMemory(risk.adapters);
+  const stopMarks = startMarkGenerator(memoryMarkSink(risk.adapters.state));
+  return {
+    riskRoute: createRouter(risk.ports, config.STAGE),
+    adminRoute: null,
+    krakenRestUrl: null,
+    krakenWsUrl: null,
+    async stop() {
+      stopMarks();
       await risk.close();
     },
   };
 }
 
-/** The admin API against LocalStack (bus, topic, secrets) with the executor run in-process. */
-async function startAdmin(
+/**
+ * The risk API on the local PostgreSQL and Redis (migrated and seeded), the audit drainer's
+ * use case draining the spool continuously, market data, and the admin API with the kill
+ * executor in-process.
+ */
+async function startOnStores(
   env: NodeJS.ProcessEnv,
-  stage: string,
-  krakenUrl: string,
-  redis: import('ioredis').Redis,
-  pool: pg.Pool,
-) {
+  local: LocalModeConfig,
+  config: RiskApiConfig,
+): Promise<LocalUnits> {
+  const { createRiskApi } = await import('../../functions/risk-api/app.js');
+  const { connectRiskStores } = await import('../../functions/risk-api/adapters/store-adapters.js');
+  const { createRouter } = await import('../../functions/risk-api/router.js');
+  const { seedPostgres, seedRedis } = await import('../../test/support/seed.js');
+  const { LOCAL_SYMBOLS, redisMarkSink, startMarkGenerator } = await import('./mark-generator.js');
+
+  const admin = new pg.Client({ connectionString: config.DATABASE_URL });
+  await admin.connect();
+  await migrate(admin);
+  await admin.end();
+  const risk = await createRiskApi(config, { adapters: connectRiskStores });
+  const { redis, pool } = risk.adapters;
+  const stops: (() => Promise<void> | void)[] = [];
+
+  await seedPostgres(pool);
+  await seedRedis(redis);
+  let krakenWsUrl: string | null = null;
+  if (local.LOCAL_MARKET_DATA === 'generator') {
+    stops.push(startMarkGenerator(redisMarkSink(redis)));
+  } else {
+    const { startLocalFeed } = await import('./local-feed.js');
+    const feed = await startLocalFeed({
+      redis,
+      redisUrl: `redis://${config.REDIS_HOST}:${config.REDIS_PORT}/${config.REDIS_DB}`,
+      symbols: LOCAL_SYMBOLS.map((s) => s.symbol),
+    });
+    krakenWsUrl = feed.krakenWsUrl;
+    stops.push(() => feed.stop());
+  }
+  const drainer = await startAuditDrainer(env, redis, pool);
+
+  const kraken = new FakeKrakenRest();
+  await kraken.start();
+  stops.push(() => kraken.stop());
+  const adminRoute = await startAdmin(env, config.STAGE, kraken.url, redis, pool);
+  return {
+    riskRoute: createRouter(risk.ports, config.STAGE),
+    adminRoute,
+    krakenRestUrl: kraken.url,
+    krakenWsUrl,
+    async stop() {
+      for (const stop of stops.reverse()) await stop();
+      await drainer.stop();
+      await risk.close();
+    },
+  };
+}
+
+/**
+ * The audit drainer's use case run without a deadline until stopped (the Lambda runs it a
+ * minute at a time), on the risk API's connections; a last pass at stop moves what the
+ * final decisions spooled.
+ */
+async function startAuditDrainer(env: NodeJS.ProcessEnv, redis: Redis, pool: pg.Pool) {
+  const { drainSettingsFrom, loadAuditDrainerConfig } = await import('../../functions/audit-drainer/config.js');
+  const { drainAuditSpool, moveSpoolBatches } = await import('../../functions/audit-drainer/drain-audit-spool.js');
+  const { PostgresDecisionAuditWriter } = await import('../../shared/adapters/postgres/decision-audit.js');
+  const { RedisAuditSpool } = await import('../../shared/adapters/redis/audit-spool.js');
+
+  const settings = drainSettingsFrom(loadAuditDrainerConfig(env));
+  const ports = { spool: new RedisAuditSpool(redis), table: new PostgresDecisionAuditWriter(pool) };
+  let stopped = false;
+  const running = drainAuditSpool(
+    ports,
+    {
+      remainingMs: () => (stopped ? 0 : Number.POSITIVE_INFINITY),
+      sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+    },
+    settings,
+    (error) => console.error(`audit drain failed: ${String(error)}`),
+  );
+  return {
+    async stop() {
+      stopped = true;
+      await running;
+      await moveSpoolBatches(ports, settings).catch(() => undefined);
+    },
+  };
+}
+
+/** The admin API against LocalStack (bus, topic, secrets) with the executor run in-process. */
+async function startAdmin(env: NodeJS.ProcessEnv, stage: string, krakenUrl: string, redis: Redis, pool: pg.Pool) {
   const { adminApiConfigSchema } = await import('../../functions/admin-api/config.js');
   const { createAdminApi } = await import('../../functions/admin-api/app.js');
   const { createAdminRouter } = await import('../../functions/admin-api/router.js');

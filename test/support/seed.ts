@@ -1,13 +1,12 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import type { MemoryLimitsSource, MemoryRiskStateStore } from '../../functions/risk-api/adapters/memory.js';
-import { dec } from '../../shared/domain/decimal.js';
 import { type AccountLimitsInput, parseLimits } from '../../shared/domain/risk/limits.js';
-import { REDIS_KEYS } from '../../shared/names.js';
+import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 
 /**
  * Seed data for local mode and tests, like the old system's: a company account and two
- * directors with different limits. Never applied to a deployed stage.
+ * directors with different limits. Never applied to a deployed stage. Local mode's in-memory
+ * state is seeded from the same data (scripts/local/memory-risk-state.ts).
  */
 export interface SeedAccount {
   readonly accountId: string;
@@ -101,20 +100,20 @@ export async function seedPostgres(pool: pg.Pool): Promise<void> {
   for (const account of SEED_ACCOUNTS) {
     parseLimits(account.limits); // a bad seed fails here, loudly, not at the first order
     await pool.query(
-      `INSERT INTO accounts (account_id, display_name, kind) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO NOTHING`,
+      `INSERT INTO ${TABLES.accounts} (account_id, display_name, kind) VALUES ($1, $2, $3) ON CONFLICT (account_id) DO NOTHING`,
       [account.accountId, account.displayName, account.kind],
     );
     await pool.query(
-      `INSERT INTO account_limits (account_id, version, limits, created_by, reason)
+      `INSERT INTO ${TABLES.accountLimits} (account_id, version, limits, created_by, reason)
        SELECT $1, 1, $2, 'seed', 'initial limits'
-        WHERE NOT EXISTS (SELECT 1 FROM account_limits WHERE account_id = $1)`,
+        WHERE NOT EXISTS (SELECT 1 FROM ${TABLES.accountLimits} WHERE account_id = $1)`,
       [account.accountId, JSON.stringify(account.limits)],
     );
   }
   for (const i of SEED_INSTRUMENTS) {
     const [base, quote] = i.symbol.split('/');
     await pool.query(
-      `INSERT INTO instruments (symbol, base, quote, status, price_increment, qty_increment, qty_min, price_precision, qty_precision)
+      `INSERT INTO ${TABLES.instruments} (symbol, base, quote, status, price_increment, qty_increment, qty_min, price_precision, qty_precision)
        VALUES ($1, $2, $3, 'online', $4, $5, $6, $7, $8) ON CONFLICT (symbol) DO NOTHING`,
       [i.symbol, base, quote, i.price_increment, i.qty_increment, i.qty_min, i.price_precision, i.qty_precision],
     );
@@ -138,25 +137,4 @@ export async function seedRedis(redis: Redis): Promise<void> {
     pipeline.sadd(REDIS_KEYS.universe, i.symbol);
   }
   await pipeline.exec();
-}
-
-export function seedMemory(limits: MemoryLimitsSource, store: MemoryRiskStateStore): void {
-  SEED_ACCOUNTS.forEach((account) => {
-    limits.accounts.set(account.accountId, {
-      accountId: account.accountId,
-      enabled: true,
-      limitsVersion: 1,
-      limits: parseLimits(account.limits),
-    });
-  });
-  store.universe = new Set(SEED_INSTRUMENTS.map((i) => i.symbol));
-  for (const i of SEED_INSTRUMENTS) {
-    store.instruments.set(i.symbol, {
-      symbol: i.symbol,
-      status: 'online',
-      priceIncrement: dec(i.price_increment),
-      qtyIncrement: dec(i.qty_increment),
-      qtyMin: dec(i.qty_min),
-    });
-  }
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { encodeSpoolEntry } from '../../../shared/adapters/redis/audit-spool.js';
 import { decodeMark } from '../../../shared/adapters/redis/mark-hash.js';
 import { Decimal } from '../../../shared/domain/decimal.js';
 import { StateUnavailableError } from '../../../shared/domain/errors.js';
@@ -57,10 +58,13 @@ end
 return out
 `;
 
-/** First writer of an order id wins; the winner's decision and its audit record land together. */
+/**
+ * First writer of an order id wins; the winner's decision and its audit record land together.
+ * ARGV[3..] are the spool entry's fields as the audit spool codec encodes them.
+ */
 const COMMIT_SCRIPT = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  redis.call('XADD', KEYS[2], '*', 'r', ARGV[3])
+  redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))
   return false
 end
 return redis.call('GET', KEYS[1])
@@ -131,15 +135,16 @@ export class RedisRiskStateStore implements RiskStateStore {
   async commit(record: DecisionRecord, idempotencyTtlMs: number): Promise<StoredDecision | null> {
     const stored = JSON.stringify({ h: record.requestHash, r: record.response });
     const keys = [REDIS_KEYS.orderId(record.accountId, record.orderId), REDIS_KEYS.auditSpool];
+    const entry = encodeSpoolEntry(record);
     try {
       const minAcks = this.options.minReplicaAcks ?? 0;
       if (minAcks === 0) {
-        const previous = await this.redis.riskCommit(...keys, stored, idempotencyTtlMs, JSON.stringify(record));
+        const previous = await this.redis.riskCommit(...keys, stored, idempotencyTtlMs, ...entry);
         return previous ? parseStored(previous) : null;
       }
       const results = await this.redis
         .multi()
-        .riskCommit(...keys, stored, idempotencyTtlMs, JSON.stringify(record))
+        .riskCommit(...keys, stored, idempotencyTtlMs, ...entry)
         .wait(minAcks, this.options.replicaAckTimeoutMs ?? 10)
         .exec();
       const [commitResult, waitResult] = results ?? [];
@@ -153,7 +158,7 @@ export class RedisRiskStateStore implements RiskStateStore {
 
   async appendAudit(record: DecisionRecord): Promise<void> {
     try {
-      await this.redis.xadd(REDIS_KEYS.auditSpool, '*', 'r', JSON.stringify(record));
+      await this.redis.xadd(REDIS_KEYS.auditSpool, '*', ...encodeSpoolEntry(record));
     } catch (error) {
       throw new StateUnavailableError('redis', { cause: error });
     }

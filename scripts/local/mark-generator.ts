@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import { encodeMark } from '../../../shared/adapters/redis/mark-hash.js';
-import { Decimal } from '../../../shared/domain/decimal.js';
-import { REDIS_KEYS } from '../../../shared/names.js';
-import { seededRandom } from '../../../shared/runtime/seeded-random.js';
-import type { MemoryRiskStateStore } from '../adapters/memory.js';
+import { encodeMark } from '../../shared/adapters/redis/mark-hash.js';
+import { Decimal } from '../../shared/domain/decimal.js';
+import { REDIS_KEYS } from '../../shared/names.js';
+import { seededRandom } from '../../shared/runtime/seeded-random.js';
+import type { MemoryRiskStateStore } from './memory-risk-state.js';
 
 /**
  * Local-mode market data when no feed runs: a seeded random walk per symbol, published as

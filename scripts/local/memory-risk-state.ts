@@ -1,5 +1,6 @@
-import { Decimal } from '../../../shared/domain/decimal.js';
-import type { AccountRecord } from '../../../shared/domain/risk/limits.js';
+import type { RiskApiAdapters } from '../../functions/risk-api/ports.js';
+import { Decimal, dec } from '../../shared/domain/decimal.js';
+import { type AccountRecord, parseLimits } from '../../shared/domain/risk/limits.js';
 import type {
   AuditWriter,
   DecisionRecord,
@@ -8,13 +9,14 @@ import type {
   LoadQuery,
   RiskStateStore,
   StoredDecision,
-} from '../../../shared/domain/risk/ports.js';
-import type { EngagedKillSwitch, Instrument, MarkSnapshot, ReferencePrice } from '../../../shared/domain/risk/state.js';
+} from '../../shared/domain/risk/ports.js';
+import type { EngagedKillSwitch, Instrument, MarkSnapshot, ReferencePrice } from '../../shared/domain/risk/state.js';
+import { SEED_ACCOUNTS, SEED_INSTRUMENTS } from '../../test/support/seed.js';
 
 /**
- * In-memory adapters behind the same ports, for `RISK_STATE=memory` (a local demo with no
- * PostgreSQL or Redis) and fast tests of the use case. Single process, nothing durable:
- * refused in production by the config guards.
+ * In-memory adapters behind the risk API's ports, for `RISK_STATE=memory` (a local demo with
+ * no PostgreSQL or Redis). Single process, nothing durable: refused in production by the
+ * config guards (scripts/local/config.ts).
  */
 export class MemoryLimitsSource implements LimitsSource {
   readonly accounts = new Map<string, AccountRecord>();
@@ -109,5 +111,54 @@ export class MemoryRiskStateStore implements RiskStateStore {
 
   async appendAudit(record: DecisionRecord): Promise<void> {
     await this.audit.insert([record]);
+  }
+}
+
+/** The risk API's adapters in memory, with the stores local mode seeds and feeds marks into. */
+export interface MemoryRiskAdapters extends RiskApiAdapters {
+  readonly state: MemoryRiskStateStore;
+  readonly limits: MemoryLimitsSource;
+  readonly fallbackAudit: MemoryAuditWriter;
+}
+
+export function memoryRiskAdapters(now: () => number = Date.now): MemoryRiskAdapters {
+  const audit = new MemoryAuditWriter();
+  return {
+    state: new MemoryRiskStateStore(audit, now),
+    limits: new MemoryLimitsSource(),
+    fallbackAudit: audit,
+    decisions: {
+      // Every decision is audited in memory at once: there is no spool to drain.
+      recent: async (accountId, limit) =>
+        audit.records
+          .filter((r) => r.accountId === accountId)
+          .slice(-limit)
+          .reverse()
+          .map((r) => r.response),
+    },
+    health: async () => ({ healthy: true, checks: { memory: 'ok' } }),
+    close: async () => {},
+  };
+}
+
+/** The seed accounts and instruments (test/support/seed.ts), as the stores would hold them. */
+export function seedMemory(adapters: MemoryRiskAdapters): void {
+  for (const account of SEED_ACCOUNTS) {
+    adapters.limits.accounts.set(account.accountId, {
+      accountId: account.accountId,
+      enabled: true,
+      limitsVersion: 1,
+      limits: parseLimits(account.limits),
+    });
+  }
+  adapters.state.universe = new Set(SEED_INSTRUMENTS.map((i) => i.symbol));
+  for (const i of SEED_INSTRUMENTS) {
+    adapters.state.instruments.set(i.symbol, {
+      symbol: i.symbol,
+      status: 'online',
+      priceIncrement: dec(i.price_increment),
+      qtyIncrement: dec(i.qty_increment),
+      qtyMin: dec(i.qty_min),
+    });
   }
 }

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { baseConfigShape, parseConfig } from '../../shared/config/env.js';
+
+/**
+ * Settings of local mode itself (`npm start`), beside the settings of the units it runs,
+ * which each parse their own. Local mode is never deployed, but its in-memory state is
+ * still refused when STAGE=prod by the shared production guards, like every unsafe setting.
+ */
+export const localModeConfigSchema = z.object({
+  ...baseConfigShape,
+  /** `memory`: the risk API alone, on in-memory adapters, with no PostgreSQL or Redis. */
+  RISK_STATE: z.enum(['stores', 'memory']).default('stores'),
+  /** `feed`: the real ingester reading a fake Kraken; `generator`: marks written directly. */
+  LOCAL_MARKET_DATA: z.enum(['feed', 'generator']).default('feed'),
+});
+
+export type LocalModeConfig = z.output<typeof localModeConfigSchema>;
+
+export function loadLocalModeConfig(env: NodeJS.ProcessEnv = process.env): LocalModeConfig {
+  return parseConfig(localModeConfigSchema, env);
+}
