@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import { createSqsClient } from '../../shared/adapters/poison-sink.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
-import { REDIS_KEYS } from '../../shared/names.js';
+import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { TestQueue, TestStream } from '../../test/support/test-stream.js';
 import { createPositionsApp } from './app.js';
@@ -78,7 +78,7 @@ describe('positions over kinesis-local', () => {
     ]);
     expect(response.batchItemFailures).toEqual([]);
     const { rows } = await pool.query(
-      'SELECT symbol, qty::text, avg_entry::text, realised_pnl::text, fees::text FROM positions WHERE account_id = $1 ORDER BY symbol',
+      `SELECT symbol, qty::text, avg_entry::text, realised_pnl::text, fees::text FROM ${TABLES.positions} WHERE account_id = $1 ORDER BY symbol`,
       [account],
     );
     expect(
@@ -105,7 +105,9 @@ describe('positions over kinesis-local', () => {
     await deliver([buy]);
     expect(await redis.hgetall(REDIS_KEYS.dailyCounters(account))).toEqual(before);
     expect(await redis.hgetall(REDIS_KEYS.positions(account))).toEqual({ 'BTC/USD': '0.5' });
-    const { rows } = await pool.query('SELECT count(*)::int AS n FROM fills WHERE account_id = $1', [account]);
+    const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${TABLES.fills} WHERE account_id = $1`, [
+      account,
+    ]);
     expect(rows[0].n).toBe(2);
   });
 
@@ -124,7 +126,7 @@ describe('positions over kinesis-local', () => {
     await deliver([fill('buy', '1', '100', '7', '2026-03-02T23:59:59Z')]);
     expect(await redis.hgetall(REDIS_KEYS.dailyCounters(account))).toMatchObject({ date: '2026-03-03', fees: '1' });
     const { rows } = await pool.query(
-      "SELECT realised_pnl::text, fees::text FROM daily_pnl WHERE account_id = $1 AND trading_day = '2026-03-02'",
+      `SELECT realised_pnl::text, fees::text FROM ${TABLES.dailyPnl} WHERE account_id = $1 AND trading_day = '2026-03-02'`,
       [account],
     );
     expect(rows.map((r) => [Number(r.realised_pnl), Number(r.fees)])).toEqual([[-10, 9]]);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js';
 import { CoinGeckoResponseError } from '../../shared/adapters/coingecko-client.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
-import { REDIS_KEYS } from '../../shared/names.js';
+import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { FakeCoinGecko } from '../../test/fakes/coingecko/server.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { writeMark } from '../../test/risk-fixtures.js';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   await redis.connect();
   pool = new pg.Pool({ connectionString: databaseUrl() });
   await pool.query(
-    `INSERT INTO breaker_config (symbol, version, config, created_by, reason)
+    `INSERT INTO ${TABLES.breakerConfig} (symbol, version, config, created_by, reason)
      VALUES ('ETH/USD', 2, '{"deviation_trip_bps": "100", "deviation_clear_bps": "50"}', 'test', 'tight ETH deviation')
      ON CONFLICT DO NOTHING`,
   );
@@ -64,7 +64,7 @@ beforeEach(async () => {
   waits.length = 0;
 });
 
-describe('reference-prices against the fake CoinGecko', () => {
+describe('Function: refreshReferencePrices against the fake CoinGecko', () => {
   it('writes fresh reference marks, sending the demo key from Secrets Manager', async () => {
     const summary = await app.refresh();
     expect(summary).toMatchObject({ outcome: 'refreshed', stale: [] });
@@ -125,7 +125,7 @@ describe('reference-prices against the fake CoinGecko', () => {
     expect(breaker.reason).toMatch(/^deviation: Kraken mid 3040 is 132\.5 bps from reference 3000\.25/);
     expect(await redis.exists(REDIS_KEYS.breaker('BTC/USD'))).toBe(0);
     const { rows } = await pool.query(
-      "SELECT tripped, measured FROM breaker_events WHERE symbol = 'ETH/USD' AND cause = 'deviation' ORDER BY id DESC LIMIT 1",
+      `SELECT tripped, measured FROM ${TABLES.breakerEvents} WHERE symbol = 'ETH/USD' AND cause = 'deviation' ORDER BY id DESC LIMIT 1`,
     );
     expect(rows[0].tripped).toBe(true);
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseUrl, local } from '../../../test/local-env.js';
 import type { Bar } from '../../domain/breakers/bars.js';
 import type { MarketEvent } from '../../domain/market/events.js';
+import { TABLES } from '../../names.js';
 import { AuroraTimeSeriesSink } from './aurora-sink.js';
 import { TimestreamTimeSeriesSink } from './timestream-sink.js';
 
@@ -65,12 +66,12 @@ describe('Class: AuroraTimeSeriesSink (local PostgreSQL partitions)', () => {
     await sink.writeTicks(batch);
     const { rows } = await pool.query(
       `SELECT tableoid::regclass::text AS part, kind, price::text, qty::text, side, exchange_ts IS NULL AS no_exchange_ts
-         FROM market_ticks WHERE symbol = $1 ORDER BY event_ts`,
+         FROM ${TABLES.marketTicks} WHERE symbol = $1 ORDER BY event_ts`,
       [batch[0]?.symbol],
     );
     expect(rows).toHaveLength(6);
     const day = new Date(T0).toISOString().slice(0, 10).replaceAll('-', '');
-    expect(new Set(rows.map((r) => r.part))).toEqual(new Set([`market_ticks_p${day}`]));
+    expect(new Set(rows.map((r) => r.part))).toEqual(new Set([`${TABLES.marketTicks}_p${day}`]));
     expect(rows[0]).toMatchObject({
       kind: 'trade',
       price: '65000.1',
@@ -88,7 +89,7 @@ describe('Class: AuroraTimeSeriesSink (local PostgreSQL partitions)', () => {
     await sink.writeBars([bar({ symbol, high: '3020', close: '3019', volume: '13', trades: 41 })]);
     const { rows } = await pool.query(
       `SELECT tableoid::regclass::text AS part, open::text, high::text, close::text, volume::text, trades, bar_interval::text
-         FROM market_bars WHERE symbol = $1`,
+         FROM ${TABLES.marketBars} WHERE symbol = $1`,
       [symbol],
     );
     expect(rows).toEqual([
@@ -101,7 +102,7 @@ describe('Class: AuroraTimeSeriesSink (local PostgreSQL partitions)', () => {
         bar_interval: '00:01:00',
       }),
     ]);
-    expect(rows[0].part).toMatch(/^market_bars_p\d{8}$/);
+    expect(rows[0].part).toMatch(new RegExp(`^${TABLES.marketBars}_p\\d{8}$`));
   });
 });
 
