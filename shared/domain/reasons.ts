@@ -35,6 +35,25 @@ export const REASON_CODES = [
   'ORDER_RATE_LIMIT',
   'DUPLICATE_ORDER_ID',
   'RISK_STATE_UNAVAILABLE',
+  // Issue #12: exposure counts every order.
+  /** Too many open orders (working + reserved) on the account. */
+  'MAX_OPEN_ORDERS',
+  /** Too many open orders in the order's symbol. */
+  'MAX_OPEN_ORDERS_SYMBOL',
+  /** The worst-case notional of every open order would exceed max_open_notional. */
+  'MAX_OPEN_NOTIONAL',
+  /** Spot: a sell larger than the holding minus working and reserved sells. */
+  'INSUFFICIENT_HOLDING',
+  /** Spot: a buy costing more than the cash left after working and reserved buys and fees. */
+  'INSUFFICIENT_CASH',
+  /** A reduce-only order larger than the position left after working reduce-only orders. */
+  'REDUCE_ONLY_EXCEEDS_POSITION',
+  /** An amend of an order the gate has no reservation or working order for. */
+  'ORDER_NOT_FOUND',
+  /** An amend to a quantity at or below what has already filled. */
+  'AMEND_BELOW_FILLED',
+  /** A gtd order whose expire_time has already passed. */
+  'EXPIRE_TIME_PASSED',
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];

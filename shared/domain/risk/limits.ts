@@ -53,6 +53,32 @@ export const accountLimitsSchema = z.strictObject({
   /** Order-rate throttle: at most this many validations per window per account. */
   max_orders_per_window: positiveInt.default(50),
   order_rate_window_ms: positiveInt.default(1_000),
+  /**
+   * Open orders (working on Kraken plus reserved by the gate, both sides) the account may
+   * have, this one included. The default is far above what a strategy of this desk runs and
+   * well under Kraken's own per-pair open-order caps; it exists to stop a runaway loop.
+   */
+  max_open_orders: positiveInt.default(200),
+  /** The same, per symbol. */
+  max_open_orders_per_symbol: positiveInt.default(50),
+  /**
+   * Sum of the worst-case notional of every open order, both sides, this one included
+   * (USD). Default: four orders at the default max_order_notional.
+   */
+  max_open_notional: positive.default(Decimal.parse('1000000')),
+  /**
+   * Band for trigger prices (and the limit of a trailing order, whose trigger is relative):
+   * |trigger - mark mid| / mid and against the reference, in basis points. Wider than the
+   * limit band because stops rest away from the market by design. The limit of a stop-limit
+   * or take-profit-limit is banded against its own trigger with price_band_mark_bps.
+   */
+  trigger_band_bps: positive.default(Decimal.parse('1000')),
+  /**
+   * A reservation Kraken never acknowledges stops counting after this long (the strategy
+   * did not send the order, or Kraken refused it unseen). Long enough for a send and an
+   * acknowledgement over a slow link; short enough that a lost order frees its limit soon.
+   */
+  reservation_ttl_ms: positiveInt.default(30_000),
   /** Symbols this account may trade; empty = any symbol in the global universe. */
   allowed_symbols: z.array(symbolSchema).default([]),
 });

@@ -155,8 +155,10 @@ describe('Function: evaluateOrder', () => {
       ]);
     });
     it('rejects a reduce order larger than the position (it would flip it)', () => {
+      // Issue #12: on spot, selling 0.6 out of a 0.5 holding is also refused on its own.
       expect(codes({ order: { intent: 'reduce', side: 'sell', quantity: '0.6' }, state: engaged(true) })).toEqual([
         'KILL_SWITCH_ACTIVE',
+        'INSUFFICIENT_HOLDING',
       ]);
     });
   });

@@ -1,6 +1,17 @@
 import { Decimal } from '../decimal.js';
-import type { OrderRequest } from '../order.js';
+import { type AmendRequest, isReduceOnly, ORDER_TYPE_RULES, type OrderRequest, type Side } from '../order.js';
 import type { Reason, ReasonCode } from '../reasons.js';
+import {
+  countOpenOrders,
+  measureWorstCase,
+  NO_ORDERS,
+  openSide,
+  type Reservation,
+  type SideOrders,
+  sideOrdersOf,
+  subtractSide,
+  worstSideValue,
+} from './exposure.js';
 import type { AccountRecord } from './limits.js';
 import { markCurrentAtMs, type RiskState } from './state.js';
 
@@ -16,6 +27,8 @@ const TWO = Decimal.fromInteger(2);
 /** One-sided 95% normal quantile, for parametric VaR. */
 const Z_95 = Decimal.parse('1.645');
 /** Leveraged tokens and derivatives that may look like spot symbols. */
+/** Every pair the gate trades is quoted in USD: the cash a buy spends. */
+const QUOTE_ASSET = 'USD';
 const NON_SPOT_BASE = /(?:PERP|FUT|\d+[LS]|BULL|BEAR|UP|DOWN)$/;
 
 export interface Evaluation {
@@ -26,6 +39,13 @@ export interface Evaluation {
   readonly notional: Decimal | null;
   /** Whether the order only shrinks an existing position. */
   readonly reducesPosition: boolean;
+  /**
+   * The worst price the order can trade at: the largest of its limit, its static trigger
+   * and, when it executes at market, the touch. Null without a price to reason from.
+   */
+  readonly worstPrice: Decimal | null;
+  /** quantity x worstPrice: what max_order_notional and the reservation count. */
+  readonly worstNotional: Decimal | null;
 }
 
 export function isUsdSpotSymbol(symbol: string): boolean {
@@ -35,13 +55,13 @@ export function isUsdSpotSymbol(symbol: string): boolean {
   return symbol.slice(slash + 1) === 'USD' && !base.includes('.') && !NON_SPOT_BASE.test(base);
 }
 
-/** Signed quantity the order adds to the position (sells negative). */
-function signedQuantity(order: OrderRequest): Decimal {
-  return order.side === 'buy' ? order.quantity : order.quantity.neg();
+/** Base asset of a USD pair (`BTC/USD` -> `BTC`), as Kraken's v2 balances name it. */
+export function baseAsset(symbol: string): string {
+  return symbol.slice(0, symbol.indexOf('/'));
 }
 
 /** True when the order moves the position toward zero without crossing it. */
-export function reducesPosition(order: OrderRequest, position: Decimal): boolean {
+export function reducesPosition(order: Pick<OrderRequest, 'side' | 'quantity'>, position: Decimal): boolean {
   if (position.isZero()) return false;
   if (order.side === 'sell') return position.isPositive() && order.quantity.lte(position);
   return position.isNegative() && order.quantity.lte(position.neg());
@@ -52,19 +72,65 @@ function deviationBps(a: Decimal, b: Decimal): Decimal {
   return a.sub(b).abs().mul(TEN_THOUSAND).div(b);
 }
 
+/**
+ * The worst price an order can trade at, from its own prices and the touch. A limit caps
+ * what a buy pays, but the gate also counts the sell side at the highest of its prices:
+ * a short's value grows with price, so the highest price is the worst for either side.
+ */
+export function worstPriceOf(order: OrderRequest, touch: Decimal | null): Decimal | null {
+  const rules = ORDER_TYPE_RULES[order.type];
+  const candidates: Decimal[] = [];
+  if (order.limit_price) candidates.push(order.limit_price);
+  const staticTrigger = staticTriggerOf(order);
+  if (staticTrigger) candidates.push(staticTrigger);
+  if (rules.atMarket || (rules.trailing && !order.limit_price)) {
+    // Executes at whatever the book offers once live: without the touch there is no bound.
+    if (!touch) return null;
+    candidates.push(touch);
+  }
+  return candidates.reduce<Decimal | null>((worst, p) => (worst?.gte(p) ? worst : p), null);
+}
+
+function staticTriggerOf(order: OrderRequest): Decimal | undefined {
+  if (!order.trigger_price) return undefined;
+  return (order.trigger_price_type ?? 'static') === 'static' ? order.trigger_price : undefined;
+}
+
+/** An open order an amend replaces: taken out of its side when the amended one goes in. */
+export interface Replacing {
+  readonly stage: 'pending' | 'working';
+  readonly orders: SideOrders;
+}
+
+/**
+ * Evaluates a new order. `replacing` is set by {@link evaluateAmend}: the order's previous
+ * remaining part, counted in "before" and taken out of "after", so an amend is measured as
+ * the change it makes.
+ */
 export function evaluateOrder(
   order: OrderRequest,
   account: AccountRecord,
   state: RiskState,
   nowMs: number,
+  replacing?: Replacing,
 ): Evaluation {
   const reasons: Reason[] = [];
   const fail = (code: ReasonCode, message: string) => {
     reasons.push({ code, message });
   };
   const { limits } = account;
+  const typeRules = ORDER_TYPE_RULES[order.type];
   const position = state.positions.get(order.symbol) ?? Decimal.ZERO;
-  const reduceOnly = order.intent === 'reduce' && reducesPosition(order, position);
+  const symbolOrders = state.openOrders?.get(order.symbol);
+  // Reduce-only is measured against what working reduce-only orders have not already claimed.
+  const closingSide = order.side;
+  let claimed = openSide(symbolOrders, closingSide).reduceOnlyQty;
+  if (replacing?.orders.reduceOnlyQty.isPositive()) claimed = claimed.sub(replacing.orders.reduceOnlyQty);
+  const unclaimed = position.isPositive()
+    ? Decimal.max(Decimal.ZERO, position.sub(claimed))
+    : Decimal.min(Decimal.ZERO, position.add(claimed));
+  const wantsReduce = isReduceOnly(order);
+  const reduceOnly = wantsReduce && reducesPosition(order, unclaimed);
   // Hedge and genuinely reduce-only orders pass breakers (they lower risk); never the kill switch.
   const breakerExempt = reduceOnly || order.intent === 'hedge';
 
@@ -83,8 +149,15 @@ export function evaluateOrder(
     if (order.limit_price && !order.limit_price.isMultipleOf(instrument.priceIncrement)) {
       fail('PRICE_INCREMENT', `limit_price must be a multiple of ${instrument.priceIncrement}`);
     }
+    const staticTrigger = staticTriggerOf(order);
+    if (staticTrigger && !staticTrigger.isMultipleOf(instrument.priceIncrement)) {
+      fail('PRICE_INCREMENT', `trigger_price must be a multiple of ${instrument.priceIncrement}`);
+    }
     if (!order.quantity.isMultipleOf(instrument.qtyIncrement)) {
       fail('QUANTITY_INCREMENT', `quantity must be a multiple of ${instrument.qtyIncrement}`);
+    }
+    if (order.display_qty && !order.display_qty.isMultipleOf(instrument.qtyIncrement)) {
+      fail('QUANTITY_INCREMENT', `display_qty must be a multiple of ${instrument.qtyIncrement}`);
     }
     if (order.quantity.lt(instrument.qtyMin)) {
       fail('BELOW_MIN_QUANTITY', `quantity is below Kraken's minimum ${instrument.qtyMin}`);
@@ -128,36 +201,127 @@ export function evaluateOrder(
   }
 
   // Price for notional: the limit, or the touch the market order would take.
-  const price = order.limit_price ?? (mark ? (order.side === 'buy' ? mark.ask : mark.bid) : null);
+  const touch = mark ? (order.side === 'buy' ? mark.ask : mark.bid) : null;
+  const price = order.limit_price ?? touch;
   const notional = price ? price.mul(order.quantity) : null;
+  const worstPrice = worstPriceOf(order, touch);
+  const worstNotional = worstPrice ? worstPrice.mul(order.quantity) : null;
 
-  // 7. Order size.
+  // 7. Order size: the minimum on the expected price, the maximum on the worst one.
   if (notional?.lt(limits.min_trade_notional)) {
     fail('MIN_TRADE_NOTIONAL', `notional ${notional} is below ${limits.min_trade_notional}`);
   }
-  if (notional?.gt(limits.max_order_notional)) {
-    fail('MAX_ORDER_NOTIONAL', `notional ${notional} exceeds ${limits.max_order_notional}`);
+  if (worstNotional?.gt(limits.max_order_notional)) {
+    fail('MAX_ORDER_NOTIONAL', `notional ${worstNotional} exceeds ${limits.max_order_notional}`);
   }
   if (order.quantity.gt(limits.max_order_quantity)) {
     fail('MAX_ORDER_QUANTITY', `quantity ${order.quantity} exceeds ${limits.max_order_quantity}`);
   }
+  if (order.expire_time && Date.parse(order.expire_time) <= nowMs) {
+    fail('EXPIRE_TIME_PASSED', `expire_time ${order.expire_time} has passed`);
+  }
 
-  // 8. Fat finger: price band against the mark, then against the reference price.
-  if (price && mark && order.limit_price) {
-    const bps = deviationBps(order.limit_price, mark.mid);
-    if (bps.gt(limits.price_band_mark_bps)) {
-      fail('PRICE_BAND_MARK', `limit_price is ${bps.toFixed(1)} bps from mark ${mark.mid}`);
+  // 7b. Open orders: working plus reserved, this one included (an amend replaces its own).
+  const open = countOpenOrders(state.openOrders, order.symbol);
+  const adding = replacing ? 0 : 1;
+  if (open.total + adding > limits.max_open_orders) {
+    fail('MAX_OPEN_ORDERS', `${open.total + adding} open orders would exceed ${limits.max_open_orders}`);
+  }
+  if (open.symbol + adding > limits.max_open_orders_per_symbol) {
+    fail(
+      'MAX_OPEN_ORDERS_SYMBOL',
+      `${open.symbol + adding} open ${order.symbol} orders would exceed ${limits.max_open_orders_per_symbol}`,
+    );
+  }
+
+  // 8. Fat finger: every absolute price of the order against the mark, then the reference.
+  const staticTrigger = staticTriggerOf(order);
+  if (mark) {
+    if (order.limit_price && !typeRules.trigger) {
+      const bps = deviationBps(order.limit_price, mark.mid);
+      if (bps.gt(limits.price_band_mark_bps)) {
+        fail('PRICE_BAND_MARK', `limit_price is ${bps.toFixed(1)} bps from mark ${mark.mid}`);
+      }
+    }
+    if (staticTrigger) {
+      const bps = deviationBps(staticTrigger, mark.mid);
+      if (bps.gt(limits.trigger_band_bps)) {
+        fail('PRICE_BAND_MARK', `trigger_price is ${bps.toFixed(1)} bps from mark ${mark.mid}`);
+      }
+    }
+    if (order.limit_price && typeRules.trigger) {
+      // A stop-limit goes live at its trigger: its limit belongs near the trigger, not the mark.
+      const anchor = staticTrigger ?? mark.mid;
+      const band = staticTrigger ? limits.price_band_mark_bps : limits.trigger_band_bps;
+      const bps = deviationBps(order.limit_price, anchor);
+      if (bps.gt(band)) {
+        fail(
+          'PRICE_BAND_MARK',
+          `limit_price is ${bps.toFixed(1)} bps from ${staticTrigger ? 'trigger' : 'mark'} ${anchor}`,
+        );
+      }
     }
   }
   const reference =
     state.reference && nowMs - state.reference.updatedAtMs <= limits.reference_max_age_ms ? state.reference : null;
   if (price && reference) {
-    const bps = deviationBps(price, reference.price);
-    if (bps.gt(limits.price_band_reference_bps)) {
-      fail('PRICE_BAND_REFERENCE', `price is ${bps.toFixed(1)} bps from reference ${reference.price}`);
+    const checks: [string, Decimal, Decimal][] = [];
+    if (typeRules.trigger) {
+      if (staticTrigger) checks.push(['trigger_price', staticTrigger, limits.trigger_band_bps]);
+      if (order.limit_price) checks.push(['limit_price', order.limit_price, limits.trigger_band_bps]);
+      if (typeRules.atMarket && touch) checks.push(['price', touch, limits.price_band_reference_bps]);
+    } else {
+      checks.push(['price', price, limits.price_band_reference_bps]);
+    }
+    for (const [what, value, band] of checks) {
+      const bps = deviationBps(value, reference.price);
+      if (bps.gt(band)) {
+        fail('PRICE_BAND_REFERENCE', `${what} is ${bps.toFixed(1)} bps from reference ${reference.price}`);
+        break;
+      }
     }
   } else if (limits.reference_required) {
     fail('REFERENCE_PRICE_UNAVAILABLE', `no fresh reference price for ${order.symbol}`);
+  }
+
+  // 8b. Reduce-only: Kraken's flag is a promise the gate holds the strategy to.
+  if (order.reduce_only && !reduceOnly) {
+    fail(
+      'REDUCE_ONLY_EXCEEDS_POSITION',
+      `reduce-only ${order.side} ${order.quantity} exceeds the position ${position} less working reduce-only orders`,
+    );
+  }
+
+  // 8c. Spot is a cash market: a sell needs the coins, a buy needs the dollars.
+  const replaced = (side: Side) =>
+    replacing && !replacing.orders.qty.isZero() && side === order.side ? replacing.orders : NO_ORDERS;
+  if (order.side === 'sell') {
+    const holding = state.balances
+      ? (state.balances.get(baseAsset(order.symbol)) ?? Decimal.ZERO)
+      : Decimal.max(position, Decimal.ZERO);
+    const committed = subtractSide(openSide(symbolOrders, 'sell'), replaced('sell')).qty;
+    const available = holding.sub(committed);
+    if (order.quantity.gt(available)) {
+      fail(
+        'INSUFFICIENT_HOLDING',
+        `sell ${order.quantity} exceeds the ${baseAsset(order.symbol)} holding ${holding} less ${committed} in open sells`,
+      );
+    }
+  } else if (state.balances && worstNotional) {
+    const feeFactor = Decimal.ONE.add(limits.fee_rate_bps.div(TEN_THOUSAND));
+    let committed = Decimal.ZERO;
+    for (const [symbol, orders] of state.openOrders ?? []) {
+      let buys = openSide(orders, 'buy');
+      if (symbol === order.symbol) buys = subtractSide(buys, replaced('buy'));
+      const valuation = symbol === order.symbol ? (mark?.mid ?? null) : (state.marks.get(symbol) ?? null);
+      committed = committed.add(valuation ? worstSideValue(buys, valuation) : buys.notional);
+    }
+    const cash = state.balances.get(QUOTE_ASSET) ?? Decimal.ZERO;
+    const needed = worstNotional.mul(feeFactor);
+    const left = cash.sub(committed.mul(feeFactor));
+    if (needed.gt(left)) {
+      fail('INSUFFICIENT_CASH', `buy needs ${needed} USD with fees; ${left} left after open buys`);
+    }
   }
 
   // 9. Daily loss cap: realised loss today plus the order's projected loss (caller's figure
@@ -168,49 +332,72 @@ export function evaluateOrder(
     fail('LOSS_CAP_BREACH', `daily loss ${realisedLoss.add(projectedLoss)} would exceed ${limits.loss_cap}`);
   }
 
-  // 10. Fee budget.
-  if (notional) {
-    const ownFee = notional.mul(limits.fee_rate_bps).div(TEN_THOUSAND);
+  // 10. Fee budget: today's fees, plus what working and reserved orders will pay, plus this one.
+  if (worstNotional) {
+    const feeOf = (amount: Decimal) => amount.mul(limits.fee_rate_bps).div(TEN_THOUSAND);
+    const ownFee = feeOf(worstNotional);
     const fee = order.projected_fee?.gt(ownFee) ? order.projected_fee : ownFee;
-    if (state.dailyFees.add(fee).gt(limits.fee_cap)) {
-      fail('FEE_BUDGET_BREACH', `fees ${state.dailyFees.add(fee)} would exceed ${limits.fee_cap}`);
+    let openNotional = Decimal.ZERO;
+    for (const orders of state.openOrders?.values() ?? []) {
+      openNotional = openNotional.add(openSide(orders, 'buy').notional).add(openSide(orders, 'sell').notional);
+    }
+    if (replacing) openNotional = Decimal.max(Decimal.ZERO, openNotional.sub(replacing.orders.notional));
+    const total = state.dailyFees.add(feeOf(openNotional)).add(fee);
+    if (total.gt(limits.fee_cap)) {
+      fail('FEE_BUDGET_BREACH', `fees ${total} would exceed ${limits.fee_cap}`);
     }
   }
 
-  // 11-13, 15-16. Exposure limits, on post-trade positions valued at marks. They bind only
-  // orders that increase the measured figure, so an over-limit book can always be reduced.
-  if (price) {
-    const exposure = measureExposure(order, state, price);
-    if (!exposure) {
-      fail('MARK_UNAVAILABLE', 'a held position has no mark to value it');
+  // 11-13, 15-16. Exposure limits on the worst case of position + working + reserved, the
+  // order's symbol valued at the larger of its mark and the order's worst price. They bind
+  // only orders that increase the measured figure, so an over-limit book can always be reduced.
+  if (worstPrice) {
+    const symbolPrice = Decimal.max(worstPrice, state.marks.get(order.symbol) ?? worstPrice);
+    const inputs = { positions: state.positions, openOrders: state.openOrders, marks: state.marks };
+    const self = sideOrdersOf(order.quantity, worstPrice, wantsReduce);
+    const removed = replacing ? [{ symbol: order.symbol, side: order.side, orders: replacing.orders }] : [];
+    const before = measureWorstCase(inputs, order.symbol, symbolPrice);
+    const after = measureWorstCase(
+      inputs,
+      order.symbol,
+      symbolPrice,
+      [{ symbol: order.symbol, side: order.side, orders: self }],
+      removed,
+    );
+    if (!before || !after) {
+      fail('MARK_UNAVAILABLE', 'a held position or open order has no mark to value it');
     } else {
-      const { netBefore, netAfter, grossBefore, grossAfter, symbolBefore, symbolAfter } = exposure;
       const navCap = limits.nav.mul(limits.max_nav_percent);
-      if (netAfter.abs().gt(navCap) && netAfter.abs().gt(netBefore.abs())) {
-        fail('NAV_LIMIT_BREACH', `|net exposure| ${netAfter.abs()} would exceed ${navCap} (NAV x max_nav_percent)`);
+      if (after.net.gt(navCap) && after.net.gt(before.net)) {
+        fail('NAV_LIMIT_BREACH', `|net exposure| ${after.net} would exceed ${navCap} (NAV x max_nav_percent)`);
       }
-      const varAfter = grossAfter.mul(limits.default_daily_vol).mul(Z_95);
-      const varBefore = grossBefore.mul(limits.default_daily_vol).mul(Z_95);
+      const varAfter = after.gross.mul(limits.default_daily_vol).mul(Z_95);
+      const varBefore = before.gross.mul(limits.default_daily_vol).mul(Z_95);
       const varFigure = order.var_95?.gt(varAfter) ? order.var_95 : varAfter;
       if (varFigure.gt(limits.var_limit) && (varAfter.gt(varBefore) || varFigure !== varAfter)) {
         fail('VAR_BREACH', `VaR(95%) ${varFigure.toFixed(2)} would exceed ${limits.var_limit}`);
       }
-      const increasesSymbol = symbolAfter.abs().gt(symbolBefore.abs());
+      const increasesSymbol = after.symbolValue.gt(before.symbolValue);
       const concentrationCap = limits.nav.mul(limits.max_single_instrument_percent);
-      if (increasesSymbol && symbolAfter.abs().gt(concentrationCap)) {
+      if (increasesSymbol && after.symbolValue.gt(concentrationCap)) {
         fail(
           'DIVERSIFICATION_BREACH',
-          `${order.symbol} exposure ${symbolAfter.abs()} would exceed ${concentrationCap}`,
+          `${order.symbol} exposure ${after.symbolValue} would exceed ${concentrationCap}`,
         );
       }
-      const qtyAfter = position.add(signedQuantity(order));
       const qtyCap = limits.max_position_quantity[order.symbol];
-      if (increasesSymbol && qtyCap && qtyAfter.abs().gt(qtyCap)) {
-        fail('POSITION_LIMIT_BREACH', `position ${qtyAfter} would exceed ${qtyCap} ${order.symbol}`);
-      } else if (increasesSymbol && symbolAfter.abs().gt(limits.max_position_notional)) {
+      if (qtyCap && after.symbolQty.gt(before.symbolQty) && after.symbolQty.gt(qtyCap)) {
+        fail('POSITION_LIMIT_BREACH', `position ${after.symbolQty} would exceed ${qtyCap} ${order.symbol}`);
+      } else if (!qtyCap && increasesSymbol && after.symbolValue.gt(limits.max_position_notional)) {
         fail(
           'POSITION_LIMIT_BREACH',
-          `position notional ${symbolAfter.abs()} would exceed ${limits.max_position_notional}`,
+          `position notional ${after.symbolValue} would exceed ${limits.max_position_notional}`,
+        );
+      }
+      if (after.openNotional.gt(limits.max_open_notional) && after.openNotional.gt(before.openNotional)) {
+        fail(
+          'MAX_OPEN_NOTIONAL',
+          `open orders' notional ${after.openNotional} would exceed ${limits.max_open_notional}`,
         );
       }
     }
@@ -238,45 +425,103 @@ export function evaluateOrder(
     price,
     notional,
     reducesPosition: reduceOnly,
+    worstPrice,
+    worstNotional,
   };
 }
 
-interface Exposure {
-  netBefore: Decimal;
-  netAfter: Decimal;
-  grossBefore: Decimal;
-  grossAfter: Decimal;
-  symbolBefore: Decimal;
-  symbolAfter: Decimal;
+/**
+ * Evaluates an amend as the change it makes to an order the gate knows (its reservation,
+ * or its working order on Kraken): the amended order must pass every rule a new one would,
+ * with the old remaining quantity taken out of the book first.
+ */
+export function evaluateAmend(
+  amend: AmendRequest,
+  account: AccountRecord,
+  state: RiskState,
+  nowMs: number,
+): Evaluation {
+  const target = state.amendTarget;
+  const rejectWith = (code: ReasonCode, message: string): Evaluation => ({
+    decision: 'reject',
+    reasons: [{ code, message }],
+    price: null,
+    notional: null,
+    reducesPosition: false,
+    worstPrice: null,
+    worstNotional: null,
+  });
+  if (!target || target.symbol !== amend.symbol) {
+    return rejectWith('ORDER_NOT_FOUND', `no open order ${amend.order_id} in ${amend.symbol} to amend`);
+  }
+  const newTotal = amend.quantity ?? target.orderQty;
+  if (newTotal.lte(target.filledQty)) {
+    return rejectWith('AMEND_BELOW_FILLED', `quantity ${newTotal} is not above the filled ${target.filledQty}`);
+  }
+  const remainingBefore = Decimal.max(Decimal.ZERO, target.orderQty.sub(target.filledQty));
+  const order: OrderRequest = {
+    account_id: amend.account_id,
+    order_id: amend.order_id,
+    symbol: target.symbol,
+    side: target.side,
+    type: target.type,
+    quantity: newTotal.sub(target.filledQty),
+    limit_price: amend.limit_price ?? target.limitPrice,
+    trigger_price: amend.trigger_price ?? target.triggerPrice,
+    trigger_price_type: target.triggerPrice ? 'static' : undefined,
+    display_qty: amend.display_qty,
+    post_only: false,
+    reduce_only: target.reduceOnly,
+    time_in_force: 'gtc',
+    intent: target.reduceOnly ? 'reduce' : 'open',
+  };
+  const replacing: Replacing = {
+    stage: target.stage,
+    orders: sideOrdersOf(remainingBefore, target.worstPrice, target.reduceOnly),
+  };
+  return evaluateOrder(order, account, state, nowMs, replacing);
 }
 
 /**
- * Values every position at its mark before and after the order. The order's own symbol is
- * valued at the order price. Returns null when a held position has no mark: exposure that
- * cannot be measured is not assumed to be zero.
+ * A cancel only ever lowers risk, so it is always accepted (and recorded). It releases
+ * nothing by itself: the order may fill before the cancel lands, so its reservation or
+ * working quantity goes only when Kraken reports it canceled.
  */
-function measureExposure(order: OrderRequest, state: RiskState, price: Decimal): Exposure | null {
-  let netOther = Decimal.ZERO;
-  let grossOther = Decimal.ZERO;
-  for (const [symbol, qty] of state.positions) {
-    if (symbol === order.symbol || qty.isZero()) continue;
-    const mid = state.marks.get(symbol);
-    if (!mid) return null;
-    const value = qty.mul(mid);
-    netOther = netOther.add(value);
-    grossOther = grossOther.add(value.abs());
-  }
-  const position = state.positions.get(order.symbol) ?? Decimal.ZERO;
-  const symbolMark = state.marks.get(order.symbol) ?? price;
-  const symbolBefore = position.mul(symbolMark);
-  const symbolAfter = position.add(signedQuantity(order)).mul(price);
+export function evaluateCancel(): Evaluation {
   return {
-    netBefore: netOther.add(symbolBefore),
-    netAfter: netOther.add(symbolAfter),
-    grossBefore: grossOther.add(symbolBefore.abs()),
-    grossAfter: grossOther.add(symbolAfter.abs()),
-    symbolBefore,
-    symbolAfter,
+    decision: 'accept',
+    reasons: [],
+    price: null,
+    notional: null,
+    reducesPosition: true,
+    worstPrice: null,
+    worstNotional: null,
+  };
+}
+
+/**
+ * The reservation an accepted new order (or amend) creates; null for a reject. The store
+ * writes it in the same atomic step as the decision.
+ */
+export function reservationFor(
+  order: Pick<OrderRequest, 'account_id' | 'order_id' | 'symbol' | 'side' | 'quantity' | 'intent' | 'reduce_only'>,
+  evaluation: Evaluation,
+  decisionId: string,
+  nowMs: number,
+  ttlMs: number,
+): Reservation | null {
+  if (evaluation.decision !== 'accept' || !evaluation.worstPrice) return null;
+  return {
+    accountId: order.account_id,
+    orderId: order.order_id,
+    decisionId,
+    symbol: order.symbol,
+    side: order.side,
+    qty: order.quantity,
+    worstPrice: evaluation.worstPrice,
+    reduceOnly: isReduceOnly(order),
+    createdAtMs: nowMs,
+    expiresAtMs: nowMs + ttlMs,
   };
 }
 

@@ -1,4 +1,6 @@
 import type { Decimal } from '../decimal.js';
+import type { OrderType, Side } from '../order.js';
+import type { OpenOrders } from './exposure.js';
 
 /** Kraken instrument data for one pair (WS v2 `instrument` channel). */
 export interface Instrument {
@@ -71,4 +73,36 @@ export interface RiskState {
   readonly dailyFees: Decimal;
   /** Validations of this account in the throttle window, this one included. */
   readonly ordersInWindow: number;
+  /**
+   * The account's open orders per symbol: working on Kraken and reserved by the gate. Every
+   * exposure rule counts them. Absent only for a store that predates issue #12 (no orders
+   * known); the store that writes reservations must always load them.
+   */
+  readonly openOrders?: OpenOrders;
+  /**
+   * Kraken balances per asset (v2 names such as `BTC`, `USD`), once the account feed has a
+   * snapshot. Absent until then: positions stand in for holdings and buys are not checked
+   * against cash. Present with an asset missing means a zero balance of it.
+   */
+  readonly balances?: ReadonlyMap<string, Decimal>;
+  /** For an amend: the order it changes (its reservation or working order), null if none. */
+  readonly amendTarget?: OpenOrder | null;
+}
+
+/** One open order of the account, as an amend needs to see it. */
+export interface OpenOrder {
+  readonly orderId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly type: OrderType;
+  /** `pending`: a reservation not yet acknowledged; `working`: on Kraken's book. */
+  readonly stage: 'pending' | 'working';
+  /** Total order quantity, filled part included. */
+  readonly orderQty: Decimal;
+  readonly filledQty: Decimal;
+  readonly limitPrice?: Decimal;
+  readonly triggerPrice?: Decimal;
+  /** The worst-case price its remaining quantity is counted at. */
+  readonly worstPrice: Decimal;
+  readonly reduceOnly: boolean;
 }

@@ -1,0 +1,251 @@
+import { Decimal } from '../decimal.js';
+import type { Side } from '../order.js';
+
+/**
+ * Exposure that counts every order (issue #12). Per account and symbol the gate knows the
+ * position (from fills), the working orders (acknowledged by Kraken, not yet done) and the
+ * pending reservations (accepted by the gate, not yet acknowledged). Every exposure rule
+ * takes the worst case of them per side: all buys fill and no sell does, or the reverse.
+ *
+ * Per side the store keeps sums, so one atomic Redis step can read and update them:
+ * remaining quantity, notional (each order's remaining quantity x its own worst-case
+ * price), the count of orders and the reduce-only part of the quantity. Notional is
+ * compared with quantity x the current mark and the larger counts: a limit buy costs at
+ * most its limit, and once filled it is worth the mark.
+ */
+
+/** Open orders of one side of one symbol (working or pending). */
+export interface SideOrders {
+  readonly qty: Decimal;
+  readonly notional: Decimal;
+  readonly count: number;
+  /** The part of `qty` carried by reduce-only orders. */
+  readonly reduceOnlyQty: Decimal;
+}
+
+export const NO_ORDERS: SideOrders = {
+  qty: Decimal.ZERO,
+  notional: Decimal.ZERO,
+  count: 0,
+  reduceOnlyQty: Decimal.ZERO,
+};
+
+export interface BySide<T> {
+  readonly buy: T;
+  readonly sell: T;
+}
+
+/** One symbol's open orders: on Kraken's book, and reserved by the gate. */
+export interface SymbolOrders {
+  readonly working: BySide<SideOrders>;
+  readonly pending: BySide<SideOrders>;
+}
+
+/** An account's open orders per symbol. Symbols absent have none. */
+export type OpenOrders = ReadonlyMap<string, SymbolOrders>;
+
+export const NO_SYMBOL_ORDERS: SymbolOrders = {
+  working: { buy: NO_ORDERS, sell: NO_ORDERS },
+  pending: { buy: NO_ORDERS, sell: NO_ORDERS },
+};
+
+export function addSide(a: SideOrders, b: SideOrders): SideOrders {
+  return {
+    qty: a.qty.add(b.qty),
+    notional: a.notional.add(b.notional),
+    count: a.count + b.count,
+    reduceOnlyQty: a.reduceOnlyQty.add(b.reduceOnlyQty),
+  };
+}
+
+export function subtractSide(a: SideOrders, b: SideOrders): SideOrders {
+  return {
+    qty: Decimal.max(Decimal.ZERO, a.qty.sub(b.qty)),
+    notional: Decimal.max(Decimal.ZERO, a.notional.sub(b.notional)),
+    count: Math.max(0, a.count - b.count),
+    reduceOnlyQty: Decimal.max(Decimal.ZERO, a.reduceOnlyQty.sub(b.reduceOnlyQty)),
+  };
+}
+
+/** One order as a side total: what it adds to, or takes from, its side. */
+export function sideOrdersOf(qty: Decimal, worstPrice: Decimal, reduceOnly: boolean): SideOrders {
+  return { qty, notional: qty.mul(worstPrice), count: 1, reduceOnlyQty: reduceOnly ? qty : Decimal.ZERO };
+}
+
+/** Working plus pending of one side. */
+export function openSide(orders: SymbolOrders | undefined, side: Side): SideOrders {
+  if (!orders) return NO_ORDERS;
+  return addSide(orders.working[side], orders.pending[side]);
+}
+
+/** The larger of a side's own-price notional and its quantity at the mark. */
+export function worstSideValue(orders: SideOrders, mark: Decimal): Decimal {
+  return Decimal.max(orders.notional, orders.qty.mul(mark));
+}
+
+/** How many orders the account has open, and in one symbol. */
+export function countOpenOrders(open: OpenOrders | undefined, symbol: string): { total: number; symbol: number } {
+  let total = 0;
+  let inSymbol = 0;
+  for (const [s, orders] of open ?? []) {
+    const n = openSide(orders, 'buy').count + openSide(orders, 'sell').count;
+    total += n;
+    if (s === symbol) inSymbol = n;
+  }
+  return { total, symbol: inSymbol };
+}
+
+/** A change the decision applies to one symbol's book before measuring. */
+export interface OrderChange {
+  readonly symbol: string;
+  readonly side: Side;
+  readonly orders: SideOrders;
+}
+
+/** Worst-case figures of an account, in USD (values) and base units (quantity). */
+export interface WorstCase {
+  /** max(|net if every buy fills|, |net if every sell fills|). */
+  readonly net: Decimal;
+  /** Sum over symbols of the worse side's |value|: what VaR is computed on. */
+  readonly gross: Decimal;
+  /** The measured symbol's worse side: |value| and |quantity|. */
+  readonly symbolValue: Decimal;
+  readonly symbolQty: Decimal;
+  /** Sum over every open order of its worst value (both sides). */
+  readonly openNotional: Decimal;
+}
+
+export interface ExposureInputs {
+  readonly positions: ReadonlyMap<string, Decimal>;
+  readonly openOrders: OpenOrders | undefined;
+  /** Mid of every symbol held or with open orders. */
+  readonly marks: ReadonlyMap<string, Decimal>;
+}
+
+/**
+ * Measures the worst case after adding `add` and removing `remove` (an amend replaces its
+ * order's remaining part). The measured symbol is valued at `symbolPrice` (the larger of
+ * its mark and the order's worst price), every other at its mark. Null when a symbol that
+ * holds a position or an open order has no mark: exposure that cannot be valued is not
+ * assumed to be zero.
+ */
+export function measureWorstCase(
+  inputs: ExposureInputs,
+  symbol: string,
+  symbolPrice: Decimal,
+  add: readonly OrderChange[] = [],
+  remove: readonly OrderChange[] = [],
+): WorstCase | null {
+  const symbols = new Set<string>([symbol, ...inputs.positions.keys(), ...(inputs.openOrders?.keys() ?? [])]);
+  let netUpper = Decimal.ZERO;
+  let netLower = Decimal.ZERO;
+  let gross = Decimal.ZERO;
+  let openNotional = Decimal.ZERO;
+  let symbolValue = Decimal.ZERO;
+  let symbolQty = Decimal.ZERO;
+
+  for (const s of symbols) {
+    const position = inputs.positions.get(s) ?? Decimal.ZERO;
+    let buys = openSide(inputs.openOrders?.get(s), 'buy');
+    let sells = openSide(inputs.openOrders?.get(s), 'sell');
+    for (const change of add) {
+      if (change.symbol !== s) continue;
+      if (change.side === 'buy') buys = addSide(buys, change.orders);
+      else sells = addSide(sells, change.orders);
+    }
+    for (const change of remove) {
+      if (change.symbol !== s) continue;
+      if (change.side === 'buy') buys = subtractSide(buys, change.orders);
+      else sells = subtractSide(sells, change.orders);
+    }
+    if (s !== symbol && position.isZero() && buys.qty.isZero() && sells.qty.isZero()) continue;
+    const price = s === symbol ? symbolPrice : inputs.marks.get(s);
+    if (!price) return null;
+
+    const held = position.mul(price);
+    const buyValue = worstSideValue(buys, price);
+    const sellValue = worstSideValue(sells, price);
+    const upper = held.add(buyValue);
+    const lower = held.sub(sellValue);
+    netUpper = netUpper.add(upper);
+    netLower = netLower.add(lower);
+    const worse = Decimal.max(upper.abs(), lower.abs());
+    gross = gross.add(worse);
+    openNotional = openNotional.add(buyValue).add(sellValue);
+    if (s === symbol) {
+      symbolValue = worse;
+      symbolQty = Decimal.max(position.add(buys.qty).abs(), position.sub(sells.qty).abs());
+    }
+  }
+  return { net: Decimal.max(netUpper.abs(), netLower.abs()), gross, symbolValue, symbolQty, openNotional };
+}
+
+/**
+ * The reservation an accept creates, in the same atomic step as the decision. It holds the
+ * order's exposure until Kraken acknowledges the order (then the working order holds it),
+ * or until `expiresAtMs` when nobody does.
+ */
+export interface Reservation {
+  readonly accountId: string;
+  /** The cl_ord_id the strategy sends to Kraken (the validated `order_id`). */
+  readonly orderId: string;
+  readonly decisionId: string;
+  readonly symbol: string;
+  readonly side: Side;
+  /** Remaining quantity (the whole order until Kraken reports fills). */
+  readonly qty: Decimal;
+  /** Worst-case price: the largest of limit, static trigger and (for market execution) the touch. */
+  readonly worstPrice: Decimal;
+  readonly reduceOnly: boolean;
+  readonly createdAtMs: number;
+  readonly expiresAtMs: number;
+}
+
+/** A reservation as the store keeps it: decimal strings, epoch ms numbers. */
+export interface ReservationRecord {
+  readonly account_id: string;
+  readonly order_id: string;
+  readonly decision_id: string;
+  readonly symbol: string;
+  readonly side: Side;
+  readonly qty: string;
+  readonly worst_price: string;
+  readonly reduce_only: boolean;
+  readonly created_at_ms: number;
+  readonly expires_at_ms: number;
+}
+
+export function reservationToRecord(r: Reservation): ReservationRecord {
+  return {
+    account_id: r.accountId,
+    order_id: r.orderId,
+    decision_id: r.decisionId,
+    symbol: r.symbol,
+    side: r.side,
+    qty: r.qty.toString(),
+    worst_price: r.worstPrice.toString(),
+    reduce_only: r.reduceOnly,
+    created_at_ms: r.createdAtMs,
+    expires_at_ms: r.expiresAtMs,
+  };
+}
+
+export function reservationFromRecord(r: ReservationRecord): Reservation {
+  return {
+    accountId: r.account_id,
+    orderId: r.order_id,
+    decisionId: r.decision_id,
+    symbol: r.symbol,
+    side: r.side,
+    qty: Decimal.parse(r.qty),
+    worstPrice: Decimal.parse(r.worst_price),
+    reduceOnly: r.reduce_only,
+    createdAtMs: r.created_at_ms,
+    expiresAtMs: r.expires_at_ms,
+  };
+}
+
+/** What a reservation adds to its symbol's pending side. */
+export function reservationSide(r: Reservation): SideOrders {
+  return sideOrdersOf(r.qty, r.worstPrice, r.reduceOnly);
+}
