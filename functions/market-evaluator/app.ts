@@ -5,9 +5,9 @@ import { SqsPoisonRecordSink } from '../../shared/adapters/poison-sink.js';
 import { AuroraTimeSeriesSink } from '../../shared/adapters/timeseries/aurora-sink.js';
 import type { TimeSeriesSink } from '../../shared/adapters/timeseries/port.js';
 import { TimestreamTimeSeriesSink } from '../../shared/adapters/timeseries/timestream-sink.js';
+import { RedisEvaluatorStateStore } from './adapters/redis-evaluator-state.js';
 import type { MarketEvaluatorConfig } from './config.js';
 import { MarketEvaluator } from './evaluator.js';
-import { RedisEvaluatorStateStore } from './evaluator-state.js';
 
 export interface MarketEvaluatorApp {
   readonly evaluator: MarketEvaluator;

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
+import { RedisEvaluatorStateStore } from '../../functions/market-evaluator/adapters/redis-evaluator-state.js';
 import { MarketEvaluator } from '../../functions/market-evaluator/evaluator.js';
-import { RedisEvaluatorStateStore } from '../../functions/market-evaluator/evaluator-state.js';
 import { createMarketEventsHandler } from '../../functions/market-evaluator/process-batch.js';
 import { IngestPipeline } from '../../functions/market-ingester/pipeline.js';
 import { replayRecording } from '../../functions/market-ingester/recording.js';

@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
-import { RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
-import { decodeTrippedCauses } from '../../shared/adapters/redis/breaker-hash.js';
-import { decodeEvaluatorState, encodeEvaluatorState } from '../../shared/adapters/redis/evaluator-state-json.js';
-import { BREAKER_CAUSES, type BreakerTransition } from '../../shared/domain/breakers/hysteresis.js';
-import type { EvaluatorStateStore } from '../../shared/domain/breakers/ports.js';
-import type { SymbolEvaluatorState } from '../../shared/domain/breakers/symbol-evaluator.js';
-import { REDIS_KEYS } from '../../shared/names.js';
+import { RedisBreakerStore } from '../../../shared/adapters/breakers/breaker-store.js';
+import { decodeTrippedCauses } from '../../../shared/adapters/redis/breaker-hash.js';
+import { decodeEvaluatorState, encodeEvaluatorState } from '../../../shared/adapters/redis/evaluator-state-json.js';
+import { BREAKER_CAUSES, type BreakerTransition } from '../../../shared/domain/breakers/hysteresis.js';
+import type { EvaluatorStateStore } from '../../../shared/domain/breakers/ports.js';
+import type { SymbolEvaluatorState } from '../../../shared/domain/breakers/symbol-evaluator.js';
+import { REDIS_KEYS } from '../../../shared/names.js';
 
 /**
  * The evaluator's per-symbol state in Redis (JSON at REDIS_KEYS.evaluatorState) next to
