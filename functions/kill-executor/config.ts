@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { baseConfigShape, parseConfig } from '../../shared/config/env.js';
 import { checkKrakenRestUrl, krakenRestConfigShape } from '../../shared/config/kraken.js';
 import { checkStoresConfig, storesConfigShape } from '../../shared/config/stores.js';
+import { KILL_EXECUTOR_DEFAULTS } from './execute-kill.js';
 
 export const killExecutorConfigSchema = z
   .object({
@@ -10,8 +11,14 @@ export const killExecutorConfigSchema = z
     KILL_EVENT_BUS_NAME: z.string().min(1),
     ...krakenRestConfigShape,
     /** Seconds for Kraken's CancelAllOrdersAfter after a kill (0 = do not arm). */
-    DEAD_MANS_SWITCH_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
-    KRAKEN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(4),
+    DEAD_MANS_SWITCH_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(KILL_EXECUTOR_DEFAULTS.deadMansSwitchSeconds),
+    /** Attempts per Kraken call, retrying only what Kraken says is transient. */
+    KRAKEN_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(KILL_EXECUTOR_DEFAULTS.maxAttempts),
   })
   .superRefine((config, ctx) => {
     checkStoresConfig(config, ctx);

@@ -22,13 +22,24 @@ export interface ExecuteKillDeps {
   readonly sleep: (ms: number) => Promise<void>;
   /** Source of the backoff jitter, in [0, 1). @default Math.random */
   readonly random?: () => number;
-  /** Attempts per Kraken call (retryable errors only). @default 4 */
+  /** Attempts per Kraken call (retryable errors only). @default KILL_EXECUTOR_DEFAULTS.maxAttempts */
   readonly maxAttempts?: number;
-  /** Arm Kraken's dead man's switch for this many seconds after cancelling (0 = off). @default 0 */
+  /**
+   * Arm Kraken's dead man's switch for this many seconds after cancelling (0 = off).
+   * @default KILL_EXECUTOR_DEFAULTS.deadMansSwitchSeconds
+   */
   readonly deadMansSwitchSeconds?: number;
 }
 
 export const FLATTEN_POSITIONS_REQUESTED = 'FLATTEN_POSITIONS_REQUESTED';
+
+/** Defaults of the executor's settings, here once: config.ts defaults its variables to them. */
+export const KILL_EXECUTOR_DEFAULTS = {
+  /** Attempts per Kraken call: three backoffs of at most 0.2, 0.4 and 0.8 s between them. */
+  maxAttempts: 4,
+  /** The dead man's switch is armed only when a stage asks for it. */
+  deadMansSwitchSeconds: 0,
+} as const;
 
 /**
  * Acts on KILL_SWITCH_TRIGGERED: for every affected account, CancelAll on Kraken (signed
@@ -68,7 +79,7 @@ export async function executeKill(event: KillSwitchTriggeredEvent, deps: Execute
     }
     const cancel = await withRetries(() => deps.kraken.cancelAll(credentials), deps);
     results.push(await recordAs(outcomeOf('CancelAll', cancel, (v) => ({ cancelled: v.count }))));
-    const seconds = deps.deadMansSwitchSeconds ?? 0;
+    const seconds = deps.deadMansSwitchSeconds ?? KILL_EXECUTOR_DEFAULTS.deadMansSwitchSeconds;
     if (seconds > 0) {
       const arm = await withRetries(() => deps.kraken.cancelAllOrdersAfter(credentials, seconds), deps);
       results.push(await recordAs(outcomeOf('CancelAllOrdersAfter', arm, (v) => ({ trigger_time: v.triggerTime }))));
@@ -117,7 +128,7 @@ type Attempt<T> = { ok: true; value: T; attempts: number } | { ok: false; error:
 
 /** Capped exponential backoff with full jitter, retrying only what the exchange says is transient. */
 async function withRetries<T>(call: () => Promise<T>, deps: ExecuteKillDeps): Promise<Attempt<T>> {
-  const max = deps.maxAttempts ?? 4;
+  const max = deps.maxAttempts ?? KILL_EXECUTOR_DEFAULTS.maxAttempts;
   const random = deps.random ?? Math.random;
   let lastError = 'unknown';
   for (let attempt = 1; attempt <= max; attempt++) {
