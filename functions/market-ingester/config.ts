@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baseConfigShape, parseConfig, positiveInt } from '../../shared/config/env.js';
 import { KRAKEN_BOOK_DEPTHS } from '../../shared/domain/market/order-book.js';
+import { INGESTER_DEFAULTS } from './defaults.js';
 
 const USD_SPOT = /^[A-Z0-9]{2,12}\/USD$/;
 
@@ -11,11 +12,11 @@ const USD_SPOT = /^[A-Z0-9]{2,12}\/USD$/;
 export const ingesterConfigSchema = z
   .object({
     ...baseConfigShape,
-    KRAKEN_WS_URL: z.url({ protocol: /^wss?$/ }).default('wss://ws.kraken.com/v2'),
+    KRAKEN_WS_URL: z.url({ protocol: /^wss?$/ }).default(INGESTER_DEFAULTS.KRAKEN_WS_URL),
     /** Comma-separated USD spot pairs in v2 spelling (BTC/USD, not XBT/USD). */
     KRAKEN_SYMBOLS: z
       .string()
-      .default('BTC/USD,ETH/USD')
+      .default(INGESTER_DEFAULTS.KRAKEN_SYMBOLS.join(','))
       .transform((value) =>
         value
           .split(',')
@@ -36,7 +37,7 @@ export const ingesterConfigSchema = z
         (d) => (KRAKEN_BOOK_DEPTHS as readonly number[]).includes(d),
         `must be one of ${KRAKEN_BOOK_DEPTHS.join(', ')}`,
       )
-      .default(10),
+      .default(INGESTER_DEFAULTS.BOOK_DEPTH),
     MARKET_EVENTS_STREAM: z.string().min(1),
     REDIS_URL: z.string().regex(/^rediss?:\/\/[^/]+/, 'must be redis://host:port[/db] or rediss://…'),
     /** Secrets Manager id of the ElastiCache auth token; none locally. */
@@ -49,12 +50,12 @@ export const ingesterConfigSchema = z
     CONNECT_ATTEMPTS_PER_10_MIN: positiveInt.max(140).default(120),
     KINESIS_LINGER_MS: positiveInt.default(20),
     KINESIS_BUFFER_MAX_RECORDS: positiveInt.default(100_000),
-    HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+    HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(INGESTER_DEFAULTS.HEALTH_PORT),
     METRICS_INTERVAL_MS: positiveInt.default(10_000),
     /** Append every raw frame to this JSONL file (replayable, `kraken:verify`-able). */
     RECORD_PATH: z.string().min(1).optional(),
     /** Budget for the SIGTERM flush; keep under the ECS stop timeout. */
-    SHUTDOWN_FLUSH_TIMEOUT_MS: positiveInt.default(20_000),
+    SHUTDOWN_FLUSH_TIMEOUT_MS: positiveInt.default(INGESTER_DEFAULTS.SHUTDOWN_FLUSH_TIMEOUT_MS),
   })
   .superRefine((config, ctx) => {
     if (config.STAGE !== 'local' && !config.KRAKEN_WS_URL.startsWith('wss://')) {

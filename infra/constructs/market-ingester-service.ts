@@ -9,6 +9,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { INGESTER_DEFAULTS } from '../../functions/market-ingester/defaults.js';
 import { SERVICE_NAME } from '../../shared/names.js';
 import { retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
@@ -16,7 +17,7 @@ import { grantKeyViaService, grantSecretRead } from './grants.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Port of /healthz and /ready inside the task. */
-export const INGESTER_HEALTH_PORT = 8080;
+export const INGESTER_HEALTH_PORT = INGESTER_DEFAULTS.HEALTH_PORT;
 /** Non-root user of the distroless image (`nonroot`). */
 export const INGESTER_USER = '65532:65532';
 
@@ -35,9 +36,9 @@ export interface MarketIngesterServiceProps {
   readonly redisAuthSecret?: secretsmanager.ISecret;
   /** KMS key of the secret (the stage data key); required with `redisAuthSecret`. */
   readonly secretsKey?: kms.IKey;
-  /** USD spot pairs in v2 spelling. @default ['BTC/USD', 'ETH/USD'] */
+  /** USD spot pairs in v2 spelling. @default INGESTER_DEFAULTS.KRAKEN_SYMBOLS */
   readonly symbols?: readonly string[];
-  /** @default 10 */
+  /** @default INGESTER_DEFAULTS.BOOK_DEPTH */
   readonly bookDepth?: number;
   /** One task per stage: two would double Kraken connections and events. @default 1 */
   readonly desiredCount?: number;
@@ -157,14 +158,14 @@ export class MarketIngesterService extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: stageConfig.runtime.LOG_LEVEL,
         BUILD_VERSION: props.buildVersion,
-        KRAKEN_WS_URL: 'wss://ws.kraken.com/v2',
-        KRAKEN_SYMBOLS: (props.symbols ?? ['BTC/USD', 'ETH/USD']).join(','),
-        BOOK_DEPTH: String(props.bookDepth ?? 10),
+        KRAKEN_WS_URL: INGESTER_DEFAULTS.KRAKEN_WS_URL,
+        KRAKEN_SYMBOLS: (props.symbols ?? INGESTER_DEFAULTS.KRAKEN_SYMBOLS).join(','),
+        BOOK_DEPTH: String(props.bookDepth ?? INGESTER_DEFAULTS.BOOK_DEPTH),
         MARKET_EVENTS_STREAM: props.stream.streamName,
         REDIS_URL: props.redisUrl,
         ...(props.redisAuthSecret ? { REDIS_AUTH_SECRET_ID: props.redisAuthSecret.secretArn } : {}),
         HEALTH_PORT: String(INGESTER_HEALTH_PORT),
-        SHUTDOWN_FLUSH_TIMEOUT_MS: '20000',
+        SHUTDOWN_FLUSH_TIMEOUT_MS: String(INGESTER_DEFAULTS.SHUTDOWN_FLUSH_TIMEOUT_MS),
         ...props.environment,
       },
     });
