@@ -1,18 +1,9 @@
 import type { BreakerCause } from '../../shared/domain/breakers/hysteresis.js';
-import type { Approval, KillScope } from '../../shared/domain/controls/kill-switch.js';
+import type { Approval, KillScope, KillSwitchState } from '../../shared/domain/controls/kill-switch.js';
 import type { AccountLimitsInput } from '../../shared/domain/risk/limits.js';
 
 /** Ports of the admin use cases; adapters in ./adapters. */
-export interface KillSwitchState {
-  readonly scope: KillScope;
-  readonly target: string;
-  readonly engaged: boolean;
-  readonly reason: string;
-  readonly actor: string;
-  readonly sinceMs: number;
-  readonly allowReduceOnly: boolean;
-  readonly eventId: string;
-}
+export type { KillSwitchState } from '../../shared/domain/controls/kill-switch.js';
 
 /** The hot kill-switch state the risk API reads on every decision (Redis). */
 export interface KillSwitchStore {

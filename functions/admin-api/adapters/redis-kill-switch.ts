@@ -1,38 +1,33 @@
 import type { Redis } from 'ioredis';
+import {
+  decodeApprovals,
+  decodeKillSwitch,
+  encodeApproval,
+  encodeKillSwitch,
+  killSwitchKey,
+} from '../../../shared/adapters/redis/kill-switch-hash.js';
 import type { Approval, KillScope } from '../../../shared/domain/controls/kill-switch.js';
 import { REDIS_KEYS } from '../../../shared/names.js';
 import type { KillSwitchState, KillSwitchStore } from '../ports.js';
 
-/** Kill switch state in the hashes the risk API's load script reads (REDIS_KEYS.killSwitch*). */
-export function killSwitchKey(scope: KillScope, target: string): string {
-  if (scope === 'global') return REDIS_KEYS.killSwitchGlobal;
-  if (scope === 'account') return REDIS_KEYS.killSwitchAccount(target);
-  return REDIS_KEYS.killSwitchSymbol(target);
-}
-
+/**
+ * Kill switch state in the hashes the risk API's load script reads, laid out by their codec
+ * (shared/adapters/redis/kill-switch-hash.ts).
+ */
 export class RedisKillSwitchStore implements KillSwitchStore {
   constructor(private readonly redis: Redis) {}
 
   async engage(state: KillSwitchState): Promise<void> {
     await this.redis
       .multi()
-      .hset(killSwitchKey(state.scope, state.target), {
-        engaged: '1',
-        scope: state.scope,
-        target: state.target,
-        reason: state.reason,
-        actor: state.actor,
-        since_ms: String(state.sinceMs),
-        allow_reduce_only: state.allowReduceOnly ? '1' : '0',
-        event_id: state.eventId,
-      })
+      .hset(killSwitchKey(state.scope, state.target), encodeKillSwitch(state))
       // A new engage restarts any release in progress.
       .del(REDIS_KEYS.killSwitchRelease(state.scope, state.target))
       .exec();
   }
 
   async get(scope: KillScope, target: string): Promise<KillSwitchState | null> {
-    return parseState(await this.redis.hgetall(killSwitchKey(scope, target)));
+    return decodeKillSwitch(await this.redis.hgetall(killSwitchKey(scope, target)), scope);
   }
 
   async list(): Promise<KillSwitchState[]> {
@@ -49,35 +44,24 @@ export class RedisKillSwitchStore implements KillSwitchStore {
     for (const key of keys) pipeline.hgetall(key);
     const results = (await pipeline.exec()) ?? [];
     return results
-      .map(([, value]) => parseState(value as Record<string, string>))
+      .map(([, value]) => decodeKillSwitch(value as Record<string, string>))
       .filter((s): s is KillSwitchState => s !== null);
   }
 
   async approvals(scope: KillScope, target: string): Promise<Approval[]> {
-    const entries = await this.redis.hgetall(REDIS_KEYS.killSwitchRelease(scope, target));
-    return Object.entries(entries).map(([actor, atMs]) => ({ actor, atMs: Number(atMs) }));
+    return decodeApprovals(await this.redis.hgetall(REDIS_KEYS.killSwitchRelease(scope, target)));
   }
 
   async addApproval(scope: KillScope, target: string, approval: Approval, windowMs: number): Promise<void> {
     const key = REDIS_KEYS.killSwitchRelease(scope, target);
-    await this.redis.multi().hset(key, approval.actor, String(approval.atMs)).pexpire(key, windowMs).exec();
+    await this.redis
+      .multi()
+      .hset(key, ...encodeApproval(approval))
+      .pexpire(key, windowMs)
+      .exec();
   }
 
   async release(scope: KillScope, target: string): Promise<void> {
     await this.redis.del(killSwitchKey(scope, target), REDIS_KEYS.killSwitchRelease(scope, target));
   }
-}
-
-function parseState(fields: Record<string, string>): KillSwitchState | null {
-  if (fields.engaged !== '1') return null;
-  return {
-    scope: fields.scope as KillScope,
-    target: fields.target ?? '*',
-    engaged: true,
-    reason: fields.reason ?? '',
-    actor: fields.actor ?? '',
-    sinceMs: Number(fields.since_ms ?? 0),
-    allowReduceOnly: fields.allow_reduce_only === '1',
-    eventId: fields.event_id ?? '',
-  };
 }

@@ -85,6 +85,18 @@ export interface KillSwitchTriggeredEvent {
   readonly actions: readonly (typeof KILL_ACTIONS)[number][];
 }
 
+/** An engaged kill switch of one scope: what the risk API enforces and the admin API lists. */
+export interface KillSwitchState {
+  readonly scope: KillScope;
+  readonly target: string;
+  readonly engaged: boolean;
+  readonly reason: string;
+  readonly actor: string;
+  readonly sinceMs: number;
+  readonly allowReduceOnly: boolean;
+  readonly eventId: string;
+}
+
 export interface Approval {
   readonly actor: string;
   readonly atMs: number;
