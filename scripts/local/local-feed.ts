@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type RunningIngester, startIngester } from '../../functions/market-ingester/index.js';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
+import { encodeReferencePrice } from '../../shared/adapters/redis/reference-price-hash.js';
 import { REDIS_KEYS, STREAMS } from '../../shared/names.js';
 import { startFakeKrakenServer } from '../../test/fakes/kraken-ws/server.js';
 import { createStream, deleteStream } from '../../test/kinesis-local.js';
@@ -65,7 +66,10 @@ export async function startLocalFeed(options: {
     const now = Date.now();
     for (const [symbol, state] of ingester.pipeline.state) {
       if (!state.lastMark || !state.live) continue;
-      pipeline.hset(REDIS_KEYS.referencePrice(symbol), { price: state.lastMark.mid, updated_at_ms: String(now) });
+      pipeline.hset(
+        REDIS_KEYS.referencePrice(symbol),
+        encodeReferencePrice({ price: state.lastMark.mid, updatedAtMs: now }),
+      );
     }
     return pipeline.exec();
   };

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { encodeMark } from '../../shared/adapters/redis/mark-hash.js';
+import { encodeReferencePrice } from '../../shared/adapters/redis/reference-price-hash.js';
 import { Decimal } from '../../shared/domain/decimal.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { seededRandom } from '../../shared/runtime/seeded-random.js';
@@ -56,7 +57,7 @@ export function redisMarkSink(redis: Redis): MarkSink {
           status: 'live',
         }),
       )
-      .hset(REDIS_KEYS.referencePrice(symbol), { price: mid.toString(), updated_at_ms: String(nowMs) })
+      .hset(REDIS_KEYS.referencePrice(symbol), encodeReferencePrice({ price: mid, updatedAtMs: nowMs }))
       .exec();
   };
 }

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import { encodeUniverse } from '../../shared/adapters/redis/universe-set.js';
 import { type AccountLimitsInput, parseLimits } from '../../shared/domain/risk/limits.js';
 import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 
@@ -134,7 +135,7 @@ export async function seedRedis(redis: Redis): Promise<void> {
         qty_min: i.qty_min,
       }),
     );
-    pipeline.sadd(REDIS_KEYS.universe, i.symbol);
   }
+  pipeline.sadd(REDIS_KEYS.universe, ...encodeUniverse(SEED_INSTRUMENTS.map((i) => i.symbol)));
   await pipeline.exec();
 }

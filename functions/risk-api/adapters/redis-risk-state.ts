@@ -1,6 +1,9 @@
 import type { Redis } from 'ioredis';
 import { encodeSpoolEntry } from '../../../shared/adapters/redis/audit-spool.js';
+import { decodeBreaker } from '../../../shared/adapters/redis/breaker-hash.js';
 import { decodeMark } from '../../../shared/adapters/redis/mark-hash.js';
+import { decodeStoredDecision, encodeStoredDecision } from '../../../shared/adapters/redis/order-decision.js';
+import { decodeReferencePrice } from '../../../shared/adapters/redis/reference-price-hash.js';
 import { Decimal } from '../../../shared/domain/decimal.js';
 import { StateUnavailableError } from '../../../shared/domain/errors.js';
 import { tradingDay } from '../../../shared/domain/positions/positions.js';
@@ -133,7 +136,7 @@ export class RedisRiskStateStore implements RiskStateStore {
   }
 
   async commit(record: DecisionRecord, idempotencyTtlMs: number): Promise<StoredDecision | null> {
-    const stored = JSON.stringify({ h: record.requestHash, r: record.response });
+    const stored = encodeStoredDecision({ requestHash: record.requestHash, response: record.response });
     const keys = [REDIS_KEYS.orderId(record.accountId, record.orderId), REDIS_KEYS.auditSpool];
     const entry = encodeSpoolEntry(record);
     try {
@@ -171,9 +174,11 @@ declare module 'ioredis' {
   }
 }
 
+/** The decision stored under an order id; unreadable fails closed like any unreadable state. */
 function parseStored(text: string): StoredDecision {
-  const parsed = JSON.parse(text) as { h: string; r: StoredDecision['response'] };
-  return { requestHash: parsed.h, response: parsed.r };
+  const stored = decodeStoredDecision(text);
+  if (!stored) throw new StateUnavailableError('stored decision unreadable');
+  return { requestHash: stored.requestHash, response: stored.response as StoredDecision['response'] };
 }
 
 function hash(flat: unknown): Record<string, string> {
@@ -185,12 +190,6 @@ function hash(flat: unknown): Record<string, string> {
 
 function decimalOrNull(text: string | undefined): Decimal | null {
   return text ? (Decimal.tryParse(text) ?? null) : null;
-}
-
-function intOrNull(text: string | undefined): number | null {
-  if (!text) return null;
-  const value = Number(text);
-  return Number.isSafeInteger(value) ? value : null;
 }
 
 function parseKill(scope: EngagedKillSwitch['scope'], fields: Record<string, string>): EngagedKillSwitch | null {
@@ -222,8 +221,8 @@ function counter(text: string | undefined, what: string): Decimal {
 
 function parseLoadReply(reply: unknown[], query: LoadQuery, boundaryMinutes: number): LoadedState {
   const mark = decodeMark(hash(reply[0]));
-  const reference = hash(reply[1]);
-  const breaker = hash(reply[2]);
+  const reference = decodeReferencePrice(hash(reply[1]));
+  const breaker = decodeBreaker(hash(reply[2]));
   const killSwitches = [
     parseKill('global', hash(reply[3])),
     parseKill('account', hash(reply[4])),
@@ -250,14 +249,12 @@ function parseLoadReply(reply: unknown[], query: LoadQuery, boundaryMinutes: num
   // Counters of an earlier trading day have been reset. A date after today (clocks apart at
   // the boundary) still counts: a loss counted early is safer than a loss ignored.
   const today = daily.date !== undefined && daily.date >= tradingDay(query.nowMs, boundaryMinutes);
-  const referencePrice = decimalOrNull(reference.price);
-  const referenceTs = intOrNull(reference.updated_at_ms);
 
   const state: RiskState = {
     instrument: parseInstrument(query.symbol, reply[8]),
     mark,
-    reference: referencePrice && referenceTs !== null ? { price: referencePrice, updatedAtMs: referenceTs } : null,
-    breaker: breaker.state === 'tripped' ? { reason: breaker.reason ?? 'tripped' } : null,
+    reference,
+    breaker: breaker.tripped ? { reason: breaker.reason ?? 'tripped' } : null,
     killSwitches,
     // The universe is a set of one name when answered from Redis: membership is all we need.
     universe: universeSize === 0 ? null : new Set(inUniverse ? [query.symbol] : []),

@@ -14,6 +14,18 @@ export function encodeStoredDecision(stored: StoredDecisionText): string {
   return JSON.stringify({ h: stored.requestHash, r: stored.response });
 }
 
+/** The whole stored decision (what the risk API replays for a repeated order id), or null when unreadable. */
+export function decodeStoredDecision(text: string): StoredDecisionText | null {
+  try {
+    const parsed = JSON.parse(text) as { h?: unknown; r?: { decision?: unknown } & Record<string, unknown> };
+    const decision = parsed?.r?.decision;
+    if (typeof parsed?.h !== 'string' || (decision !== 'accept' && decision !== 'reject')) return null;
+    return { requestHash: parsed.h, response: { ...parsed.r, decision } };
+  } catch {
+    return null;
+  }
+}
+
 /** The stored verdict, or null when the value is missing or unreadable. */
 export function decodeStoredVerdict(text: string | null | undefined): 'accept' | 'reject' | null {
   if (!text) return null;
