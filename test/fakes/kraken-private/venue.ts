@@ -157,6 +157,7 @@ export class FakeKrakenVenue extends EventEmitter {
       order_status: 'new',
       exec_type: 'new',
       order_userref: 0,
+      order_id: placed.orderId,
     });
     return placed;
   }
