@@ -1,5 +1,5 @@
 import { Decimal } from '../decimal.js';
-import type { Side } from '../order.js';
+import type { OrderType, Side } from '../order.js';
 
 /**
  * Exposure that counts every order (issue #12). Per account and symbol the gate knows the
@@ -192,8 +192,12 @@ export interface Reservation {
   readonly decisionId: string;
   readonly symbol: string;
   readonly side: Side;
+  readonly type: OrderType;
   /** Remaining quantity (the whole order until Kraken reports fills). */
   readonly qty: Decimal;
+  readonly limitPrice?: Decimal;
+  /** Static trigger price (a trailing distance is not a price and is not kept). */
+  readonly triggerPrice?: Decimal;
   /** Worst-case price: the largest of limit, static trigger and (for market execution) the touch. */
   readonly worstPrice: Decimal;
   readonly reduceOnly: boolean;
@@ -208,7 +212,10 @@ export interface ReservationRecord {
   readonly decision_id: string;
   readonly symbol: string;
   readonly side: Side;
+  readonly type: OrderType;
   readonly qty: string;
+  readonly limit_price?: string;
+  readonly trigger_price?: string;
   readonly worst_price: string;
   readonly reduce_only: boolean;
   readonly created_at_ms: number;
@@ -222,7 +229,10 @@ export function reservationToRecord(r: Reservation): ReservationRecord {
     decision_id: r.decisionId,
     symbol: r.symbol,
     side: r.side,
+    type: r.type,
     qty: r.qty.toString(),
+    ...(r.limitPrice ? { limit_price: r.limitPrice.toString() } : {}),
+    ...(r.triggerPrice ? { trigger_price: r.triggerPrice.toString() } : {}),
     worst_price: r.worstPrice.toString(),
     reduce_only: r.reduceOnly,
     created_at_ms: r.createdAtMs,
@@ -237,12 +247,20 @@ export function reservationFromRecord(r: ReservationRecord): Reservation {
     decisionId: r.decision_id,
     symbol: r.symbol,
     side: r.side,
+    type: r.type,
     qty: Decimal.parse(r.qty),
+    ...(r.limit_price ? { limitPrice: Decimal.parse(r.limit_price) } : {}),
+    ...(r.trigger_price ? { triggerPrice: Decimal.parse(r.trigger_price) } : {}),
     worstPrice: Decimal.parse(r.worst_price),
     reduceOnly: r.reduce_only,
     createdAtMs: r.created_at_ms,
     expiresAtMs: r.expires_at_ms,
   };
+}
+
+/** The key under which an accepted amend of a working order reserves its amended remainder. */
+export function amendReservationId(orderId: string): string {
+  return `${orderId}#amend`;
 }
 
 /** What a reservation adds to its symbol's pending side. */

@@ -2,6 +2,7 @@ import { Decimal } from '../decimal.js';
 import { type AmendRequest, isReduceOnly, ORDER_TYPE_RULES, type OrderRequest, type Side } from '../order.js';
 import type { Reason, ReasonCode } from '../reasons.js';
 import {
+  amendReservationId,
   countOpenOrders,
   measureWorstCase,
   NO_ORDERS,
@@ -13,7 +14,7 @@ import {
   worstSideValue,
 } from './exposure.js';
 import type { AccountRecord } from './limits.js';
-import { markCurrentAtMs, type RiskState } from './state.js';
+import { markCurrentAtMs, type OpenOrder, type RiskState } from './state.js';
 
 /**
  * The risk rules, pure and in the contract's order. Every failing rule is reported, so a
@@ -504,7 +505,7 @@ export function evaluateCancel(): Evaluation {
  * writes it in the same atomic step as the decision.
  */
 export function reservationFor(
-  order: Pick<OrderRequest, 'account_id' | 'order_id' | 'symbol' | 'side' | 'quantity' | 'intent' | 'reduce_only'>,
+  order: OrderRequest,
   evaluation: Evaluation,
   decisionId: string,
   nowMs: number,
@@ -517,7 +518,10 @@ export function reservationFor(
     decisionId,
     symbol: order.symbol,
     side: order.side,
+    type: order.type,
     qty: order.quantity,
+    ...(order.limit_price ? { limitPrice: order.limit_price } : {}),
+    ...(staticTriggerOf(order) ? { triggerPrice: staticTriggerOf(order) } : {}),
     worstPrice: evaluation.worstPrice,
     reduceOnly: isReduceOnly(order),
     createdAtMs: nowMs,
@@ -528,4 +532,38 @@ export function reservationFor(
 /** Mid of a bid/ask pair. */
 export function midOf(bid: Decimal, ask: Decimal): Decimal {
   return bid.add(ask).div(TWO);
+}
+
+/**
+ * The reservation an accepted amend writes. For an order still pending it replaces the
+ * order's reservation. For a working order it reserves the whole amended remainder under
+ * its own key (`<order_id>#amend`) while the working order still counts the old one: double
+ * counted until Kraken reports the amend, which releases it; never under counted.
+ */
+export function amendReservationFor(
+  amend: AmendRequest,
+  target: OpenOrder,
+  evaluation: Evaluation,
+  decisionId: string,
+  nowMs: number,
+  ttlMs: number,
+): Reservation | null {
+  if (evaluation.decision !== 'accept' || !evaluation.worstPrice) return null;
+  const limitPrice = amend.limit_price ?? target.limitPrice;
+  const triggerPrice = amend.trigger_price ?? target.triggerPrice;
+  return {
+    accountId: amend.account_id,
+    orderId: target.stage === 'pending' ? amend.order_id : amendReservationId(amend.order_id),
+    decisionId,
+    symbol: target.symbol,
+    side: target.side,
+    type: target.type,
+    qty: (amend.quantity ?? target.orderQty).sub(target.filledQty),
+    ...(limitPrice ? { limitPrice } : {}),
+    ...(triggerPrice ? { triggerPrice } : {}),
+    worstPrice: evaluation.worstPrice,
+    reduceOnly: target.reduceOnly,
+    createdAtMs: nowMs,
+    expiresAtMs: nowMs + ttlMs,
+  };
 }
