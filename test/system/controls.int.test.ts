@@ -27,7 +27,7 @@ import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import type { KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
-import { krakenKeySecretName } from '../../shared/names.js';
+import { krakenKeySecretName, REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { FakeKrakenRest } from '../fakes/kraken-rest/server.js';
 import { databaseUrl, local, localStoreEnv } from '../local-env.js';
 import { proxyEvent, writeMark } from '../risk-fixtures.js';
@@ -330,7 +330,7 @@ describe('Kraken keys and the kill executor (Secrets Manager on LocalStack, fake
       api_secret: credentials.apiSecret,
     });
     const { rows } = await pool.query(
-      `SELECT rotated_by FROM kraken_key_rotations WHERE account_id = 'company' ORDER BY id DESC LIMIT 1`,
+      `SELECT rotated_by FROM ${TABLES.krakenKeyRotations} WHERE account_id = 'company' ORDER BY id DESC LIMIT 1`,
     );
     expect(rows[0]?.rotated_by).toBe('alice');
 
@@ -393,10 +393,10 @@ describe('Limits administration', () => {
   it('propose then apply creates a new version the risk API uses on its next decision', async () => {
     // Its own account: the seed accounts' limits are shared with other test files.
     await pool.query(
-      `INSERT INTO accounts (account_id, display_name, kind) VALUES ('limits-it', 'Limits IT', 'strategy') ON CONFLICT DO NOTHING`,
+      `INSERT INTO ${TABLES.accounts} (account_id, display_name, kind) VALUES ('limits-it', 'Limits IT', 'strategy') ON CONFLICT DO NOTHING`,
     );
     await pool.query(
-      `INSERT INTO account_limits (account_id, version, limits, created_by, reason)
+      `INSERT INTO ${TABLES.accountLimits} (account_id, version, limits, created_by, reason)
        VALUES ('limits-it', 1, '{"nav":"250000"}', 'test', 'seed') ON CONFLICT DO NOTHING`,
     );
     expect((await validate('limits-it')).decision).toBe('accept');
@@ -455,11 +455,14 @@ describe('Breaker reset', () => {
       cleared_causes: ['volatility'],
       reset_by: 'carol',
     });
-    expect(await redis.hgetall('breaker:BTC/USD')).toMatchObject({ state: 'clear', 'cause:volatility': '0' });
+    expect(await redis.hgetall(REDIS_KEYS.breaker('BTC/USD'))).toMatchObject({
+      state: 'clear',
+      'cause:volatility': '0',
+    });
     expect((await validate('company')).decision).toBe('accept');
 
     const { rows } = await pool.query(
-      `SELECT cause, tripped, reason, source_id FROM breaker_events
+      `SELECT cause, tripped, reason, source_id FROM ${TABLES.breakerEvents}
         WHERE symbol = 'BTC/USD' AND source_id LIKE 'manual:%' ORDER BY id DESC LIMIT 1`,
     );
     expect(rows[0]).toMatchObject({ cause: 'volatility', tripped: false });
@@ -473,7 +476,7 @@ describe('Breaker reset', () => {
     });
     expect(JSON.parse(again.body).cleared_causes).toEqual([]);
     const { rows: manual } = await pool.query(
-      `SELECT cause FROM breaker_events WHERE symbol = 'BTC/USD' AND reason = 'manual reset by carol: belt and braces'`,
+      `SELECT cause FROM ${TABLES.breakerEvents} WHERE symbol = 'BTC/USD' AND reason = 'manual reset by carol: belt and braces'`,
     );
     expect(manual).toEqual([{ cause: 'manual' }]);
 
