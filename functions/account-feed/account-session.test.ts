@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import type { AccountFeedStatus } from '../../shared/adapters/redis/account-feed-hash.js';
+import type { StoredVerdict } from '../../shared/domain/account-feed/unvetted.js';
+import type { BalanceEvent, OrderEvent } from '../../shared/domain/executions/events.js';
+import { AccountSession, type SessionConnection } from './account-session.js';
+import type { UnvettedOrderReport } from './ports.js';
+
+/** In-memory stand-ins of the session's ports. */
+function harness(options: { verdict?: StoredVerdict | 'throw'; cancelUnvetted?: boolean; now?: () => number } = {}) {
+  const published: (OrderEvent | BalanceEvent)[] = [];
+  const statuses: AccountFeedStatus[] = [];
+  const reports: UnvettedOrderReport[] = [];
+  const calls: string[] = [];
+  const connection: SessionConnection = {
+    connected: true,
+    call: async (build) => {
+      calls.push(build('tok', calls.length + 1));
+      return { success: true, error: null, result: {} };
+    },
+  };
+  const session = new AccountSession({
+    accountId: 'acct-1',
+    sink: { publish: (_a, e) => published.push(e), oldestPendingAgeMs: () => 0, flush: async () => undefined },
+    statusStore: { write: async (_a, s) => void statuses.push(s) },
+    decisions: {
+      verdict: async () => {
+        if (options.verdict === 'throw') throw new Error('redis down');
+        return options.verdict ?? null;
+      },
+    },
+    audit: { record: async (r) => void reports.push(r) },
+    log: () => undefined,
+    maxSilenceMs: 1_000,
+    publishMaxDelayMs: 1_000,
+    statusTtlMs: 5_000,
+    cancelUnvetted: options.cancelUnvetted ?? false,
+    deadMansSwitch: { timeoutSeconds: 60, refreshMs: 15_000 },
+    now: options.now,
+  });
+  session.attach(connection);
+  return { session, published, statuses, reports, calls };
+}
+
+const order = (clOrdId?: string) => ({
+  kind: 'executions' as const,
+  type: 'update' as const,
+  sequence: 2,
+  data: [
+    {
+      execType: 'pending_new',
+      orderId: 'O1',
+      clOrdId,
+      symbol: 'BTC/USD',
+      side: 'buy' as const,
+      orderType: 'limit',
+      orderQty: '1',
+      limitPrice: '65000',
+      timestamp: '2026-09-21T10:00:00.000000Z',
+    },
+    { execType: 'new', orderId: 'O1', timestamp: '2026-09-21T10:00:00.000100Z' },
+  ],
+});
+const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+
+describe('Class: AccountSession', () => {
+  it('publishes a repeated frame once', () => {
+    // Prepare
+    const { session, published } = harness({ verdict: 'accept' });
+
+    // Act
+    session.handle(order('ok-1'), 1);
+    session.handle(order('ok-1'), 2);
+
+    // Assess
+    expect(published.map((e) => e.kind === 'order' && e.type)).toEqual(['acknowledged']);
+    expect(session.counters.duplicates).toBe(1);
+  });
+
+  it('cancels an order with no decision under the cancel policy, and only reports one whose lookup failed', async () => {
+    // Prepare
+    const strict = harness({ verdict: null, cancelUnvetted: true });
+    const storeDown = harness({ verdict: 'throw', cancelUnvetted: true });
+
+    // Act
+    strict.session.handle(order('unknown-1'), 1);
+    storeDown.session.handle(order('unknown-1'), 1);
+    await settle();
+
+    // Assess
+    expect(strict.reports.map((r) => [r.reason, r.action])).toEqual([['no_decision', 'cancel_requested']]);
+    expect(strict.calls.map((c) => JSON.parse(c).method)).toEqual(['cancel_order']);
+    expect(storeDown.reports.map((r) => [r.reason, r.action])).toEqual([['lookup_failed', 'reported']]);
+    expect(storeDown.calls).toEqual([]);
+  });
+
+  it('stays failed closed until the snapshot of its connection arrived, then goes silent without frames', async () => {
+    // Prepare
+    let now = 1_000;
+    const { session } = harness({ now: () => now });
+
+    // Act
+    session.connected();
+    const awaiting = await session.writeStatus();
+    session.handle({ kind: 'executions', type: 'snapshot', sequence: 1, data: [] }, now);
+    const live = await session.writeStatus();
+    now += 1_001;
+    const silent = await session.writeStatus();
+
+    // Assess
+    expect([awaiting.reason, live.state, silent.reason]).toEqual(['awaiting_snapshot', 'live', 'silent']);
+    expect(silent.sinceMs).toBe(now);
+  });
+
+  it('arms the dead man’s switch only while the gate is healthy', async () => {
+    // Prepare
+    let now = 0;
+    const { session, calls } = harness({ now: () => now });
+
+    // Act
+    await session.tickDeadMansSwitch({ healthy: true, reasons: [] });
+    now = 20_000;
+    await session.tickDeadMansSwitch({ healthy: false, reasons: ['marks_stale'] });
+    now = 40_000;
+    await session.tickDeadMansSwitch({ healthy: false, reasons: ['marks_stale'] });
+
+    // Assess
+    expect(calls.map((c) => JSON.parse(c).params.timeout)).toEqual([60]);
+    expect(session.counters.deadMansWithheld).toBe(2);
+  });
+});
