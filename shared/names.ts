@@ -23,6 +23,8 @@ export const TABLES = {
   limitsProposals: 'limits_proposals',
   /** Audit of Kraken API key rotations (never the key itself). */
   krakenKeyRotations: 'kraken_key_rotations',
+  /** Append-only audit of account creation, disabling and re-enabling (who, when, why). */
+  accountAdminLog: 'account_admin_log',
   positions: 'positions',
   fills: 'fills',
   breakerConfig: 'breaker_config',
@@ -41,7 +43,10 @@ export const ROUTES = {
   adminKillSwitch: '/v1/admin/kill-switch',
   adminKillSwitchRelease: '/v1/admin/kill-switch/release',
   adminKillSwitchHistory: '/v1/admin/kill-switch/history',
-  /** Prefix of the per-account admin routes: `/v1/admin/accounts/{id}/limits|kraken-key`. */
+  /**
+   * Account administration: `POST|GET /v1/admin/accounts`, `GET /v1/admin/accounts/{id}`,
+   * `POST .../{id}/disable|enable`, and `/v1/admin/accounts/{id}/limits|kraken-key`.
+   */
   adminAccounts: '/v1/admin/accounts',
   adminBreakerReset: '/v1/admin/breakers/reset',
 } as const;
@@ -88,6 +93,8 @@ export const METRICS = {
   partitionsCreated: 'PartitionsCreated',
   /** Daily partitions dropped past their table's retention. */
   partitionsDropped: 'PartitionsDropped',
+  /** 1 when a secret still holds its placeholder (dimension `secret`), e.g. the CoinGecko key nobody set. */
+  secretPlaceholder: 'SecretPlaceholder',
   /** Rows found in a DEFAULT partition at the start of a maintenance run; alarmed when > 0. */
   partitionRowsInDefault: 'PartitionRowsInDefault',
   /** Fewest days after today that every partitioned table has a partition for. */
@@ -161,7 +168,8 @@ export const REDIS_KEYS = {
  * Kraken API keys live in Secrets Manager, one secret per trading account, created out of
  * band by an operator (never by CDK, never in a template) and encrypted with the stage's
  * data key: `risk-gate/<stage>/kraken/<accountId>`, value
- * `{"apiKey":"…","apiSecret":"…"}`. The stage prefix lets two stages share an AWS account;
+ * `{"api_key":"…","api_secret":"…"}` (codec: shared/adapters/secrets/kraken-key-secret.ts, which
+ * also reads the older `{"apiKey","apiSecret"}`). The stage prefix lets two stages share an AWS account;
  * functions are granted read on `risk-gate/<stage>/kraken/*` of their own stage only.
  */
 export const KRAKEN_KEY_ACCOUNT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;

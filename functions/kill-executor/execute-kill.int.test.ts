@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js
 import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { KRAKEN_KEY_PLACEHOLDER } from '../../shared/adapters/secrets/kraken-key-secret.js';
 import type { KillScope, KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
 import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { FakeKrakenRest } from '../../test/fakes/kraken-rest/server.js';
@@ -25,6 +26,10 @@ const stage = `it-${suffix}`;
 const enabled = `ke-${suffix}-on`;
 const disabled = `ke-${suffix}-off`;
 const keyless = `ke-${suffix}-nokey`;
+/** Its key put in Secrets Manager by hand, in the shape the operator docs gave: `{"apiKey","apiSecret"}`. */
+const operatorStored = `ke-${suffix}-op`;
+/** Its secret created before the key was issued: it holds the placeholder. */
+const placeholder = `ke-${suffix}-ph`;
 const secrets = createSecretsManagerClient();
 const keys = new KrakenKeyStore(secrets, stage);
 const kraken = new FakeKrakenRest();
@@ -33,6 +38,7 @@ let pool: pg.Pool;
 let redis: Redis;
 let enabledKey: { apiKey: string; apiSecret: string };
 let disabledKey: { apiKey: string; apiSecret: string };
+let operatorKey: { apiKey: string; apiSecret: string };
 
 const executor = (options: { deadMansSwitchSeconds?: number } = {}) =>
   killExecutorPorts({
@@ -82,6 +88,9 @@ beforeAll(async () => {
     [enabled, true],
     [disabled, false],
     [keyless, true],
+    // Disabled so the global-scope test leaves them alone; account scope acts on them anyway.
+    [operatorStored, false],
+    [placeholder, false],
   ] as const) {
     await pool.query(
       `INSERT INTO ${TABLES.accounts} (account_id, display_name, kind, enabled) VALUES ($1, $1, 'strategy', $2)`,
@@ -92,10 +101,20 @@ beforeAll(async () => {
   disabledKey = kraken.addKey(5);
   await keys.store(enabled, enabledKey);
   await keys.store(disabled, disabledKey);
+  operatorKey = kraken.addKey(4);
+  await secrets.send(
+    new CreateSecretCommand({
+      Name: keys.secretName(operatorStored),
+      SecretString: JSON.stringify({ apiKey: operatorKey.apiKey, apiSecret: operatorKey.apiSecret }),
+    }),
+  );
+  await secrets.send(
+    new CreateSecretCommand({ Name: keys.secretName(placeholder), SecretString: KRAKEN_KEY_PLACEHOLDER }),
+  );
 });
 
 afterAll(async () => {
-  for (const accountId of [enabled, disabled]) {
+  for (const accountId of [enabled, disabled, operatorStored, placeholder]) {
     await secrets
       .send(new DeleteSecretCommand({ SecretId: keys.secretName(accountId), ForceDeleteWithoutRecovery: true }))
       .catch(() => {});
@@ -125,7 +144,7 @@ describe('Function: executeKill (PostgreSQL, Redis, Secrets Manager, fake Kraken
     expect(cancelsOf(enabledKey.apiKey).map((c) => c.signatureValid)).toEqual([true]);
     expect(kraken.openOrdersOf(enabledKey.apiKey)).toBe(0);
     expect(cancelsOf(disabledKey.apiKey)).toEqual([]);
-    const rows = (await actionRows(event.event_id)).filter((r) => r.account_id.startsWith(`ke-${suffix}`));
+    const rows = (await actionRows(event.event_id)).filter((r) => [enabled, disabled, keyless].includes(r.account_id));
     expect(rows).toEqual([
       {
         account_id: keyless,
@@ -141,6 +160,29 @@ describe('Function: executeKill (PostgreSQL, Redis, Secrets Manager, fake Kraken
     const positions = (flatten?.event.positions ?? {}) as Record<string, unknown>;
     expect(positions[enabled]).toEqual({ 'BTC/USD': '0.5' });
     expect(Object.keys(positions)).not.toContain(disabled);
+  });
+
+  it('cancels with a key an operator stored by hand in the documented shape, and treats a placeholder as no key', async () => {
+    // Prepare
+    const byHand = trigger('account', operatorStored);
+    const unset = trigger('account', placeholder);
+
+    // Act
+    const results = [...(await executeKill(byHand, executor())), ...(await executeKill(unset, executor()))];
+
+    // Assess
+    expect(results).toEqual([
+      { accountId: operatorStored, action: 'CancelAll', outcome: 'ok', attempts: 1, detail: { cancelled: 4 } },
+      {
+        accountId: placeholder,
+        action: 'CancelAll',
+        outcome: 'failed',
+        attempts: 0,
+        detail: { error: 'no Kraken key stored' },
+      },
+    ]);
+    expect(cancelsOf(operatorKey.apiKey).map((c) => c.signatureValid)).toEqual([true]);
+    expect(kraken.openOrdersOf(operatorKey.apiKey)).toBe(0);
   });
 
   it('retries a transient Kraken failure, arms the dead man’s switch, and a redelivered event does not cancel twice', async () => {

@@ -1,6 +1,10 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import { httpUrl, type Stage } from '../config/env.js';
 import { Decimal } from '../domain/decimal.js';
+import { METRICS } from '../names.js';
+import { logger, metrics } from '../runtime/observability.js';
+import { decodeCoinGeckoKeySecret } from './secrets/coingecko-key-secret.js';
 import type { SecretReader } from './secrets.js';
 
 /**
@@ -24,17 +28,44 @@ export function refineCoinGeckoConfig(
   }
 }
 
-/** A client configured from {@link coinGeckoConfigShape}, its key read (and cached) from Secrets Manager. */
+/**
+ * Told when the key secret still holds its placeholder. Default: the `SecretPlaceholder`
+ * metric (dimension `secret=coingecko`, alarmed) and a warning naming the secret.
+ */
+export type OnKeyPlaceholder = (secretId: string, why: string) => void;
+
+const reportPlaceholder: OnKeyPlaceholder = (secretId, why) => {
+  const single = metrics.singleMetric();
+  single.addDimension('secret', 'coingecko');
+  single.addMetric(METRICS.secretPlaceholder, MetricUnit.Count, 1);
+  logger.warn('CoinGecko key secret holds its placeholder; calling without a key until an operator sets it', {
+    secret: secretId,
+    why,
+  });
+};
+
+/**
+ * A client configured from {@link coinGeckoConfigShape}, its key read (and cached) from
+ * Secrets Manager through the key's codec. A placeholder is never sent as a key: the
+ * client calls unkeyed (CoinGecko's public limits) and `onKeyPlaceholder` is told.
+ */
 export function createCoinGeckoClient(
   config: { readonly COINGECKO_BASE_URL: string; readonly COINGECKO_API_KEY_SECRET_ID?: string | undefined },
   secrets: Pick<SecretReader, 'getString'>,
-  options: Pick<CoinGeckoClientOptions, 'sleep' | 'now'> = {},
+  options: Pick<CoinGeckoClientOptions, 'sleep' | 'now'> & { readonly onKeyPlaceholder?: OnKeyPlaceholder } = {},
 ): CoinGeckoClient {
   const secretId = config.COINGECKO_API_KEY_SECRET_ID;
+  const { onKeyPlaceholder = reportPlaceholder, ...clientOptions } = options;
   return new CoinGeckoClient({
     baseUrl: config.COINGECKO_BASE_URL,
-    apiKey: async () => (secretId ? secrets.getString(secretId) : undefined),
-    ...options,
+    apiKey: async () => {
+      if (!secretId) return undefined;
+      const secret = decodeCoinGeckoKeySecret(await secrets.getString(secretId));
+      if (secret.status === 'key') return secret.key;
+      onKeyPlaceholder(secretId, secret.why);
+      return undefined;
+    },
+    ...clientOptions,
   });
 }
 

@@ -7,11 +7,16 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { KrakenCredentials, KrakenKeyVault } from '../domain/controls/ports.js';
 import { krakenKeySecretName } from '../names.js';
+import { decodeKrakenKeySecret, encodeKrakenKeySecret, type KrakenKeySecret } from './secrets/kraken-key-secret.js';
+
+/** What an account's Kraken key secret holds, without the key: for operators' views. */
+export type KrakenKeyStatus = KrakenKeySecret['status'] | 'missing';
 
 /**
  * Per-account Kraken API keys in Secrets Manager, one secret per account named by
- * `krakenKeySecretName(stage, accountId)`, value `{"api_key","api_secret"}`. Values are
- * never logged or returned to callers; errors name the account, never the key.
+ * `krakenKeySecretName(stage, accountId)`, laid out by the one codec
+ * (shared/adapters/secrets/kraken-key-secret.ts). Values are never logged or returned to
+ * callers; errors name the account, never the key.
  */
 export class KrakenKeyStore implements KrakenKeyVault {
   constructor(
@@ -26,7 +31,7 @@ export class KrakenKeyStore implements KrakenKeyVault {
 
   async store(accountId: string, credentials: KrakenCredentials): Promise<string> {
     const name = this.secretName(accountId);
-    const value = JSON.stringify({ api_key: credentials.apiKey, api_secret: credentials.apiSecret });
+    const value = encodeKrakenKeySecret(credentials);
     try {
       await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
     } catch (error) {
@@ -44,13 +49,21 @@ export class KrakenKeyStore implements KrakenKeyVault {
     return name;
   }
 
-  /** The account's key, or null when none is stored. */
+  /** The account's key, or null when none is stored (absent, placeholder or unusable). */
   async read(accountId: string): Promise<KrakenCredentials | null> {
+    const secret = await this.decoded(accountId);
+    return secret?.status === 'key' ? secret.credentials : null;
+  }
+
+  /** Whether the account's secret holds a usable key, a placeholder, something unusable, or nothing. */
+  async status(accountId: string): Promise<KrakenKeyStatus> {
+    return (await this.decoded(accountId))?.status ?? 'missing';
+  }
+
+  private async decoded(accountId: string): Promise<KrakenKeySecret | null> {
     try {
       const result = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretName(accountId) }));
-      const parsed = JSON.parse(result.SecretString ?? '{}') as { api_key?: string; api_secret?: string };
-      if (!parsed.api_key || !parsed.api_secret) return null;
-      return { apiKey: parsed.api_key, apiSecret: parsed.api_secret };
+      return decodeKrakenKeySecret(result.SecretString);
     } catch (error) {
       if (error instanceof ResourceNotFoundException) return null;
       throw new Error(`reading the Kraken key of ${accountId} failed`);
