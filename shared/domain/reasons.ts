@@ -52,6 +52,8 @@ export const REASON_CODES = [
   'ORDER_NOT_FOUND',
   /** An amend to a quantity at or below what has already filled. */
   'AMEND_BELOW_FILLED',
+  /** An amend of a field the order's type does not have (a trigger on a plain limit...). */
+  'AMEND_NOT_APPLICABLE',
   /** A gtd order whose expire_time has already passed. */
   'EXPIRE_TIME_PASSED',
 ] as const;

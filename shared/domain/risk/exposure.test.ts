@@ -4,6 +4,7 @@ import { Decimal, dec } from '../decimal.js';
 import { amendRequestSchema } from '../order.js';
 import {
   addSide,
+  amendReservationId,
   measureWorstCase,
   NO_ORDERS,
   NO_SYMBOL_ORDERS,
@@ -17,7 +18,7 @@ import {
 } from './exposure.js';
 import { accountFixture, NOW_MS, orderFixture, stateFixture } from './fixtures.js';
 import type { AccountLimitsInput } from './limits.js';
-import { evaluateAmend, evaluateCancel, evaluateOrder, reservationFor } from './rules.js';
+import { amendReservationFor, evaluateAmend, evaluateCancel, evaluateOrder, reservationFor } from './rules.js';
 import type { OpenOrder, RiskState } from './state.js';
 
 /**
@@ -337,8 +338,62 @@ describe('Function: evaluateAmend', () => {
     expect(run({ quantity: '0.04' }).reasons.map((r) => r.code)).toEqual(['AMEND_BELOW_FILLED']);
   });
 
+  it('refuses an amend of a field the order type does not have', () => {
+    expect(run({ trigger_price: '60000' }).reasons.map((r) => r.code)).toEqual(['AMEND_NOT_APPLICABLE']);
+  });
+
+  it('checks an amend of a pending reservation against the reservation', () => {
+    const pendingTarget: OpenOrder = { ...target, stage: 'pending', filledQty: dec('0'), orderQty: dec('0.06') };
+    const openPending = book({ pending: { buy: ['0.06', '65000'] } });
+    const limits = accountFixture({ nav: '52000', max_single_instrument_percent: '1' });
+    const evaluate = (quantity: string) =>
+      evaluateAmend(
+        amend({ quantity }),
+        limits,
+        stateFixture({ openOrders: openPending, amendTarget: pendingTarget }),
+        NOW_MS,
+      );
+    expect(evaluate('0.16').decision).toBe('accept');
+    expect(evaluate('0.16000001').reasons.map((r) => r.code)).toEqual(['NAV_LIMIT_BREACH']);
+  });
+
   it('does not count the amended order twice against max_open_orders', () => {
     expect(run({ quantity: '0.2' }, { max_open_orders: 1 }).decision).toBe('accept');
+  });
+});
+
+describe('Function: amendReservationFor', () => {
+  const base: OpenOrder = {
+    orderId: 'ord-1',
+    symbol: 'BTC/USD',
+    side: 'buy',
+    type: 'limit',
+    stage: 'pending',
+    orderQty: dec('0.1'),
+    filledQty: dec('0'),
+    limitPrice: dec('65000'),
+    worstPrice: dec('65000'),
+    reduceOnly: false,
+  };
+  const amend = amendRequestSchema.parse({
+    account_id: 'acct-1',
+    order_id: 'ord-1',
+    action: 'amend',
+    symbol: 'BTC/USD',
+    quantity: '0.2',
+  });
+  const accept = evaluateCancel();
+  const accepted = { ...accept, worstPrice: dec('65000') };
+
+  it("replaces a pending order's reservation under its own id", () => {
+    const r = amendReservationFor(amend, base, accepted, 'dec-2', NOW_MS, 1000);
+    expect([r?.orderId, r?.qty.toString()]).toEqual(['ord-1', '0.2']);
+  });
+
+  it('reserves the amended remainder of a working order under its amend key', () => {
+    const working = { ...base, stage: 'working' as const, filledQty: dec('0.05') };
+    const r = amendReservationFor(amend, working, accepted, 'dec-2', NOW_MS, 1000);
+    expect([r?.orderId, r?.qty.toString()]).toEqual([amendReservationId('ord-1'), '0.15']);
   });
 });
 

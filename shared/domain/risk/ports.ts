@@ -1,4 +1,5 @@
 import type { DecisionResponse } from '../order.js';
+import type { ReservationRecord } from './exposure.js';
 import type { AccountRecord } from './limits.js';
 import type { RiskState } from './state.js';
 
@@ -53,6 +54,11 @@ export interface DecisionRecord {
   readonly inputs: unknown;
   readonly response: DecisionResponse;
   readonly latencyUs: number;
+  /**
+   * On an accept: the exposure the order reserves until Kraken acknowledges it (issue #12).
+   * The store writes it in the same atomic step as the decision.
+   */
+  readonly reservation?: ReservationRecord;
 }
 
 /** Hot state: marks, breakers, kill switches, positions, counters, idempotency. */

@@ -99,7 +99,6 @@ function staticTriggerOf(order: OrderRequest): Decimal | undefined {
 
 /** An open order an amend replaces: taken out of its side when the amended one goes in. */
 export interface Replacing {
-  readonly stage: 'pending' | 'working';
   readonly orders: SideOrders;
 }
 
@@ -124,8 +123,7 @@ export function evaluateOrder(
   const position = state.positions.get(order.symbol) ?? Decimal.ZERO;
   const symbolOrders = state.openOrders?.get(order.symbol);
   // Reduce-only is measured against what working reduce-only orders have not already claimed.
-  const closingSide = order.side;
-  let claimed = openSide(symbolOrders, closingSide).reduceOnlyQty;
+  let claimed = openSide(symbolOrders, order.side).reduceOnlyQty;
   if (replacing?.orders.reduceOnlyQty.isPositive()) claimed = claimed.sub(replacing.orders.reduceOnlyQty);
   const unclaimed = position.isPositive()
     ? Decimal.max(Decimal.ZERO, position.sub(claimed))
@@ -455,6 +453,15 @@ export function evaluateAmend(
   if (!target || target.symbol !== amend.symbol) {
     return rejectWith('ORDER_NOT_FOUND', `no open order ${amend.order_id} in ${amend.symbol} to amend`);
   }
+  const typeRules = ORDER_TYPE_RULES[target.type];
+  const misfit = [
+    amend.limit_price && !typeRules.limitPrice ? 'limit_price' : null,
+    amend.trigger_price && !typeRules.trigger ? 'trigger_price' : null,
+    amend.display_qty && target.type !== 'iceberg' ? 'display_qty' : null,
+  ].filter((field) => field !== null);
+  if (misfit.length > 0) {
+    return rejectWith('AMEND_NOT_APPLICABLE', `a ${target.type} order has no ${misfit.join(', ')} to amend`);
+  }
   const newTotal = amend.quantity ?? target.orderQty;
   if (newTotal.lte(target.filledQty)) {
     return rejectWith('AMEND_BELOW_FILLED', `quantity ${newTotal} is not above the filled ${target.filledQty}`);
@@ -469,7 +476,8 @@ export function evaluateAmend(
     quantity: newTotal.sub(target.filledQty),
     limit_price: amend.limit_price ?? target.limitPrice,
     trigger_price: amend.trigger_price ?? target.triggerPrice,
-    trigger_price_type: target.triggerPrice ? 'static' : undefined,
+    // A trailing order's trigger is a distance: never band it or price it as a level.
+    trigger_price_type: typeRules.trailing ? 'quote' : typeRules.trigger ? 'static' : undefined,
     display_qty: amend.display_qty,
     post_only: false,
     reduce_only: target.reduceOnly,
@@ -477,7 +485,6 @@ export function evaluateAmend(
     intent: target.reduceOnly ? 'reduce' : 'open',
   };
   const replacing: Replacing = {
-    stage: target.stage,
     orders: sideOrdersOf(remainingBefore, target.worstPrice, target.reduceOnly),
   };
   return evaluateOrder(order, account, state, nowMs, replacing);
@@ -494,7 +501,7 @@ export function evaluateCancel(): Evaluation {
     reasons: [],
     price: null,
     notional: null,
-    reducesPosition: true,
+    reducesPosition: false,
     worstPrice: null,
     worstNotional: null,
   };
@@ -512,6 +519,7 @@ export function reservationFor(
   ttlMs: number,
 ): Reservation | null {
   if (evaluation.decision !== 'accept' || !evaluation.worstPrice) return null;
+  const triggerPrice = staticTriggerOf(order);
   return {
     accountId: order.account_id,
     orderId: order.order_id,
@@ -521,7 +529,7 @@ export function reservationFor(
     type: order.type,
     qty: order.quantity,
     ...(order.limit_price ? { limitPrice: order.limit_price } : {}),
-    ...(staticTriggerOf(order) ? { triggerPrice: staticTriggerOf(order) } : {}),
+    ...(triggerPrice ? { triggerPrice } : {}),
     worstPrice: evaluation.worstPrice,
     reduceOnly: isReduceOnly(order),
     createdAtMs: nowMs,

@@ -2,9 +2,10 @@ import type { Decimal } from '../decimal.js';
 import { StateUnavailableError } from '../errors.js';
 import type { DecisionResponse, OrderRequest } from '../order.js';
 import type { Reason } from '../reasons.js';
+import { reservationToRecord } from './exposure.js';
 import type { AccountRecord } from './limits.js';
 import type { AuditWriter, DecisionRecord, LimitsSource, RiskStateStore } from './ports.js';
-import { evaluateOrder } from './rules.js';
+import { evaluateOrder, reservationFor } from './rules.js';
 import { markCurrentAtMs, type RiskState } from './state.js';
 
 export interface ValidateOrderDeps {
@@ -97,9 +98,11 @@ export function createValidateOrder(deps: ValidateOrderDeps) {
       account,
       loaded.state,
     );
+    const reservation = reservationFor(order, evaluation, decisionId, nowMs, account.limits.reservation_ttl_ms);
     const record: DecisionRecord = {
       ...recordOf(response, account, inputsOf(loaded.state, evaluation.notional)),
       latencyUs: Math.round(deps.monotonicMicros() - startedUs),
+      ...(reservation ? { reservation: reservationToRecord(reservation) } : {}),
     };
 
     try {
