@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { baseConfigShape, parseConfig, positiveInt } from '../../shared/config/env.js';
+import { checkDatabaseConfig, storesConfigShape } from '../../shared/config/stores.js';
 import { KRAKEN_BOOK_DEPTHS } from '../../shared/domain/market/order-book.js';
 import { INGESTER_DEFAULTS } from './defaults.js';
 
 const USD_SPOT = /^[A-Z0-9]{2,12}\/USD$/;
+
+/** True for a USD spot pair in v2 spelling, the only pairs the ingester subscribes to. */
+export function isUsdSpotPair(symbol: string): boolean {
+  return USD_SPOT.test(symbol) && !symbol.startsWith('XBT/');
+}
 
 /**
  * The ingester's settings, parsed once at start. Every duration is in milliseconds.
@@ -12,13 +18,21 @@ const USD_SPOT = /^[A-Z0-9]{2,12}\/USD$/;
 export const ingesterConfigSchema = z
   .object({
     ...baseConfigShape,
+    // The database settings every unit reads: the ingester writes Kraken's instrument
+    // catalog to PostgreSQL. Its Redis is REDIS_URL below; the REDIS_HOST family is unused.
+    ...storesConfigShape,
     KRAKEN_WS_URL: z.url({ protocol: /^wss?$/ }).default(INGESTER_DEFAULTS.KRAKEN_WS_URL),
-    /** Comma-separated USD spot pairs in v2 spelling (BTC/USD, not XBT/USD). */
+    /**
+     * Comma-separated USD spot pairs in v2 spelling (BTC/USD, not XBT/USD): what the gate
+     * trades plus the stablecoins the depeg breaker watches. Required outside STAGE=local
+     * (the stack passes the stage's `tradedSymbols`): a default would quietly leave every
+     * other symbol without a mark. The universe set adds to it while running.
+     */
     KRAKEN_SYMBOLS: z
       .string()
-      .default(INGESTER_DEFAULTS.KRAKEN_SYMBOLS.join(','))
+      .optional()
       .transform((value) =>
-        value
+        (value ?? '')
           .split(',')
           .map((s) => s.trim())
           .filter((s) => s.length > 0),
@@ -26,7 +40,6 @@ export const ingesterConfigSchema = z
       .pipe(
         z
           .array(z.string().regex(USD_SPOT, 'must be USD spot pairs like BTC/USD'))
-          .min(1)
           .refine((list) => new Set(list).size === list.length, 'must not repeat a pair')
           .refine((list) => !list.some((s) => s.startsWith('XBT/')), 'v2 spells bitcoin BTC/USD, not XBT/USD'),
       ),
@@ -38,6 +51,11 @@ export const ingesterConfigSchema = z
         `must be one of ${KRAKEN_BOOK_DEPTHS.join(', ')}`,
       )
       .default(INGESTER_DEFAULTS.BOOK_DEPTH),
+    /**
+     * How often the universe set (REDIS_KEYS.universe) is read for new symbols to subscribe;
+     * a symbol the universe job adds gets a mark within this time, without a restart.
+     */
+    UNIVERSE_REFRESH_MS: positiveInt.default(INGESTER_DEFAULTS.UNIVERSE_REFRESH_MS),
     MARKET_EVENTS_STREAM: z.string().min(1),
     REDIS_URL: z.string().regex(/^rediss?:\/\/[^/]+/, 'must be redis://host:port[/db] or rediss://…'),
     /** Secrets Manager id of the ElastiCache auth token; none locally. */
@@ -61,9 +79,28 @@ export const ingesterConfigSchema = z
     if (config.STAGE !== 'local' && !config.KRAKEN_WS_URL.startsWith('wss://')) {
       ctx.addIssue({ code: 'custom', path: ['KRAKEN_WS_URL'], message: 'must be wss:// outside STAGE=local' });
     }
+    if (config.KRAKEN_SYMBOLS.length === 0 && config.STAGE !== 'local') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KRAKEN_SYMBOLS'],
+        message: "required outside STAGE=local (the stage's tradedSymbols)",
+      });
+    }
+    // Locally the instrument catalog may live in Redis only; a deployed stage must fill the
+    // table the universe job reads, or the universe never finds a pair.
+    if (config.STAGE !== 'local' || config.DATABASE_URL || config.DATABASE_HOST) checkDatabaseConfig(config, ctx);
   })
-  // Exposed for the production guard in shared/config/env.ts (refuses plaintext Redis in prod).
-  .transform((config) => ({ ...config, REDIS_TLS: config.REDIS_URL.startsWith('rediss://') }));
+  .transform((config) => ({
+    ...config,
+    KRAKEN_SYMBOLS: config.KRAKEN_SYMBOLS.length > 0 ? config.KRAKEN_SYMBOLS : [...INGESTER_DEFAULTS.KRAKEN_SYMBOLS],
+    // Exposed for the production guard in shared/config/env.ts (refuses plaintext Redis in prod).
+    REDIS_TLS: config.REDIS_URL.startsWith('rediss://'),
+  }));
+
+/** Whether the config names a database (always outside STAGE=local). */
+export function hasDatabase(config: Pick<IngesterConfig, 'DATABASE_URL' | 'DATABASE_HOST'>): boolean {
+  return Boolean(config.DATABASE_URL || config.DATABASE_HOST);
+}
 
 export type IngesterConfig = z.output<typeof ingesterConfigSchema>;
 

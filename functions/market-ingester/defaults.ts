@@ -6,8 +6,10 @@
  */
 export const INGESTER_DEFAULTS = {
   KRAKEN_WS_URL: 'wss://ws.kraken.com/v2',
-  /** USD spot pairs in Kraken v2 spelling. */
+  /** USD spot pairs in Kraken v2 spelling; local mode only (a deployed stage passes its tradedSymbols). */
   KRAKEN_SYMBOLS: ['BTC/USD', 'ETH/USD'],
+  /** How often the universe set is read for new symbols. */
+  UNIVERSE_REFRESH_MS: 60_000,
   BOOK_DEPTH: 10,
   /** Port of /healthz and /ready. */
   HEALTH_PORT: 8080,

@@ -1,16 +1,22 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import { createRedisClient, redisConfigFromUrl } from '../../shared/adapters/redis/client.js';
 import { SecretReader } from '../../shared/adapters/secrets.js';
 import type { Mark } from '../../shared/domain/market/events.js';
 import { METRICS } from '../../shared/names.js';
 import { logger, metrics } from '../../shared/runtime/observability.js';
-import type { IngesterConfig } from './config.js';
+import { PostgresInstrumentTarget } from './adapters/postgres-instruments.js';
+import { RedisInstrumentTarget } from './adapters/redis-instruments.js';
+import { RedisUniverseSource } from './adapters/redis-universe.js';
+import { type IngesterConfig, isUsdSpotPair } from './config.js';
+import { INGESTER_DEFAULTS } from './defaults.js';
 import { type Readiness, startHealthServer } from './health-server.js';
+import { InstrumentPublisher } from './instrument-publisher.js';
 import { KinesisWorkerSink } from './kinesis-worker-sink.js';
 import { KrakenFeedClient } from './kraken-client.js';
 import { IngestPipeline } from './pipeline.js';
-import type { FeedStatus } from './ports.js';
+import type { FeedStatus, InstrumentTarget, TradedSymbolsSource } from './ports.js';
 import { FrameRecorder } from './recording.js';
 import { RedisMarkWriter } from './redis-marks.js';
 
@@ -33,10 +39,20 @@ export type IngesterSettings = Pick<
   | 'METRICS_INTERVAL_MS'
   | 'SHUTDOWN_FLUSH_TIMEOUT_MS'
 > &
-  Partial<Pick<IngesterConfig, 'REDIS_AUTH_SECRET_ID' | 'RECORD_PATH'>>;
+  Partial<Pick<IngesterConfig, 'REDIS_AUTH_SECRET_ID' | 'RECORD_PATH' | 'UNIVERSE_REFRESH_MS'>>;
 
 export interface IngesterDependencies {
   readonly redis?: Redis;
+  /**
+   * The database Kraken's instrument catalog is written to (the universe job reads it).
+   * Without one (local mode) instruments go to Redis only. The caller owns and closes it.
+   */
+  readonly pool?: pg.Pool;
+  /**
+   * Symbols to trade besides KRAKEN_SYMBOLS, read every UNIVERSE_REFRESH_MS.
+   * @default the universe set in the ingester's Redis
+   */
+  readonly tradedSymbols?: TradedSymbolsSource;
   /** Told when marks are durable in Redis (benchmarks). */
   readonly onMarksWritten?: (marks: readonly Mark[], writtenAt: number) => void;
   /** Emit EMF metrics every METRICS_INTERVAL_MS. @default true */
@@ -49,6 +65,9 @@ export interface RunningIngester {
   readonly client: KrakenFeedClient;
   readonly batcher: KinesisWorkerSink;
   readonly marks: RedisMarkWriter;
+  readonly instruments: InstrumentPublisher;
+  /** Reads the traded symbols now and subscribes the new ones (also runs on a timer). */
+  refreshSymbols(): Promise<string[]>;
   readiness(): Readiness;
   feedStatus(): { status: FeedStatus; reason: string };
   /** Stops taking data, flushes Kinesis and Redis within the flush budget, closes everything. */
@@ -111,12 +130,22 @@ export async function startIngester(
     onError: (error) => logger.warn('Redis mark write failed; retrying', { error: String(error) }),
   });
   const recorder = config.RECORD_PATH ? new FrameRecorder(config.RECORD_PATH) : undefined;
+  const instrumentTargets: InstrumentTarget[] = [new RedisInstrumentTarget(redis)];
+  if (deps.pool) instrumentTargets.push(new PostgresInstrumentTarget(deps.pool));
+  const instruments = new InstrumentPublisher(instrumentTargets, {
+    onError: (target, error) => logger.warn('instrument write failed; retrying', { target, error: String(error) }),
+    onWritten: (target, written, unreadable) => {
+      if (unreadable.length > 0) logger.warn('Kraken sent unreadable instruments', { target, unreadable });
+      logger.debug('instruments written', { target, written });
+    },
+  });
 
   const pipeline = new IngestPipeline({
     symbols,
     depth: config.BOOK_DEPTH,
     sink: batcher,
     marks,
+    instruments,
     onResync: (symbol, outcome) => {
       metrics.addMetric(METRICS.ingestChecksumMismatches, MetricUnit.Count, 1);
       logger.warn('book checksum mismatch; resubscribing', { symbol, outcome });
@@ -145,14 +174,18 @@ export async function startIngester(
     if (!snap.connected) reasons.push('not_connected');
     if (snap.connected && snap.system !== 'online') reasons.push(`kraken_${snap.system}`);
     if (!snap.subscribed) reasons.push(`subscriptions_pending:${snap.pendingSubscriptions.join(',')}`);
-    const awaiting = [...pipeline.state.entries()].filter(([, s]) => !s.live).map(([symbol]) => symbol);
+    const awaiting = pipeline.awaitingSnapshot();
     if (awaiting.length > 0) reasons.push(`awaiting_snapshot:${awaiting.join(',')}`);
     const silentMs = Date.now() - snap.lastFrameMs;
     if (snap.connected && silentMs > config.SILENCE_TIMEOUT_MS) reasons.push(`silent_for_ms:${silentMs}`);
     return {
       ready: reasons.length === 0,
       reasons,
-      detail: { symbols, attempts_in_window: feed.attemptsInWindow(), kinesis_buffered: batcher.buffered() },
+      detail: {
+        symbols: client.subscribedSymbols(),
+        attempts_in_window: feed.attemptsInWindow(),
+        kinesis_buffered: batcher.buffered(),
+      },
     };
   };
 
@@ -160,7 +193,7 @@ export async function startIngester(
   const evaluateFeed = (): { status: FeedStatus; reason: string } => {
     const snap = feed.snapshot();
     if (!snap.connected) return { status: 'stale', reason: 'disconnected' };
-    const awaiting = [...pipeline.state.entries()].filter(([, s]) => !s.live).map(([symbol]) => symbol);
+    const awaiting = pipeline.awaitingSnapshot();
     if (awaiting.length > 0) return { status: 'stale', reason: `awaiting_snapshot:${awaiting.join(',')}` };
     if (snap.system !== 'online') return { status: 'degraded', reason: `kraken_${snap.system}` };
     if (Date.now() - lastOverflowMs < OVERFLOW_DEGRADED_MS)
@@ -206,6 +239,42 @@ export async function startIngester(
           emitMetrics();
         }, config.METRICS_INTERVAL_MS);
 
+  // The universe grows without a restart: new USD spot symbols Kraken lists are subscribed on
+  // the live connection. Symbols that leave the universe stay subscribed until the next
+  // restart (a deploy): an extra mark costs nothing, a missing one rejects orders.
+  const tradedSymbols = deps.tradedSymbols ?? new RedisUniverseSource(redis);
+  const notListed = new Set<string>();
+  const refreshSymbols = async (): Promise<string[]> => {
+    const wanted = (await tradedSymbols.symbols()).filter((symbol) => !pipeline.state.has(symbol));
+    const subscribable = wanted.filter((symbol) => isUsdSpotPair(symbol) && pipeline.knowsInstrument(symbol));
+    for (const symbol of wanted) {
+      // Before the first instrument snapshot nothing is known yet: the next refresh retries.
+      if (subscribable.includes(symbol) || notListed.has(symbol) || pipeline.instrumentCount() === 0) continue;
+      notListed.add(symbol);
+      logger.warn('traded symbol is not a USD spot pair Kraken lists; not subscribed', { symbol });
+    }
+    const added = pipeline.addSymbols(subscribable);
+    if (added.length > 0) {
+      client.addSymbols(added);
+      logger.info('subscribing symbols added to the universe', { added });
+    }
+    return added;
+  };
+  const refreshQuietly = () => {
+    refreshSymbols().catch((error: unknown) =>
+      logger.warn('traded symbols unreadable; subscriptions unchanged', { error: String(error) }),
+    );
+  };
+  const universeTimer = setInterval(
+    refreshQuietly,
+    config.UNIVERSE_REFRESH_MS ?? INGESTER_DEFAULTS.UNIVERSE_REFRESH_MS,
+  );
+  const firstInstruments = setInterval(() => {
+    if (pipeline.instrumentCount() === 0) return;
+    clearInterval(firstInstruments);
+    refreshQuietly();
+  }, 100);
+
   const health = await startHealthServer(config.HEALTH_PORT, readiness);
   client.start();
 
@@ -215,6 +284,8 @@ export async function startIngester(
     client,
     batcher,
     marks,
+    instruments,
+    refreshSymbols,
     readiness,
     feedStatus: () => status,
     stop: async () => {
@@ -223,11 +294,15 @@ export async function startIngester(
       const deadline = Date.now() + config.SHUTDOWN_FLUSH_TIMEOUT_MS;
       await feed.stop();
       clearInterval(feedTimer);
+      clearInterval(universeTimer);
+      clearInterval(firstInstruments);
       if (metricsTimer) clearInterval(metricsTimer);
       // Marks go stale on purpose: nobody refreshes them after this process exits.
       publishFeedStatus(true);
       await batcher.flush(Math.max(0, deadline - Date.now()));
       await marks.flush(Math.max(0, Math.min(5_000, deadline - Date.now())));
+      await instruments.flush(Math.max(0, Math.min(5_000, deadline - Date.now())));
+      instruments.close();
       if (batcher.buffered() > 0) {
         logger.error('shutdown flush budget exhausted; events not published', { unpublished: batcher.buffered() });
       }

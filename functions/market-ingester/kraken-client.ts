@@ -102,8 +102,11 @@ export class KrakenFeedClient {
   private pingSentAt = new Map<number, number>();
   private lastPingRttMs: number | undefined;
   private readonly random: () => number;
+  /** The configured symbols plus those added while running; subscribed on every (re)connect. */
+  private readonly symbols: string[];
 
   constructor(private readonly options: KrakenFeedOptions) {
+    this.symbols = [...options.symbols];
     this.budget = new ConnectionBudget(options.connectAttemptsPer10Min ?? 120, TEN_MINUTES_MS);
     this.random = options.random ?? Math.random;
   }
@@ -282,11 +285,29 @@ export class KrakenFeedClient {
     this.request('subscribe', 'instrument', []);
   }
 
-  private subscribeData(): void {
+  private subscribeData(symbols: readonly string[] = this.symbols): void {
     for (const channel of CHANNELS) {
-      for (const symbol of this.options.symbols) this.subs.set(`${channel}:${symbol}`, 'pending');
-      this.request('subscribe', channel, this.options.symbols);
+      for (const symbol of symbols) this.subs.set(`${channel}:${symbol}`, 'pending');
+      this.request('subscribe', channel, symbols);
     }
+  }
+
+  /**
+   * Subscribes more symbols on the live connection (the universe grew), and on every
+   * reconnect after it. Symbols already subscribed are ignored. The pipeline must know them
+   * first (IngestPipeline.addSymbols), or their frames are dropped.
+   */
+  addSymbols(symbols: readonly string[]): void {
+    const added = symbols.filter((symbol) => !this.symbols.includes(symbol));
+    if (added.length === 0) return;
+    this.symbols.push(...added);
+    // Before the instrument snapshot, subscribeData will include them anyway.
+    if (this.instrumentReady && this.ws?.readyState === WebSocket.OPEN) this.subscribeData(added);
+  }
+
+  /** Every symbol this client subscribes to. */
+  subscribedSymbols(): readonly string[] {
+    return this.symbols;
   }
 
   /** Resubscribes a book whose checksum failed: unsubscribe, then subscribe on the ack. */

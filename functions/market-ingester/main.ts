@@ -1,5 +1,6 @@
+import { connectDatabase } from '../../shared/adapters/stores.js';
 import { logger } from '../../shared/runtime/observability.js';
-import { loadIngesterConfig } from './config.js';
+import { hasDatabase, loadIngesterConfig } from './config.js';
 import { startIngester } from './ingester.js';
 
 /**
@@ -8,7 +9,9 @@ import { startIngester } from './ingester.js';
  * within SHUTDOWN_FLUSH_TIMEOUT_MS, which the task definition keeps under its stop timeout.
  */
 const config = loadIngesterConfig();
-const ingester = await startIngester(config);
+// Kraken's instrument catalog goes to PostgreSQL too (always outside STAGE=local).
+const pool = hasDatabase(config) ? connectDatabase(config) : undefined;
+const ingester = await startIngester(config, { pool });
 logger.info('market ingester started', {
   symbols: config.KRAKEN_SYMBOLS,
   depth: config.BOOK_DEPTH,
@@ -24,6 +27,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     logger.info('shutting down: flushing buffers', { signal });
     ingester
       .stop()
+      .then(() => pool?.end())
       .then(() => {
         const { queued, published, overflow, lost } = ingester.batcher.stats;
         logger.info('shutdown complete', {

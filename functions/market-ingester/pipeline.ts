@@ -1,8 +1,8 @@
 import type { Mark } from '../../shared/domain/market/events.js';
-import type { KrakenFrame } from '../../shared/domain/market/kraken-v2.js';
+import type { InstrumentPair, KrakenFrame } from '../../shared/domain/market/kraken-v2.js';
 import { type BookOutcome, MarketBooks } from '../../shared/domain/market/market-books.js';
 import { markFrom, tickerEvent, topOfBookEvent, tradeEvent } from '../../shared/domain/market/normalise.js';
-import type { MarketEventSink, MarkStore } from './ports.js';
+import type { InstrumentSink, MarketEventSink, MarkStore } from './ports.js';
 
 /** How often live marks are re-verified while frames arrive (well inside the 1 s max mark age). */
 export const VERIFY_INTERVAL_MS = 200;
@@ -25,6 +25,12 @@ export interface SymbolState {
   lastBookMs: number;
   last: string;
   lastMark: Mark | undefined;
+  /**
+   * Counts for readiness and the feed status. A symbol added while running (the universe
+   * grew) counts once its first snapshot arrived: waiting for it must not turn every other
+   * symbol's feed stale.
+   */
+  required: boolean;
 }
 
 export interface PipelineOptions {
@@ -32,6 +38,8 @@ export interface PipelineOptions {
   readonly depth: number;
   readonly sink: MarketEventSink;
   readonly marks: MarkStore;
+  /** Where every pair of the `instrument` channel goes (Redis hash, PostgreSQL table). */
+  readonly instruments?: InstrumentSink;
   /** A symbol's book failed its checksum: the caller resubscribes it. */
   readonly onResync?: (symbol: string, outcome: BookOutcome) => void;
 }
@@ -54,19 +62,51 @@ export class IngestPipeline {
     resyncRequests: 0,
   };
   readonly state = new Map<string, SymbolState>();
+  /** Every pair Kraken listed on this connection's `instrument` channel, by symbol. */
+  private readonly instruments = new Map<string, InstrumentPair>();
   private lastVerifiedMs = 0;
 
   constructor(private readonly options: PipelineOptions) {
     this.books = new MarketBooks(options.depth);
     for (const symbol of options.symbols) {
-      this.state.set(symbol, { live: false, lastBookMs: 0, last: '', lastMark: undefined });
+      this.state.set(symbol, { live: false, lastBookMs: 0, last: '', lastMark: undefined, required: true });
     }
   }
 
   /** True when every configured symbol has a verified book since the last reset. */
   allLive(): boolean {
-    for (const s of this.state.values()) if (!s.live) return false;
+    for (const s of this.state.values()) if (s.required && !s.live) return false;
     return true;
+  }
+
+  /** Symbols that count and have no verified book yet (readiness, feed status). */
+  awaitingSnapshot(): string[] {
+    const awaiting: string[] = [];
+    for (const [symbol, s] of this.state) if (s.required && !s.live) awaiting.push(symbol);
+    return awaiting;
+  }
+
+  /** Pairs Kraken's `instrument` channel listed so far. */
+  instrumentCount(): number {
+    return this.instruments.size;
+  }
+
+  /** Whether Kraken's `instrument` channel listed the pair (a book needs its precisions). */
+  knowsInstrument(symbol: string): boolean {
+    return this.instruments.has(symbol);
+  }
+
+  /** Starts tracking symbols added while running; returns the ones that were new. */
+  addSymbols(symbols: readonly string[]): string[] {
+    const added: string[] = [];
+    for (const symbol of symbols) {
+      if (this.state.has(symbol)) continue;
+      this.state.set(symbol, { live: false, lastBookMs: 0, last: '', lastMark: undefined, required: false });
+      const pair = this.instruments.get(symbol);
+      if (pair) this.books.setInstrument(pair);
+      added.push(symbol);
+    }
+    return added;
   }
 
   /** Handles one parsed data frame received at `receiveMs` (epoch ms). */
@@ -75,8 +115,11 @@ export class IngestPipeline {
     switch (frame.kind) {
       case 'instrument':
         for (const pair of frame.pairs) {
+          this.instruments.set(pair.symbol, pair);
           if (this.state.has(pair.symbol)) this.books.setInstrument(pair);
         }
+        // Every pair, not only the subscribed ones: the universe job picks from all of them.
+        this.options.instruments?.publish(frame.pairs);
         return;
       case 'book':
         for (const data of frame.data) {
@@ -86,6 +129,7 @@ export class IngestPipeline {
           const outcome = this.books.apply(frame.type, data);
           if (outcome.kind === 'ok') {
             state.live = true;
+            state.required = true;
             state.lastBookMs = receiveMs;
             if (!outcome.topChanged) continue;
             const tob = topOfBookEvent(outcome.book, data.timestamp, receiveMs, data.checksum);

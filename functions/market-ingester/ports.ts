@@ -1,5 +1,6 @@
 import type { FeedStatus } from '../../shared/adapters/redis/feed-status-hash.js';
 import type { Mark, MarketEvent } from '../../shared/domain/market/events.js';
+import type { InstrumentPair } from '../../shared/domain/market/kraken-v2.js';
 
 /** Where normalised events go (Kinesis `market-events` in AWS). */
 export interface MarketEventSink {
@@ -22,4 +23,25 @@ export interface MarkStore {
   touch(symbols: readonly string[], verifiedMs: number): void;
   setFeedStatus(status: FeedStatus, reason: string, sinceMs: number): void;
   flush(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * One place Kraken's instrument data is written to: the Redis hash the risk API reads, the
+ * PostgreSQL table the universe job reads.
+ */
+export interface InstrumentTarget {
+  readonly name: string;
+  /** Writes `pairs` (each readable by the instruments codec) and forgets `unreadable` symbols. */
+  write(pairs: readonly InstrumentPair[], unreadable: readonly string[]): Promise<void>;
+}
+
+/** Takes every pair the `instrument` channel sends; written in the background, off the frame path. */
+export interface InstrumentSink {
+  publish(pairs: readonly InstrumentPair[]): void;
+  flush(timeoutMs?: number): Promise<void>;
+}
+
+/** The symbols the gate trades beyond the configured ones (the universe set in AWS). */
+export interface TradedSymbolsSource {
+  symbols(): Promise<string[]>;
 }
