@@ -78,6 +78,14 @@ export interface FakeKrakenServer {
   readonly faults: FakeKrakenFaults;
   /** Number of open client connections. */
   connections(): number;
+  /**
+   * Changes a listed pair's Kraken status (online, cancel_only, maintenance, delisted,
+   * work_in_progress, post_only, limit_only, reduce_only) and pushes an `instrument` update
+   * with the whole pair to every instrument subscriber, as Kraken does. Book, trade and
+   * ticker frames keep flowing: a pair's status says what orders Kraken takes, not whether
+   * its market data moves.
+   */
+  setPairStatus(symbol: string, status: string): void;
   /** The market's best `depth` levels of a pair as Kraken text, best first (assertions). */
   marketTop(symbol: string, depth: number): { bids: [string, string][]; asks: [string, string][] };
   close(): Promise<void>;
@@ -105,6 +113,7 @@ export async function startFakeKrakenServer(options: FakeKrakenOptions = {}): Pr
   const listed = (options.symbols ?? Object.keys(FAKE_PAIRS)).map((symbol) => pairFor(symbol));
   const sims = new Map(listed.map((pair) => [pair.symbol, new MarketSim(pair, random)]));
   const sessions = new Set<Session>();
+  const pairStatus = new Map(listed.map((pair) => [pair.symbol, 'online']));
   const stats: FakeKrakenStats = {
     connectionAttempts: [],
     subscribeRequests: 0,
@@ -268,17 +277,20 @@ export async function startFakeKrakenServer(options: FakeKrakenOptions = {}): Pr
     }
   }
 
+  function pairJson(p: FakePair): string {
+    const qtyIncrement = formatUnits(1, p.qtyPrecision);
+    const priceIncrement = formatUnits(1, p.pricePrecision);
+    const status = maintenance ? 'maintenance' : (pairStatus.get(p.symbol) ?? 'online');
+    return (
+      `{"symbol":"${p.symbol}","base":"${p.base}","quote":"USD","status":"${status}",` +
+      `"qty_precision":${p.qtyPrecision},"qty_increment":${qtyIncrement},"price_precision":${p.pricePrecision},` +
+      `"cost_precision":5,"marginable":false,"has_index":true,"cost_min":0.5,"tick_size":${priceIncrement},` +
+      `"price_increment":${priceIncrement},"qty_min":0.0001}`
+    );
+  }
+
   function instrumentSnapshot(): string {
-    const pairs = listed.map((p) => {
-      const qtyIncrement = formatUnits(1, p.qtyPrecision);
-      const priceIncrement = formatUnits(1, p.pricePrecision);
-      return (
-        `{"symbol":"${p.symbol}","base":"${p.base}","quote":"USD","status":"${maintenance ? 'maintenance' : 'online'}",` +
-        `"qty_precision":${p.qtyPrecision},"qty_increment":${qtyIncrement},"price_precision":${p.pricePrecision},` +
-        `"cost_precision":5,"marginable":false,"has_index":true,"cost_min":0.5,"tick_size":${priceIncrement},` +
-        `"price_increment":${priceIncrement},"qty_min":0.0001}`
-      );
-    });
+    const pairs = listed.map((p) => pairJson(p));
     const assets = [...new Set(listed.map((p) => p.base)), 'USD'].map(
       (id) =>
         `{"id":"${id}","status":"enabled","precision":10,"precision_display":5,"borrowable":false,"collateral_value":0.0,"margin_rate":0.0}`,
@@ -464,6 +476,13 @@ export async function startFakeKrakenServer(options: FakeKrakenOptions = {}): Pr
     stats,
     faults,
     connections: () => sessions.size,
+    setPairStatus: (symbol, status) => {
+      const pair = listed.find((p) => p.symbol === symbol);
+      if (!pair) throw new Error(`the fake does not list ${symbol}`);
+      pairStatus.set(symbol, status);
+      const update = `{"channel":"instrument","type":"update","data":{"assets":[],"pairs":[${pairJson(pair)}]}}`;
+      for (const session of sessions) if (session.instrument) send(session, update);
+    },
     marketTop: (symbol, depth) => {
       const sim = sims.get(symbol);
       if (!sim) throw new Error(`the fake does not list ${symbol}`);
