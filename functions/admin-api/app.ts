@@ -8,6 +8,16 @@ import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import { connectStores } from '../../shared/adapters/stores.js';
 import type { KrakenCredentials } from '../../shared/domain/controls/ports.js';
+import {
+  type AccountDetails,
+  type AccountView,
+  type CreatedAccount,
+  createAccount,
+  listAccounts,
+  setAccountEnabled,
+  showAccount,
+} from './accounts.js';
+import { PostgresAccountAdministration } from './adapters/postgres-accounts.js';
 import { PostgresControlLog, PostgresKeyRotationLog, PostgresLimitsAdmin } from './adapters/postgres-controls.js';
 import { RedisKillSwitchStore } from './adapters/redis-kill-switch.js';
 import type { AdminApiConfig } from './config.js';
@@ -19,6 +29,12 @@ import { type KeyRotation, rotateKrakenKey } from './rotate-kraken-key.js';
 export interface AdminServices {
   readonly killSwitch: { service: KillSwitchService; log: ControlLog; states(): Promise<KillSwitchState[]> };
   readonly limits: LimitsAdministration;
+  readonly accounts: {
+    create(request: Parameters<typeof createAccount>[0]): Promise<CreatedAccount>;
+    list(): Promise<AccountView[]>;
+    show(accountId: string): Promise<AccountDetails>;
+    setEnabled(request: Parameters<typeof setAccountEnabled>[0]): ReturnType<typeof setAccountEnabled>;
+  };
   rotateKrakenKey(accountId: string, credentials: KrakenCredentials, actor: string): Promise<KeyRotation>;
   /** Clears every cause of a symbol's breaker, audited first; returns the causes it cleared. */
   resetBreaker(symbol: string, actor: string, reason: string): Promise<{ cleared: string[] }>;
@@ -58,10 +74,12 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
     onStateChange: overrides.onStateChange,
   });
   const limits = new PostgresLimitsAdmin(pool);
+  const keys = new KrakenKeyStore(createSecretsManagerClient(), config.STAGE, config.KRAKEN_KEYS_KMS_KEY_ID);
+  const accountAdmin = { accounts: new PostgresAccountAdministration(pool), limits, keys, newId: randomUUID };
   const keyRotation = {
     limits,
     kraken: new KrakenRestClient(config.KRAKEN_REST_URL),
-    keys: new KrakenKeyStore(createSecretsManagerClient(), config.STAGE, config.KRAKEN_KEYS_KMS_KEY_ID),
+    keys,
     rotations: new PostgresKeyRotationLog(pool),
     now,
   };
@@ -75,6 +93,12 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
   const services: AdminServices = {
     killSwitch: { service, log, states: () => store.list() },
     limits,
+    accounts: {
+      create: (request) => createAccount(request, accountAdmin),
+      list: () => listAccounts(accountAdmin),
+      show: (accountId) => showAccount(accountId, accountAdmin),
+      setEnabled: (request) => setAccountEnabled(request, accountAdmin),
+    },
     onLimitsApplied: overrides.onLimitsApplied,
     rotateKrakenKey: (accountId, credentials, actor) => rotateKrakenKey({ accountId, credentials, actor }, keyRotation),
     resetBreaker: (symbol, actor, reason) => resetBreaker({ symbol, actor, reason }, breakerReset),

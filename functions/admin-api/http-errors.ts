@@ -1,3 +1,4 @@
+import { AccountAlreadyExistsError, UnknownKeyAccountError } from '../../shared/domain/accounts/account.js';
 import {
   KillSwitchNotEngagedError,
   KrakenKeyRejectedError,
@@ -17,5 +18,12 @@ export function toAdminHttpError(error: unknown): HttpError {
   }
   if (error instanceof ProposalAlreadyAppliedError) return new HttpError(409, 'IDEMPOTENCY_CONFLICT', error.message);
   if (error instanceof KrakenKeyRejectedError) return new HttpError(422, 'KRAKEN_KEY_REJECTED', error.message);
+  if (error instanceof AccountAlreadyExistsError) return new HttpError(409, 'ACCOUNT_EXISTS', error.message);
+  if (error instanceof UnknownKeyAccountError) {
+    // A field of the request names nothing: a bad request, reported like the schema's issues.
+    return new HttpError(400, 'INVALID_REQUEST', error.message, {
+      issues: [{ field: 'kraken_key_account', message: error.message }],
+    });
+  }
   return toHttpError(error);
 }

@@ -1,3 +1,4 @@
+import type { AccountAdminEntry, AccountSummary, NewAccount } from '../../shared/domain/accounts/account.js';
 import type { BreakerCause } from '../../shared/domain/breakers/hysteresis.js';
 import type { Approval, KillScope, KillSwitchState } from '../../shared/domain/controls/kill-switch.js';
 import type { AccountLimitsInput } from '../../shared/domain/risk/limits.js';
@@ -78,3 +79,41 @@ export interface BreakerResetAudit {
 }
 
 export type { EventPublisher, Notifier } from '../../shared/domain/controls/ports.js';
+
+/**
+ * Account administration (Postgres `accounts`, `account_admin_log`, `limits_proposals`).
+ * Every change is written with its audit row in one transaction: no change off the record.
+ */
+export interface AccountAdministration {
+  /**
+   * Creates the account (enabled, no limits in force) and proposes its first limits;
+   * returns the proposal id. `AccountAlreadyExistsError`, `UnknownKeyAccountError`.
+   */
+  create(
+    account: NewAccount,
+    firstLimits: { limits: AccountLimitsInput; reason: string },
+    audit: { eventId: string; actor: string },
+  ): Promise<string>;
+  list(): Promise<AccountSummary[]>;
+  get(accountId: string): Promise<AccountSummary | null>;
+  /** Proposals of the account not applied yet, oldest first. */
+  pendingProposals(accountId: string): Promise<{ proposalId: string; proposedBy: string; proposedAt: string }[]>;
+  history(accountId: string, limit: number): Promise<AccountAdminEntry[]>;
+  /**
+   * Sets `enabled`, audited; false when it already had that value (nothing written).
+   * `NotFoundError` for an unknown account.
+   */
+  setEnabled(
+    accountId: string,
+    enabled: boolean,
+    audit: { eventId: string; actor: string; reason: string },
+  ): Promise<boolean>;
+}
+
+/** What an account's Kraken key secret holds, never the key; `unknown` when it cannot be read now. */
+export type KeySecretStatus = 'key' | 'placeholder' | 'malformed' | 'missing' | 'unknown';
+
+export interface KeySecretInspector {
+  secretName(accountId: string): string;
+  status(accountId: string): Promise<Exclude<KeySecretStatus, 'unknown'>>;
+}

@@ -3,12 +3,18 @@ import { KrakenKeyRejectedError, ProposalAlreadyAppliedError } from '../../share
 import { NotFoundError, StateUnavailableError, UpstreamUnavailableError } from '../../shared/domain/errors.js';
 import type { AccountLimitsInput } from '../../shared/domain/risk/limits.js';
 import { proxyEvent } from '../../test/risk-fixtures.js';
+import { createAccount, listAccounts, setAccountEnabled, showAccount } from './accounts.js';
 import type { AdminServices } from './app.js';
 import type { EngageResult } from './kill-switch-service.js';
 import { KillSwitchService } from './kill-switch-service.js';
 import type { LimitsAdministration } from './ports.js';
 import { createAdminRouter } from './router.js';
-import { MemoryControlLog, MemoryKillSwitchStore } from './test-support/memory-ports.js';
+import {
+  MemoryAccountBook,
+  MemoryControlLog,
+  MemoryKeySecrets,
+  MemoryKillSwitchStore,
+} from './test-support/memory-ports.js';
 
 const UUID = '00000000-0000-4000-8000-000000000001';
 
@@ -28,6 +34,14 @@ function admin(options: { notifierDown?: boolean; rotateFails?: Error; applyFail
       return 2;
     },
   };
+  const book = new MemoryAccountBook();
+  let ids = 0;
+  const accountDeps = {
+    accounts: book,
+    limits: book,
+    keys: new MemoryKeySecrets(),
+    newId: () => `00000000-0000-4000-9000-${String(++ids).padStart(12, '0')}`,
+  };
   const services: AdminServices = {
     killSwitch: {
       service: new KillSwitchService({
@@ -46,6 +60,12 @@ function admin(options: { notifierDown?: boolean; rotateFails?: Error; applyFail
       states: () => store.list(),
     },
     limits,
+    accounts: {
+      create: (request) => createAccount(request, accountDeps),
+      list: () => listAccounts(accountDeps),
+      show: (accountId) => showAccount(accountId, accountDeps),
+      setEnabled: (request) => setAccountEnabled(request, accountDeps),
+    },
     async rotateKrakenKey() {
       if (options.rotateFails) throw options.rotateFails;
       return { secretName: 'risk-gate/test/kraken/company', rotatedAt: '2025-01-01T00:00:00.000Z' };
@@ -61,7 +81,7 @@ function admin(options: { notifierDown?: boolean; rotateFails?: Error; applyFail
     const result = await route(proxyEvent(method, path, body));
     return { status: result.statusCode, body: JSON.parse(result.body) };
   };
-  return { call, engaged, proposals };
+  return { call, engaged, proposals, book };
 }
 
 const engage = { scope: 'global', reason: 'drill', actor: 'alice' };
@@ -189,5 +209,110 @@ describe('Function: createAdminRouter', () => {
     expect(route).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
     expect(method).toMatchObject({ status: 405, body: { code: 'METHOD_NOT_ALLOWED' } });
     expect(json).toMatchObject({ status: 400, body: { code: 'INVALID_JSON' } });
+  });
+
+  describe('Accounts', () => {
+    const create = {
+      account_id: 'desk-1',
+      display_name: 'Desk one',
+      kind: 'strategy',
+      limits: { nav: '100000', max_order_notional: '5000' },
+      actor: 'alice',
+      reason: 'new desk',
+    };
+
+    it('creates an account pending its limits and answers the proposal a second approver applies', async () => {
+      // Prepare
+      const { call, book } = admin();
+
+      // Act
+      const created = await call('POST', '/v1/admin/accounts', create);
+      const listed = await call('GET', '/v1/admin/accounts');
+
+      // Assess
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({
+        account: { account_id: 'desk-1', enabled: true, readiness: 'pending_limits', limits_version: null },
+        proposal_id: '00000000-0000-4000-9000-000000000001',
+        kraken_key_secret: 'risk-gate/test/kraken/desk-1',
+      });
+      expect(book.proposals).toMatchObject([{ accountId: 'desk-1', limits: create.limits, applied: false }]);
+      expect(listed.body.accounts.map((a: { account_id: string }) => a.account_id)).toEqual(['desk-1']);
+    });
+
+    it('shows limits, pending proposals, the key secret state and the audit of one account', async () => {
+      // Prepare
+      const { call } = admin();
+      await call('POST', '/v1/admin/accounts', create);
+
+      // Act
+      const shown = await call('GET', '/v1/admin/accounts/desk-1');
+      const unknown = await call('GET', '/v1/admin/accounts/nobody');
+
+      // Assess
+      expect(shown).toMatchObject({
+        status: 200,
+        body: {
+          account: { readiness: 'pending_limits' },
+          limits: null,
+          pending_proposals: [{ proposal_id: '00000000-0000-4000-9000-000000000001', proposed_by: 'alice' }],
+          kraken_key: { secret_name: 'risk-gate/test/kraken/desk-1', status: 'missing' },
+          history: [{ action: 'create', actor: 'alice', reason: 'new desk' }],
+        },
+      });
+      expect(unknown).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    });
+
+    it('disables and re-enables with the actor on record; setting the same state again changes nothing', async () => {
+      // Prepare
+      const { call, book } = admin();
+      await call('POST', '/v1/admin/accounts', create);
+
+      // Act
+      const disabled = await call('POST', '/v1/admin/accounts/desk-1/disable', { actor: 'bob', reason: 'breach' });
+      const again = await call('POST', '/v1/admin/accounts/desk-1/disable', { actor: 'bob', reason: 'breach' });
+      const enabled = await call('POST', '/v1/admin/accounts/desk-1/enable', { actor: 'carol', reason: 'cleared' });
+
+      // Assess
+      expect(disabled).toMatchObject({ status: 200, body: { changed: true, account: { readiness: 'disabled' } } });
+      expect(again).toMatchObject({ status: 200, body: { changed: false } });
+      expect(enabled).toMatchObject({ status: 200, body: { changed: true, account: { enabled: true } } });
+      expect(book.log.map((e) => [e.action, e.actor])).toEqual([
+        ['create', 'alice'],
+        ['disable', 'bob'],
+        ['enable', 'carol'],
+      ]);
+    });
+
+    it.each([
+      ['an id taken', [create, create], 409, 'ACCOUNT_EXISTS'],
+      ['a key account that is not an account', [{ ...create, kraken_key_account: 'ghost' }], 400, 'INVALID_REQUEST'],
+      ['an unknown kind', [{ ...create, kind: 'whale' }], 400, 'INVALID_REQUEST'],
+      ['bad limits', [{ ...create, limits: { nav: '-1' } }], 400, 'INVALID_REQUEST'],
+      ['an unknown field', [{ ...create, enabled: true }], 400, 'INVALID_REQUEST'],
+    ] as const)('refuses a create with %s: %i %s', async (_case, bodies, status, code) => {
+      // Prepare
+      const { call } = admin();
+
+      // Act
+      let result = { status: 0, body: {} as Record<string, unknown> };
+      for (const body of bodies) result = await call('POST', '/v1/admin/accounts', body);
+
+      // Assess
+      expect(result).toMatchObject({ status, body: { code } });
+    });
+
+    it('answers 404 to disabling an unknown account and 405 to a wrong method', async () => {
+      // Prepare
+      const { call } = admin();
+
+      // Act
+      const unknown = await call('POST', '/v1/admin/accounts/nobody/disable', { actor: 'bob', reason: 'breach' });
+      const method = await call('DELETE', '/v1/admin/accounts');
+
+      // Assess
+      expect(unknown).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+      expect(method).toMatchObject({ status: 405, body: { code: 'METHOD_NOT_ALLOWED' } });
+    });
   });
 });

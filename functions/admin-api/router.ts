@@ -1,11 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
+import { accountKindSchema } from '../../shared/domain/accounts/account.js';
 import { engageRequestSchema, releaseRequestSchema } from '../../shared/domain/controls/kill-switch.js';
 import { NotFoundError } from '../../shared/domain/errors.js';
 import { accountIdSchema, symbolSchema } from '../../shared/domain/order.js';
 import { type AccountLimitsInput, accountLimitsSchema } from '../../shared/domain/risk/limits.js';
 import { ROUTES } from '../../shared/names.js';
 import { errorResponse, HttpError, jsonResponse, validationErrorFrom } from '../../shared/runtime/http.js';
+import type { AccountDetails, AccountView, CreatedAccount } from './accounts.js';
 import type { AdminServices } from './app.js';
 import { toAdminHttpError } from './http-errors.js';
 import type { EngageResult } from './kill-switch-service.js';
@@ -40,11 +42,22 @@ const breakerResetSchema = z.strictObject({
   actor: actorSchema,
   reason: z.string().min(3).max(500),
 });
+const createAccountSchema = z.strictObject({
+  account_id: accountIdSchema,
+  display_name: z.string().trim().min(1).max(200),
+  kind: accountKindSchema,
+  /** Account whose Kraken key secret it trades with; its own when absent. */
+  kraken_key_account: accountIdSchema.optional(),
+  limits: proposedLimitsSchema,
+  actor: actorSchema,
+  reason: z.string().min(3).max(500),
+});
+const accountStateSchema = z.strictObject({ actor: actorSchema, reason: z.string().min(3).max(500) });
 const historyQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) });
 
 /**
- * Admin routes (`/v1/admin/...`): kill switch engage/release/state/history, limits
- * read/propose/apply, Kraken key rotation, breaker reset. In AWS the caller is an IAM
+ * Admin routes (`/v1/admin/...`): kill switch engage/release/state/history, accounts
+ * create/list/show/disable/enable, limits read/propose/apply, Kraken key rotation, breaker reset. In AWS the caller is an IAM
  * identity whose role requires MFA; its ARN, when present, is the actor of record (the
  * body's `actor` is used only where there is none, i.e. local mode). Use-case outcomes and
  * errors become HTTP here and nowhere else (errors through {@link toAdminHttpError}).
@@ -97,6 +110,28 @@ export function createAdminRouter(services: AdminServices, observers: AdminRoute
         });
       }
 
+      if (path === ROUTES.adminAccounts) {
+        if (method === 'GET') return jsonResponse(200, { accounts: (await services.accounts.list()).map(accountJson) });
+        requireMethod(method, 'POST');
+        const body = parse(createAccountSchema, withActor(event));
+        const created = await services.accounts.create({
+          accountId: body.account_id,
+          displayName: body.display_name,
+          kind: body.kind,
+          krakenKeyAccount: body.kraken_key_account,
+          limits: body.limits,
+          reason: body.reason,
+          actor: body.actor,
+        });
+        return jsonResponse(201, createdJson(created));
+      }
+      const single = new RegExp(`^${ROUTES.adminAccounts}/([^/]+)$`).exec(path);
+      if (single) {
+        requireMethod(method, 'GET');
+        const accountId = parse(accountIdSchema, decodeURIComponent(single[1] ?? ''));
+        return jsonResponse(200, detailsJson(await services.accounts.show(accountId)));
+      }
+
       const account = new RegExp(`^${ROUTES.adminAccounts}/([^/]+)/(.+)$`).exec(path);
       if (account) {
         const accountId = parse(accountIdSchema, decodeURIComponent(account[1] ?? ''));
@@ -121,6 +156,17 @@ export function createAdminRouter(services: AdminServices, observers: AdminRoute
           services.onLimitsApplied?.(accountId);
           return jsonResponse(200, { account_id: accountId, version });
         }
+        if (rest === 'disable' || rest === 'enable') {
+          requireMethod(method, 'POST');
+          const body = parse(accountStateSchema, withActor(event));
+          const { account: changedAccount, changed } = await services.accounts.setEnabled({
+            accountId,
+            enabled: rest === 'enable',
+            actor: body.actor,
+            reason: body.reason,
+          });
+          return jsonResponse(200, { account: accountJson(changedAccount), changed });
+        }
         if (rest === 'kraken-key') {
           requireMethod(method, 'PUT');
           const body = parse(krakenKeySchema, withActor(event));
@@ -141,6 +187,50 @@ export function createAdminRouter(services: AdminServices, observers: AdminRoute
     } catch (error) {
       return errorResponse(error, toAdminHttpError);
     }
+  };
+}
+
+/** Accounts on the wire: snake_case, like every other admin body. */
+function accountJson(account: AccountView) {
+  return {
+    account_id: account.accountId,
+    display_name: account.displayName,
+    kind: account.kind,
+    enabled: account.enabled,
+    readiness: account.readiness,
+    kraken_key_account: account.krakenKeyAccount,
+    limits_version: account.limitsVersion,
+    created_at: account.createdAt,
+  };
+}
+
+function createdJson(created: CreatedAccount) {
+  return {
+    account: accountJson(created.account),
+    proposal_id: created.proposalId,
+    kraken_key_secret: created.krakenKeySecret,
+    next: 'a second, different risk manager applies the limits proposal; then store the Kraken key',
+  };
+}
+
+function detailsJson(details: AccountDetails) {
+  return {
+    account: accountJson(details.account),
+    limits: details.limits,
+    pending_proposals: details.pendingProposals.map((p) => ({
+      proposal_id: p.proposalId,
+      proposed_by: p.proposedBy,
+      proposed_at: p.proposedAt,
+    })),
+    kraken_key: { secret_name: details.krakenKey.secretName, status: details.krakenKey.status },
+    history: details.history.map((h) => ({
+      event_id: h.eventId,
+      action: h.action,
+      actor: h.actor,
+      reason: h.reason,
+      details: h.details,
+      at: h.at,
+    })),
   };
 }
 

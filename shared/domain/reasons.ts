@@ -82,6 +82,7 @@ export const REQUEST_ERROR_CODES = [
   'KILL_SWITCH_NOT_ENGAGED',
   'KRAKEN_KEY_REJECTED',
   'UPSTREAM_UNAVAILABLE',
+  'ACCOUNT_EXISTS',
 ] as const;
 
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
