@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { EventPublisher } from '../../shared/domain/controls/ports.js';
+import { AccountKeyReader } from './adapters/account-key-reader.js';
 import { PostgresAccountDirectory, PostgresKillActionLog } from './adapters/postgres-kill-actions.js';
 import { RedisPositionMirror } from './adapters/redis-positions.js';
 import type { ExecuteKillDeps } from './execute-kill.js';
@@ -24,9 +25,10 @@ export interface KillExecutorWiring {
  * of {@link executeKill}. The Lambda handler and local mode both build their executor here.
  */
 export function killExecutorPorts(wiring: KillExecutorWiring): ExecuteKillDeps {
-  const { pool, redis, ...rest } = wiring;
+  const { pool, redis, keys, ...rest } = wiring;
   return {
     ...rest,
+    keys: new AccountKeyReader(pool, keys),
     accounts: new PostgresAccountDirectory(pool),
     positions: new RedisPositionMirror(redis),
     actions: new PostgresKillActionLog(pool),

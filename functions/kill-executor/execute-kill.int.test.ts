@@ -185,6 +185,28 @@ describe('Function: executeKill (PostgreSQL, Redis, Secrets Manager, fake Kraken
     expect(kraken.openOrdersOf(operatorKey.apiKey)).toBe(0);
   });
 
+  it('cancels a sub-account created to trade with another account’s key with that key', async () => {
+    // Prepare
+    const sub = `ke-${suffix}-sub`;
+    await pool.query(
+      `INSERT INTO ${TABLES.accounts} (account_id, display_name, kind, enabled, kraken_key_account)
+       VALUES ($1, $1, 'strategy', false, $2)`,
+      [sub, operatorStored],
+    );
+    const before = cancelsOf(operatorKey.apiKey).length;
+
+    // Act
+    const results = await executeKill(trigger('account', sub), executor());
+
+    // Assess
+    expect(results.map((r) => [r.accountId, r.outcome])).toEqual([[sub, 'ok']]);
+    expect(
+      cancelsOf(operatorKey.apiKey)
+        .slice(before)
+        .map((c) => c.signatureValid),
+    ).toEqual([true]);
+  });
+
   it('retries a transient Kraken failure, arms the dead man’s switch, and a redelivered event does not cancel twice', async () => {
     // Prepare
     const event = trigger('account', enabled);
