@@ -33,6 +33,8 @@ export const TABLES = {
   marketBars: 'market_bars',
   dailyPnl: 'daily_pnl',
   universeVersions: 'universe_versions',
+  /** Append-only: one row per advance of the state generation (migration 007; see REDIS_KEYS.stateEpoch). */
+  stateGenerations: 'state_generations',
   schemaMigrations: 'schema_migrations',
 } as const;
 
@@ -112,6 +114,14 @@ export const METRICS = {
   /** Dead man's switch refreshes sent, and refreshes withheld because the gate is unhealthy. */
   deadMansSwitchArmed: 'DeadMansSwitchArmed',
   deadMansSwitchWithheld: 'DeadMansSwitchWithheld',
+  /** Decisions rejected because the cache holds no state epoch (not rebuilt); alarmed on any. */
+  stateEpochMissing: 'StateEpochMissing',
+  /** State rebuild runs that found the epoch missing or behind (dimension `trigger`: missing|behind|forced). */
+  stateRebuilds: 'StateRebuilds',
+  /** Time from the start of a rebuild to the epoch written (the cache serving again). */
+  stateRebuildMs: 'StateRebuildMs',
+  /** Control writes (kill switch, breaker) that fewer replicas acknowledged than configured. */
+  replicaAckShortfalls: 'ReplicaAckShortfalls',
 } as const;
 
 /**
@@ -162,6 +172,12 @@ export const REDIS_KEYS = {
   accountFeed: (accountId: string) => `acctfeed:{${accountId}}`,
   /** Stream of orders seen on Kraken with no accepted decision behind them (audit, capped). */
   unvettedOrders: 'audit:unvetted',
+  /**
+   * Hash of the state epoch: generation, written_at_ms, written_by. Written LAST by the state
+   * rebuild (functions/state-rebuild), so a cache without it has not been restored: every
+   * reader fails closed. Codec: shared/adapters/redis/state-epoch.ts.
+   */
+  stateEpoch: 'state:epoch',
 } as const;
 
 /**

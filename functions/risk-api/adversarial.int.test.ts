@@ -6,6 +6,7 @@ import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 import { seedPostgres, seedRedis } from '../../test/support/seed.js';
+import { establishStateEpoch } from '../../test/support/state-epoch.js';
 import { createRiskApi, type RiskApi } from './app.js';
 import { riskApiConfigSchema } from './config.js';
 import { createRouter } from './router.js';
@@ -139,6 +140,7 @@ beforeAll(async () => {
   await redis.connect();
   await redis.flushdb();
   await seedRedis(redis);
+  await establishStateEpoch(redis);
   const config = riskApiConfigSchema.parse({
     ...localStoreEnv(),
   });

@@ -8,6 +8,7 @@ import { createLocalServer } from '../../shared/runtime/local-http.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 import { seedPostgres, seedRedis } from '../../test/support/seed.js';
+import { establishStateEpoch } from '../../test/support/state-epoch.js';
 
 /**
  * The two edges that serve the same router: the Lambda handler (full middy + Powertools
@@ -39,6 +40,7 @@ beforeAll(async () => {
   await redis.connect();
   await redis.flushdb();
   await seedRedis(redis);
+  await establishStateEpoch(redis);
   const pool = new pg.Pool({ connectionString: databaseUrl() });
   await seedPostgres(pool);
   await pool.end();

@@ -9,7 +9,7 @@ import { METRICS } from '../../shared/names.js';
 import { logger, metrics, tracer } from '../../shared/runtime/observability.js';
 import { connectRiskStores } from './adapters/store-adapters.js';
 import { createRiskApi } from './app.js';
-import { loadRiskApiConfig } from './config.js';
+import { loadRiskApiConfig, type RiskApiConfig } from './config.js';
 import { createRouter } from './router.js';
 
 /** Parsed once per cold start: a bad setting (or simulation in prod) fails the init. */
@@ -29,7 +29,10 @@ export function recordDecisionMetrics(result: ValidateOrderResult, elapsedMs: nu
 }
 
 const api = await createRiskApi(config, {
-  adapters: connectRiskStores,
+  adapters: (c: RiskApiConfig) =>
+    connectRiskStores(c, {
+      onStateEpochMissing: () => metrics.addMetric(METRICS.stateEpochMissing, MetricUnit.Count, 1),
+    }),
   onDecision: recordDecisionMetrics,
   onIncident: (event, detail) => {
     metrics.addMetric(METRICS.auditWriteFailures, MetricUnit.Count, event === 'audit_write_failed' ? 1 : 0);

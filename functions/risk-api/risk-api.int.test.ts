@@ -8,6 +8,7 @@ import { TcpProxy } from '../../test/fakes/tcp-proxy.js';
 import { databaseUrl, local } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 import { seedPostgres, seedRedis } from '../../test/support/seed.js';
+import { establishStateEpoch } from '../../test/support/state-epoch.js';
 import { createRiskApi, type RiskApi } from './app.js';
 import { riskApiConfigSchema } from './config.js';
 import { createRouter } from './router.js';
@@ -71,6 +72,7 @@ beforeEach(async () => {
   clock = Date.now();
   await redis.flushdb();
   await seedRedis(redis);
+  await establishStateEpoch(redis, pool);
   await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', clock - 10, { mid: '65000' });
 });
 

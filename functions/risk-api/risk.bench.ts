@@ -43,6 +43,7 @@ export default async function run(): Promise<Record<string, number>> {
   const { riskApiConfigSchema } = await import('./config.js');
   const { createRouter } = await import('./router.js');
   const { seedPostgres, seedRedis } = await import('../../test/support/seed.js');
+  const { establishStateEpoch } = await import('../../test/support/state-epoch.js');
   const config = riskApiConfigSchema.parse({
     ...localStoreEnv(),
   });
@@ -52,6 +53,7 @@ export default async function run(): Promise<Record<string, number>> {
   try {
     await seedPostgres(api.adapters.pool);
     await seedRedis(redis);
+    await establishStateEpoch(redis, api.adapters.pool);
     const route = createRouter(api.ports, 'local');
     // Start the handler phase from a clean heap: the rules phase above left ~200k samples.
     (globalThis as { gc?: () => void }).gc?.();

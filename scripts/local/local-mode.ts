@@ -108,6 +108,7 @@ async function startOnStores(
   const { connectRiskStores } = await import('../../functions/risk-api/adapters/store-adapters.js');
   const { createRouter } = await import('../../functions/risk-api/router.js');
   const { seedPostgres, seedRedis } = await import('../../test/support/seed.js');
+  const { establishStateEpoch } = await import('../../test/support/state-epoch.js');
   const { LOCAL_SYMBOLS, redisMarkSink, startMarkGenerator } = await import('./mark-generator.js');
 
   const admin = new pg.Client({ connectionString: config.DATABASE_URL });
@@ -120,6 +121,7 @@ async function startOnStores(
 
   await seedPostgres(pool);
   await seedRedis(redis);
+  await establishStateEpoch(redis, pool);
   let krakenWsUrl: string | null = null;
   if (local.LOCAL_MARKET_DATA === 'generator') {
     stops.push(startMarkGenerator(redisMarkSink(redis)));

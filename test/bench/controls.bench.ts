@@ -23,6 +23,7 @@ export default async function run(): Promise<Record<string, number>> {
   const { riskApiConfigSchema } = await import('../../functions/risk-api/config.js');
   const { createRouter } = await import('../../functions/risk-api/router.js');
   const { seedPostgres, seedRedis } = await import('../support/seed.js');
+  const { establishStateEpoch } = await import('../support/state-epoch.js');
   const { createAdminApi } = await import('../../functions/admin-api/app.js');
   const { adminApiConfigSchema } = await import('../../functions/admin-api/config.js');
   const { createAdminRouter } = await import('../../functions/admin-api/router.js');
@@ -45,6 +46,7 @@ export default async function run(): Promise<Record<string, number>> {
     await redis.flushdb();
     await seedPostgres(risk.adapters.pool);
     await seedRedis(redis);
+    await establishStateEpoch(redis, risk.adapters.pool);
     const riskRoute = createRouter(risk.ports, 'local');
     const adminRoute = createAdminRouter(admin.services);
     const validate = async () => {

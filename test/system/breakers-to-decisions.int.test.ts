@@ -17,6 +17,7 @@ import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../local-env.js';
 import { proxyEvent, writeMark } from '../risk-fixtures.js';
 import { seedPostgres, seedRedis } from '../support/seed.js';
+import { establishStateEpoch } from '../support/state-epoch.js';
 import { TestQueue, TestStream } from '../support/test-stream.js';
 
 /**
@@ -99,6 +100,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await redis.flushdb();
   await seedRedis(redis);
+  await establishStateEpoch(redis, pool);
   stream = new TestStream(kinesis);
   await stream.create();
   return () => stream.delete();

@@ -32,6 +32,7 @@ import { FakeKrakenRest } from '../fakes/kraken-rest/server.js';
 import { databaseUrl, local, localStoreEnv } from '../local-env.js';
 import { proxyEvent, writeMark } from '../risk-fixtures.js';
 import { seedPostgres, seedRedis } from '../support/seed.js';
+import { establishStateEpoch } from '../support/state-epoch.js';
 
 /**
  * Controls end to end on the local stand-ins: Redis and Postgres (state, log), LocalStack
@@ -158,6 +159,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await redis.flushdb();
   await seedRedis(redis);
+  await establishStateEpoch(redis, pool);
   await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', Date.now() + 60_000, { mid: '65000' });
 });
 

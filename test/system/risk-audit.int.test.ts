@@ -14,6 +14,7 @@ import { TcpProxy } from '../fakes/tcp-proxy.js';
 import { databaseUrl, local } from '../local-env.js';
 import { proxyEvent, writeMark } from '../risk-fixtures.js';
 import { seedPostgres, seedRedis } from '../support/seed.js';
+import { establishStateEpoch } from '../support/state-epoch.js';
 
 /**
  * A decision's audit record from the risk API through the Redis spool and the audit drainer
@@ -82,6 +83,7 @@ beforeEach(async () => {
   clock = Date.now();
   await redis.flushdb();
   await seedRedis(redis);
+  await establishStateEpoch(redis, pool);
   await writeMark(redis, 'BTC/USD', '64999.5', '65000.5', clock - 10, { mid: '65000' });
 });
 

@@ -7,6 +7,7 @@ import { markCurrentAtMs } from '../../../shared/domain/risk/state.js';
 import { REDIS_KEYS } from '../../../shared/names.js';
 import { redisUrl } from '../../../test/local-env.js';
 import { writeMark } from '../../../test/risk-fixtures.js';
+import { establishStateEpoch } from '../../../test/support/state-epoch.js';
 import { RedisRiskStateStore } from './redis-risk-state.js';
 
 // Which daily counters are "today's" under a trading-day boundary other than midnight UTC,
@@ -20,6 +21,7 @@ const QUIET = 'ZQUIET/USD';
 beforeAll(async () => {
   redis = createRedisClient({ ...redisConfigFromUrl(redisUrl()), commandTimeoutMs: 2_000 });
   await redis.connect();
+  await establishStateEpoch(redis);
 });
 
 afterAll(async () => {

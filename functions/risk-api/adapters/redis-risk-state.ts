@@ -4,6 +4,7 @@ import { decodeBreaker } from '../../../shared/adapters/redis/breaker-hash.js';
 import { decodeMark } from '../../../shared/adapters/redis/mark-hash.js';
 import { decodeStoredDecision, encodeStoredDecision } from '../../../shared/adapters/redis/order-decision.js';
 import { decodeReferencePrice } from '../../../shared/adapters/redis/reference-price-hash.js';
+import { STATE_EPOCH_FIELDS } from '../../../shared/adapters/redis/state-epoch.js';
 import { Decimal } from '../../../shared/domain/decimal.js';
 import { StateUnavailableError } from '../../../shared/domain/errors.js';
 import { tradingDay } from '../../../shared/domain/positions/positions.js';
@@ -15,6 +16,7 @@ import type {
   StoredDecision,
 } from '../../../shared/domain/risk/ports.js';
 import type { EngagedKillSwitch, Instrument, RiskState } from '../../../shared/domain/risk/state.js';
+import { StateEpochMissingError } from '../../../shared/domain/state-epoch.js';
 import { REDIS_KEYS } from '../../../shared/names.js';
 
 /**
@@ -28,6 +30,9 @@ import { REDIS_KEYS } from '../../../shared/names.js';
  * symbols that are not declared as KEYS.
  */
 const LOAD_SCRIPT = `
+-- No state epoch (KEYS[13], field ARGV[6]): the cache was not rebuilt, nothing in it can be
+-- trusted (see shared/domain/state-epoch.ts). Checked first, so it counts nothing either.
+if not redis.call('HGET', KEYS[13], ARGV[6]) then return false end
 local out = {}
 out[1] = redis.call('HGETALL', KEYS[1])
 out[2] = redis.call('HGETALL', KEYS[2])
@@ -74,7 +79,7 @@ return redis.call('GET', KEYS[1])
 `;
 
 type RedisWithScripts = Redis & {
-  riskLoad(...args: (string | number)[]): Promise<unknown[]>;
+  riskLoad(...args: (string | number)[]): Promise<unknown[] | null>;
   riskCommit(...args: (string | number)[]): Promise<string | null>;
 };
 
@@ -92,6 +97,8 @@ export interface RedisRiskStateOptions {
    * the one the positions consumer labels them with. @default 0
    */
   readonly tradingDayBoundaryMinutes?: number;
+  /** Told when a load found no state epoch (the decision is rejected): metric StateEpochMissing. */
+  readonly onStateEpochMissing?: () => void;
 }
 
 export class RedisRiskStateStore implements RiskStateStore {
@@ -101,14 +108,14 @@ export class RedisRiskStateStore implements RiskStateStore {
     redis: Redis,
     private readonly options: RedisRiskStateOptions = {},
   ) {
-    redis.defineCommand('riskLoad', { numberOfKeys: 12, lua: LOAD_SCRIPT });
+    redis.defineCommand('riskLoad', { numberOfKeys: 13, lua: LOAD_SCRIPT });
     redis.defineCommand('riskCommit', { numberOfKeys: 2, lua: COMMIT_SCRIPT });
     this.redis = redis as RedisWithScripts;
   }
 
   async load(query: LoadQuery): Promise<LoadedState> {
     const { accountId, symbol } = query;
-    let reply: unknown[];
+    let reply: unknown[] | null;
     try {
       reply = await this.redis.riskLoad(
         REDIS_KEYS.mark(symbol),
@@ -123,14 +130,20 @@ export class RedisRiskStateStore implements RiskStateStore {
         REDIS_KEYS.dailyCounters(accountId),
         REDIS_KEYS.orderId(accountId, query.orderId),
         REDIS_KEYS.orderRate(accountId),
+        REDIS_KEYS.stateEpoch,
         symbol,
         REDIS_KEYS.mark(''),
         query.nowMs,
         query.rateWindowMs,
         query.rateMember,
+        STATE_EPOCH_FIELDS.generation,
       );
     } catch (error) {
       throw new StateUnavailableError('redis', { cause: error });
+    }
+    if (reply === null) {
+      this.options.onStateEpochMissing?.();
+      throw new StateEpochMissingError();
     }
     return parseLoadReply(reply, query, this.options.tradingDayBoundaryMinutes ?? 0);
   }

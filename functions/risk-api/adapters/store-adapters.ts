@@ -6,7 +6,7 @@ import { boundaryMinutes } from '../../../shared/config/env.js';
 import type { RiskApiConfig } from '../config.js';
 import type { RiskApiAdapters } from '../ports.js';
 import { PostgresDecisionQuery, PostgresLimitsSource } from './postgres-risk.js';
-import { RedisRiskStateStore } from './redis-risk-state.js';
+import { type RedisRiskStateOptions, RedisRiskStateStore } from './redis-risk-state.js';
 
 /** The risk API's adapters over Redis and PostgreSQL, with the connections they share. */
 export interface StoreRiskAdapters extends RiskApiAdapters {
@@ -20,7 +20,10 @@ const PING_TIMEOUT_MS = 200;
  * Connects Redis and PostgreSQL (secrets from Secrets Manager) and builds the adapters on
  * them. A cold start with Redis down still completes: decisions fail closed per request.
  */
-export async function connectRiskStores(config: RiskApiConfig): Promise<StoreRiskAdapters> {
+export async function connectRiskStores(
+  config: RiskApiConfig,
+  hooks: Pick<RedisRiskStateOptions, 'onStateEpochMissing'> = {},
+): Promise<StoreRiskAdapters> {
   const stores = await connectStores(config);
   const { redis, pool } = stores;
   const decisions = new PostgresDecisionQuery(pool);
@@ -28,6 +31,7 @@ export async function connectRiskStores(config: RiskApiConfig): Promise<StoreRis
     state: new RedisRiskStateStore(redis, {
       minReplicaAcks: config.AUDIT_MIN_REPLICA_ACKS,
       tradingDayBoundaryMinutes: boundaryMinutes(config.TRADING_DAY_BOUNDARY_UTC),
+      onStateEpochMissing: hooks.onStateEpochMissing,
     }),
     limits: new PostgresLimitsSource(pool),
     fallbackAudit: new PostgresDecisionAuditWriter(pool),
