@@ -40,7 +40,13 @@ describe('Function: createAccount', () => {
       krakenKeySecret: 'risk-gate/test/kraken/desk-1',
     });
     expect(await book.pendingProposals('desk-1')).toEqual([
-      { proposalId: created.proposalId, proposedBy: 'alice', proposedAt: expect.any(String) },
+      {
+        proposalId: created.proposalId,
+        limits: { nav: '100000' },
+        proposedBy: 'alice',
+        reason: 'new desk',
+        proposedAt: expect.any(String),
+      },
     ]);
     expect(await book.current('desk-1')).toBeNull();
   });

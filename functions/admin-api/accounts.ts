@@ -13,6 +13,7 @@ import type {
   KeySecretStatus,
   LimitsAdministration,
   LimitsVersion,
+  PendingProposal,
 } from './ports.js';
 
 export interface AccountAdminDeps {
@@ -37,7 +38,7 @@ export interface CreatedAccount {
 export interface AccountDetails {
   readonly account: AccountView;
   readonly limits: LimitsVersion | null;
-  readonly pendingProposals: { proposalId: string; proposedBy: string; proposedAt: string }[];
+  readonly pendingProposals: PendingProposal[];
   readonly krakenKey: { readonly secretName: string; readonly status: KeySecretStatus };
   readonly history: AccountAdminEntry[];
 }

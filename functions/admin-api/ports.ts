@@ -97,7 +97,7 @@ export interface AccountAdministration {
   list(): Promise<AccountSummary[]>;
   get(accountId: string): Promise<AccountSummary | null>;
   /** Proposals of the account not applied yet, oldest first. */
-  pendingProposals(accountId: string): Promise<{ proposalId: string; proposedBy: string; proposedAt: string }[]>;
+  pendingProposals(accountId: string): Promise<PendingProposal[]>;
   history(accountId: string, limit: number): Promise<AccountAdminEntry[]>;
   /**
    * Sets `enabled`, audited; false when it already had that value (nothing written).
@@ -116,4 +116,13 @@ export type KeySecretStatus = 'key' | 'placeholder' | 'malformed' | 'missing' | 
 export interface KeySecretInspector {
   secretName(accountId: string): string;
   status(accountId: string): Promise<Exclude<KeySecretStatus, 'unknown'>>;
+}
+
+/** A limits proposal not applied yet, with its figures: what the second approver reads. */
+export interface PendingProposal {
+  readonly proposalId: string;
+  readonly limits: unknown;
+  readonly proposedBy: string;
+  readonly reason: string;
+  readonly proposedAt: string;
 }

@@ -219,7 +219,9 @@ function detailsJson(details: AccountDetails) {
     limits: details.limits,
     pending_proposals: details.pendingProposals.map((p) => ({
       proposal_id: p.proposalId,
+      limits: p.limits,
       proposed_by: p.proposedBy,
+      reason: p.reason,
       proposed_at: p.proposedAt,
     })),
     kraken_key: { secret_name: details.krakenKey.secretName, status: details.krakenKey.status },

@@ -9,7 +9,7 @@ import {
 import { NotFoundError } from '../../../shared/domain/errors.js';
 import type { AccountLimitsInput } from '../../../shared/domain/risk/limits.js';
 import { TABLES } from '../../../shared/names.js';
-import type { AccountAdministration } from '../ports.js';
+import type { AccountAdministration, PendingProposal } from '../ports.js';
 
 const SUMMARY = `SELECT a.account_id, a.display_name, a.kind, a.enabled, a.created_at,
                        coalesce(a.kraken_key_account, a.account_id) AS kraken_key_account,
@@ -104,15 +104,23 @@ export class PostgresAccountAdministration implements AccountAdministration {
     return rows[0] ? summaryOf(rows[0]) : null;
   }
 
-  async pendingProposals(accountId: string) {
-    const { rows } = await this.pool.query<{ proposal_id: string; proposed_by: string; proposed_at: Date }>(
-      `SELECT proposal_id, proposed_by, proposed_at FROM ${TABLES.limitsProposals}
+  async pendingProposals(accountId: string): Promise<PendingProposal[]> {
+    const { rows } = await this.pool.query<{
+      proposal_id: string;
+      limits: unknown;
+      proposed_by: string;
+      reason: string;
+      proposed_at: Date;
+    }>(
+      `SELECT proposal_id, limits, proposed_by, reason, proposed_at FROM ${TABLES.limitsProposals}
         WHERE account_id = $1 AND applied_at IS NULL ORDER BY proposed_at, proposal_id`,
       [accountId],
     );
     return rows.map((r) => ({
       proposalId: r.proposal_id,
+      limits: r.limits,
       proposedBy: r.proposed_by,
+      reason: r.reason,
       proposedAt: r.proposed_at.toISOString(),
     }));
   }

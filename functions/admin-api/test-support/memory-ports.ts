@@ -72,6 +72,7 @@ interface MemoryProposal {
   readonly accountId: string;
   readonly limits: AccountLimitsInput;
   readonly proposedBy: string;
+  readonly reason: string;
   readonly proposedAt: string;
   applied: boolean;
 }
@@ -114,6 +115,7 @@ export class MemoryAccountBook implements AccountAdministration, LimitsAdministr
       accountId: account.accountId,
       limits: firstLimits.limits,
       proposedBy: audit.actor,
+      reason: firstLimits.reason,
       proposedAt: this.at,
       applied: false,
     });
@@ -134,7 +136,13 @@ export class MemoryAccountBook implements AccountAdministration, LimitsAdministr
   async pendingProposals(accountId: string) {
     return this.proposals
       .filter((p) => p.accountId === accountId && !p.applied)
-      .map((p) => ({ proposalId: p.proposalId, proposedBy: p.proposedBy, proposedAt: p.proposedAt }));
+      .map((p) => ({
+        proposalId: p.proposalId,
+        limits: p.limits,
+        proposedBy: p.proposedBy,
+        reason: p.reason,
+        proposedAt: p.proposedAt,
+      }));
   }
 
   async history(accountId: string, limit: number): Promise<AccountAdminEntry[]> {
@@ -161,10 +169,18 @@ export class MemoryAccountBook implements AccountAdministration, LimitsAdministr
     return this.versions.get(accountId)?.at(-1) ?? null;
   }
 
-  async propose(accountId: string, limits: AccountLimitsInput, actor: string): Promise<string> {
+  async propose(accountId: string, limits: AccountLimitsInput, actor: string, reason: string): Promise<string> {
     if (!this.accounts.has(accountId)) throw new NotFoundError(`unknown account ${accountId}`);
     const proposalId = `00000000-0000-4000-8000-${String(++this.ids).padStart(12, '0')}`;
-    this.proposals.push({ proposalId, accountId, limits, proposedBy: actor, proposedAt: this.at, applied: false });
+    this.proposals.push({
+      proposalId,
+      accountId,
+      limits,
+      proposedBy: actor,
+      reason,
+      proposedAt: this.at,
+      applied: false,
+    });
     return proposalId;
   }
 
