@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AccountAlreadyExistsError } from '../../shared/domain/accounts/account.js';
+import { SecondApproverRequiredError } from '../../shared/domain/controls/errors.js';
 import { NotFoundError } from '../../shared/domain/errors.js';
 import { type AccountAdminDeps, createAccount, listAccounts, setAccountEnabled, showAccount } from './accounts.js';
 import { MemoryAccountBook, MemoryKeySecrets } from './test-support/memory-ports.js';
@@ -61,6 +62,19 @@ describe('Function: createAccount', () => {
 
     // Assess
     expect((await listAccounts(ports))[0]).toMatchObject({ limitsVersion: 1, readiness: 'trading' });
+  });
+
+  it('cannot be opened for trading by its creator alone: the proposer applying is SecondApproverRequiredError', async () => {
+    // Prepare
+    const { ports, book } = deps();
+    const created = await createAccount(newDesk, ports);
+
+    // Act
+    const alone = book.apply('desk-1', created.proposalId, 'alice');
+
+    // Assess
+    await expect(alone).rejects.toBeInstanceOf(SecondApproverRequiredError);
+    expect((await listAccounts(ports))[0]?.readiness).toBe('pending_limits');
   });
 
   it('names another account whose key it trades with', async () => {

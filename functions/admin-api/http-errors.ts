@@ -5,6 +5,7 @@ import {
   ProposalAlreadyAppliedError,
   SecondApproverRequiredError,
 } from '../../shared/domain/controls/errors.js';
+import { StateEpochBehindError, StateEpochMissingError } from '../../shared/domain/state-epoch.js';
 import { HttpError, toHttpError } from '../../shared/runtime/http.js';
 
 /**
@@ -25,5 +26,17 @@ export function toAdminHttpError(error: unknown): HttpError {
       issues: [{ field: 'kraken_key_account', message: error.message }],
     });
   }
+  // Directly from a store, or wrapped by a use case as its store being unavailable.
+  if (isStateEpochError(error) || isStateEpochError((error as { cause?: unknown } | null)?.cause)) {
+    return new HttpError(
+      503,
+      'STATE_NOT_REBUILT',
+      'the risk state cache is being rebuilt: kill switch and breaker state are unknown until it is; try again',
+    );
+  }
   return toHttpError(error);
+}
+
+function isStateEpochError(error: unknown): boolean {
+  return error instanceof StateEpochMissingError || error instanceof StateEpochBehindError;
 }

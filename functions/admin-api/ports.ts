@@ -50,7 +50,10 @@ export interface LimitsAdministration {
   current(accountId: string): Promise<LimitsVersion | null>;
   /** Stores a proposal (limits already validated by the caller, kept as sent); returns its id. */
   propose(accountId: string, limits: AccountLimitsInput, actor: string, reason: string): Promise<string>;
-  /** Applies a pending proposal as the next version; returns the version. */
+  /**
+   * Applies a pending proposal as the next version; returns the version. Its proposer
+   * cannot apply it (`SecondApproverRequiredError`).
+   */
   apply(accountId: string, proposalId: string, actor: string): Promise<number>;
 }
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccountAlreadyExistsError, UnknownKeyAccountError } from '../../../shared/domain/accounts/account.js';
+import { SecondApproverRequiredError } from '../../../shared/domain/controls/errors.js';
 import { NotFoundError } from '../../../shared/domain/errors.js';
 import { TABLES } from '../../../shared/names.js';
 import { databaseUrl } from '../../../test/local-env.js';
@@ -40,6 +41,8 @@ describe('Class: PostgresAccountAdministration', () => {
     // Act
     const proposalId = await accounts.create(desk(id), { limits: { nav: '1000' }, reason: 'new' }, audit());
     const before = await accounts.get(id);
+    const alone = limits.apply(id, proposalId, 'alice');
+    await expect(alone).rejects.toBeInstanceOf(SecondApproverRequiredError);
     const version = await limits.apply(id, proposalId, 'bob');
     const after = await accounts.get(id);
 

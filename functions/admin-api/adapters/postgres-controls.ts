@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { ProposalAlreadyAppliedError } from '../../../shared/domain/controls/errors.js';
+import { ProposalAlreadyAppliedError, SecondApproverRequiredError } from '../../../shared/domain/controls/errors.js';
 import { NotFoundError } from '../../../shared/domain/errors.js';
 import type { AccountLimitsInput } from '../../../shared/domain/risk/limits.js';
 import { TABLES } from '../../../shared/names.js';
@@ -84,12 +84,14 @@ export class PostgresLimitsAdmin implements LimitsAdministration {
     try {
       await client.query('BEGIN');
       const { rows } = await client.query(
-        `SELECT limits, reason, applied_at FROM ${TABLES.limitsProposals} WHERE proposal_id = $1 AND account_id = $2 FOR UPDATE`,
+        `SELECT limits, reason, proposed_by, applied_at FROM ${TABLES.limitsProposals} WHERE proposal_id = $1 AND account_id = $2 FOR UPDATE`,
         [proposalId, accountId],
       );
       const proposal = rows[0];
       if (!proposal) throw new NotFoundError(`no proposal ${proposalId} for ${accountId}`);
       if (proposal.applied_at) throw new ProposalAlreadyAppliedError(proposalId);
+      // Two people for every limits change, the first limits of a new account included.
+      if (proposal.proposed_by === actor) throw new SecondApproverRequiredError(actor, [actor]);
       const { rows: versionRows } = await client.query(
         `SELECT coalesce(max(version), 0) + 1 AS next FROM ${TABLES.accountLimits} WHERE account_id = $1`,
         [accountId],

@@ -5,7 +5,7 @@ import {
   type NewAccount,
   UnknownKeyAccountError,
 } from '../../../shared/domain/accounts/account.js';
-import { ProposalAlreadyAppliedError } from '../../../shared/domain/controls/errors.js';
+import { ProposalAlreadyAppliedError, SecondApproverRequiredError } from '../../../shared/domain/controls/errors.js';
 import type { Approval, KillScope } from '../../../shared/domain/controls/kill-switch.js';
 import { NotFoundError } from '../../../shared/domain/errors.js';
 import type { AccountLimitsInput } from '../../../shared/domain/risk/limits.js';
@@ -188,6 +188,7 @@ export class MemoryAccountBook implements AccountAdministration, LimitsAdministr
     const proposal = this.proposals.find((p) => p.proposalId === proposalId && p.accountId === accountId);
     if (!proposal) throw new NotFoundError(`no proposal ${proposalId} for ${accountId}`);
     if (proposal.applied) throw new ProposalAlreadyAppliedError(proposalId);
+    if (proposal.proposedBy === actor) throw new SecondApproverRequiredError(actor, [actor]);
     proposal.applied = true;
     const versions = this.versions.get(accountId) ?? [];
     const version = versions.length + 1;
