@@ -35,6 +35,8 @@ export const TABLES = {
   universeVersions: 'universe_versions',
   /** Append-only: one row per advance of the state generation (migration 007; see REDIS_KEYS.stateEpoch). */
   stateGenerations: 'state_generations',
+  /** Append-only audit of reservation lifecycle events (expiries), drained from REDIS_KEYS.reservationEvents (migration 010). */
+  reservationEvents: 'reservation_events',
   schemaMigrations: 'schema_migrations',
 } as const;
 
@@ -51,6 +53,8 @@ export const ROUTES = {
    */
   adminAccounts: '/v1/admin/accounts',
   adminBreakerReset: '/v1/admin/breakers/reset',
+  /** `GET /v1/risk/accounts/{id}/exposure`: position, working, pending and headroom per limit. */
+  accountExposure: '/v1/risk/accounts/{id}/exposure',
 } as const;
 
 /** Metric names emitted as CloudWatch EMF; dashboards and alarms import the same constants. */
@@ -122,6 +126,10 @@ export const METRICS = {
   stateRebuildMs: 'StateRebuildMs',
   /** Control writes (kill switch, breaker) that fewer replicas acknowledged than configured. */
   replicaAckShortfalls: 'ReplicaAckShortfalls',
+  /** Pending reservations nobody acknowledged within their TTL, removed and audited (issue #12). */
+  reservationsExpired: 'ReservationsExpired',
+  /** Decisions re-made because the account book moved between load and commit (issue #12). */
+  bookConflicts: 'BookConflicts',
 } as const;
 
 /**
@@ -178,6 +186,16 @@ export const REDIS_KEYS = {
    * reader fails closed. Codec: shared/adapters/redis/state-epoch.ts.
    */
   stateEpoch: 'state:epoch',
+  /**
+   * Hash of an account's open orders (issue #12): `r:<order_id>` pending reservations,
+   * `o:<kraken_order_id>` working orders (and tombstones), `~v` the version every write bumps.
+   * Codec and compare-and-set script: shared/adapters/redis/account-book-hash.ts.
+   */
+  accountBook: (accountId: string) => `book:{${accountId}}`,
+  /** Hash of an account's Kraken balances: asset (v2 name) -> decimal string; written from balance events. */
+  balances: (accountId: string) => `bal:{${accountId}}`,
+  /** Stream of reservation lifecycle events (expiries) not yet copied to Postgres (drained by the audit drainer). */
+  reservationEvents: 'audit:reservations',
 } as const;
 
 /**
