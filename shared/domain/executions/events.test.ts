@@ -126,6 +126,57 @@ describe('Schema: executionRecordSchema', () => {
   });
 });
 
+describe('Schema: executionRecordSchema, malformed amounts', () => {
+  // Strings Decimal.parse throws on: an exponent, a sign, NaN, too many digits, nothing.
+  const malformed = ['1e3', '-1e3', '+1', 'NaN', ' 1', '1.', '', '1'.repeat(30), `0.${'1'.repeat(19)}`];
+  const legacyFill = {
+    fill_id: 'F1',
+    account_id: 'acct-1',
+    symbol: 'BTC/USD',
+    side: 'sell',
+    qty: '1',
+    price: '65000',
+    fee: '0.1',
+    executed_at: '2026-09-21T10:00:00Z',
+  };
+  const balance = {
+    kind: 'balance',
+    event_id: 'b-1',
+    account_id: 'acct-1',
+    asset: 'USD',
+    balance: '100000',
+    occurred_at: '2026-09-21T10:00:00Z',
+  };
+  const cases: [string, () => object][] = [];
+  for (const text of malformed) {
+    for (const field of ['qty', 'price', 'fee'] as const) {
+      cases.push([`fill ${field}=${JSON.stringify(text)}`, () => ({ ...legacyFill, [field]: text })]);
+    }
+    for (const field of ['order_qty', 'cum_qty', 'limit_price', 'trigger_price', 'avg_price'] as const) {
+      cases.push([`order ${field}=${JSON.stringify(text)}`, () => ({ ...trade, [field]: text })]);
+    }
+    for (const field of ['qty', 'price', 'fee'] as const) {
+      cases.push([
+        `order fill.${field}=${JSON.stringify(text)}`,
+        () => ({ ...trade, fill: { ...(trade.fill as object), [field]: text } }),
+      ]);
+    }
+    cases.push([`balance=${JSON.stringify(text)}`, () => ({ ...balance, balance: text })]);
+  }
+
+  it.each(cases)('refuses %s instead of throwing', (_name, build) => {
+    // Prepare
+    const record = build();
+
+    // Act
+    const parse = () => executionRecordSchema.safeParse(record);
+
+    // Assess
+    expect(parse).not.toThrow();
+    expect(parse().success).toBe(false);
+  });
+});
+
 describe('Function: fillOf', () => {
   it('turns a trade into the fill positions apply, keyed by exec id and cl_ord_id', () => {
     // Act

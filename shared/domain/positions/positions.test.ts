@@ -93,4 +93,27 @@ describe('Schema: fill', () => {
     expect(fillSchema.safeParse({ ...ok, fee: '-1' }).success).toBe(false);
     expect(fillSchema.safeParse({ ...ok, symbol: 'BTC/EUR' }).success).toBe(false);
   });
+
+  it('refuses a malformed amount instead of throwing (a poison record must not crash the consumer)', () => {
+    // Prepare
+    const ok = {
+      fill_id: 'f-1',
+      account_id: 'company',
+      symbol: 'BTC/USD',
+      side: 'buy',
+      qty: '0.5',
+      price: '65000.1',
+      executed_at: '2026-03-02T10:00:00.000Z',
+    };
+    const records = ['qty', 'price', 'fee'].flatMap((field) =>
+      ['1e3', '-1e3', 'NaN', ''].map((text) => ({ ...ok, [field]: text })),
+    );
+
+    // Act
+    const results = records.map((record) => fillSchema.safeParse(record));
+
+    // Assess
+    expect(results.map((r) => r.success)).toEqual(records.map(() => false));
+    expect(new Set(results[0]?.error?.issues.map((i) => i.path.join('.')))).toEqual(new Set(['qty']));
+  });
 });

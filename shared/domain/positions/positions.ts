@@ -6,7 +6,10 @@ import { Decimal } from '../decimal.js';
  * Amounts are decimal strings; `fee` is in USD (quote currency of every pair traded).
  */
 const decimalText = z.string().refine((s) => Decimal.tryParse(s) !== undefined, 'a plain decimal string');
-const positiveDecimal = decimalText.refine((s) => Decimal.parse(s).isPositive(), 'must be > 0');
+// zod runs every refinement even after one failed, so a later check must not throw on text an
+// earlier one refused ('1e3'): a malformed record is refused (and parked), never a crash.
+const positiveDecimal = decimalText.refine((s) => Decimal.tryParse(s)?.isPositive() === true, 'must be > 0');
+const nonNegativeDecimal = decimalText.refine((s) => Decimal.tryParse(s)?.isNegative() === false, 'must be >= 0');
 
 export const fillSchema = z.object({
   fill_id: z.string().min(1).max(128),
@@ -16,7 +19,7 @@ export const fillSchema = z.object({
   side: z.enum(['buy', 'sell']),
   qty: positiveDecimal,
   price: positiveDecimal,
-  fee: decimalText.refine((s) => !Decimal.parse(s).isNegative(), 'must be >= 0').default('0'),
+  fee: nonNegativeDecimal.default('0'),
   /** When the exchange executed it, ISO-8601. */
   executed_at: z.iso.datetime({ offset: true }),
 });
