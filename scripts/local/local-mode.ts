@@ -13,6 +13,7 @@ import { KILL_SWITCH_TRIGGERED, type KillSwitchTriggeredEvent } from '../../shar
 import { createLocalServer } from '../../shared/runtime/local-http.js';
 import { FakeKrakenRest } from '../../test/fakes/kraken-rest/server.js';
 import type { LocalModeConfig } from './config.js';
+import { LOCAL_KRAKEN_KEY } from './local-kraken-key.js';
 
 /**
  * Local mode: the risk API and the admin API on one loopback port, with the same routes
@@ -139,6 +140,8 @@ async function startOnStores(
 
   const kraken = new FakeKrakenRest();
   await kraken.start();
+  // The key the onboarding runbook stores: it must pass the admin API's Balance check here.
+  kraken.addKey(0, LOCAL_KRAKEN_KEY);
   stops.push(() => kraken.stop());
   const adminRoute = await startAdmin(env, config.STAGE, kraken.url, redis, pool);
   return {

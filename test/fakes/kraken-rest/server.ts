@@ -33,10 +33,10 @@ export class FakeKrakenRest {
 
   constructor(private readonly venue?: FakeKrakenVenue) {}
 
-  /** Registers an account key; returns its credentials. */
-  addKey(openOrders = 3): { apiKey: string; apiSecret: string } {
-    const apiKey = `key-${randomBytes(6).toString('hex')}`;
-    const apiSecret = randomBytes(64).toString('base64');
+  /** Registers an account key (random, or the one given); returns its credentials. */
+  addKey(openOrders = 3, given?: { apiKey: string; apiSecret: string }): { apiKey: string; apiSecret: string } {
+    const apiKey = given?.apiKey ?? `key-${randomBytes(6).toString('hex')}`;
+    const apiSecret = given?.apiSecret ?? randomBytes(64).toString('base64');
     this.secrets.set(apiKey, apiSecret);
     this.openOrders.set(apiKey, openOrders);
     this.venue?.registerKey(apiKey);
