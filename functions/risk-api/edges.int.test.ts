@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { REDIS_KEYS } from '../../shared/names.js';
 import { createLocalServer } from '../../shared/runtime/local-http.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
@@ -40,6 +41,8 @@ beforeAll(async () => {
   await redis.connect();
   await redis.flushdb();
   await seedRedis(redis);
+  // Spot is a cash market: the market sells below need coins to sell (else INSUFFICIENT_HOLDING).
+  await redis.hset(REDIS_KEYS.positions('director-a'), { 'BTC/USD': '1' });
   await establishStateEpoch(redis);
   const pool = new pg.Pool({ connectionString: databaseUrl() });
   await seedPostgres(pool);
