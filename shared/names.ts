@@ -37,6 +37,14 @@ export const TABLES = {
   stateGenerations: 'state_generations',
   /** Append-only audit of reservation lifecycle events (expiries), drained from REDIS_KEYS.reservationEvents (migration 010). */
   reservationEvents: 'reservation_events',
+  /** Working orders and tombstones of closed ones, per account and Kraken order id (migration 009; positions consumer). */
+  workingOrders: 'working_orders',
+  /** Order events applied, `type:event_id` per account: their exactly-once key until pruned (migration 009). */
+  orderEventsApplied: 'order_events_applied',
+  /** Append-only: reservations handed to a working order (acknowledged) or expired, seen by the positions consumer (migration 009). */
+  reservationReleases: 'reservation_releases',
+  /** Latest Kraken balance per account and asset, the source of REDIS_KEYS.balances (migration 009). */
+  accountBalances: 'account_balances',
   schemaMigrations: 'schema_migrations',
 } as const;
 
@@ -130,6 +138,13 @@ export const METRICS = {
   reservationsExpired: 'ReservationsExpired',
   /** Decisions re-made because the account book moved between load and commit (issue #12). */
   bookConflicts: 'BookConflicts',
+  /** Order events (executions) the positions consumer applied, and those it had already applied. */
+  orderEventsApplied: 'OrderEventsApplied',
+  orderEventsDuplicate: 'OrderEventsDuplicate',
+  /** Orders on Kraken the positions consumer found with no reservation behind them (counted; the account feed alarms). */
+  unreservedOrders: 'UnreservedOrders',
+  /** Records of `executions` that could not be read, parked in the positions DLQ. */
+  positionsPoisonRecords: 'PositionsPoisonRecords',
 } as const;
 
 /**
