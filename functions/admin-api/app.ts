@@ -6,7 +6,10 @@ import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js
 import { PostgresBreakerAudit, RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
 import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
+import { PostgresStateGenerations } from '../../shared/adapters/postgres/state-generation.js';
+import { StateEpochStore } from '../../shared/adapters/state-epoch.js';
 import { connectStores } from '../../shared/adapters/stores.js';
+import { stateEpochOptions } from '../../shared/config/state-epoch.js';
 import type { KrakenCredentials } from '../../shared/domain/controls/ports.js';
 import {
   type AccountDetails,
@@ -54,6 +57,8 @@ export interface AdminOverrides {
   readonly notifier?: Notifier;
   readonly onStateChange?: KillSwitchServiceDeps['onStateChange'];
   readonly onLimitsApplied?: (accountId: string) => void;
+  /** Told when a kill switch change stands on the primary but is not yet safe from a failover. */
+  readonly onDurabilityGap?: (what: string, error: unknown) => void;
 }
 
 /** Composition root of the admin API: the use cases on their Postgres, Redis, AWS and Kraken adapters. */
@@ -61,7 +66,11 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
   const stores = await connectStores(config);
   const { redis, pool } = stores;
   const now = overrides.now ?? Date.now;
-  const store = new RedisKillSwitchStore(redis);
+  const controls = {
+    ...stateEpochOptions(config),
+    epoch: new StateEpochStore(redis, new PostgresStateGenerations(pool), stateEpochOptions(config)),
+  };
+  const store = new RedisKillSwitchStore(redis, { ...controls, onDurabilityGap: overrides.onDurabilityGap });
   const log = new PostgresControlLog(pool);
   const service = new KillSwitchService({
     store,
@@ -84,7 +93,7 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
     now,
   };
   const breakerReset = {
-    breakers: new RedisBreakerStore(redis),
+    breakers: new RedisBreakerStore(redis, controls),
     audit: new PostgresBreakerAudit(pool),
     now,
     newId: randomUUID,

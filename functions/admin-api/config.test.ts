@@ -10,6 +10,7 @@ const prod = {
   AWS_REGION: 'eu-west-1',
   KILL_EVENT_BUS_NAME: 'bus',
   KILL_NOTIFY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:kill',
+  CONTROL_MIN_REPLICA_ACKS: '1',
 };
 
 function problems(run: () => unknown): string[] {

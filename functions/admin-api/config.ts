@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baseConfigShape, parseConfig, positiveInt } from '../../shared/config/env.js';
 import { checkKrakenRestUrl, krakenRestConfigShape } from '../../shared/config/kraken.js';
+import { checkStateEpochConfig, stateEpochConfigShape } from '../../shared/config/state-epoch.js';
 import { checkStoresConfig, storesConfigShape } from '../../shared/config/stores.js';
 import { DEFAULT_RELEASE_WINDOW_MS } from '../../shared/domain/controls/kill-switch.js';
 
@@ -17,9 +18,11 @@ export const adminApiConfigSchema = z
     /** KMS key for new Kraken key secrets. @default the account's aws/secretsmanager key */
     KRAKEN_KEYS_KMS_KEY_ID: z.string().min(1).optional(),
     RELEASE_WINDOW_MS: positiveInt.default(DEFAULT_RELEASE_WINDOW_MS),
+    ...stateEpochConfigShape,
   })
   .superRefine((config, ctx) => {
     checkStoresConfig(config, ctx);
+    checkStateEpochConfig(config, ctx);
     checkKrakenRestUrl(config, ctx);
   });
 

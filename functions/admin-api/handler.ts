@@ -17,6 +17,10 @@ const api = await createAdminApi(config, {
     single.addDimension('scope', scope);
     single.addMetric(METRICS.killSwitchState, MetricUnit.Count, engaged ? 1 : 0);
   },
+  onDurabilityGap: (what, error) => {
+    metrics.addMetric(METRICS.replicaAckShortfalls, MetricUnit.Count, 1);
+    logger.error('kill switch change not yet safe from a cache failover', { what, error: String(error) });
+  },
 });
 const route = createAdminRouter(api.services, {
   onEngaged: (result) => {

@@ -2,9 +2,12 @@ import { connectStores, type Stores } from '../../shared/adapters/batch-stores.j
 import { PostgresBreakerConfigSource } from '../../shared/adapters/breakers/breaker-config-source.js';
 import { PostgresBreakerAudit } from '../../shared/adapters/breakers/breaker-store.js';
 import { SqsPoisonRecordSink } from '../../shared/adapters/poison-sink.js';
+import { PostgresStateGenerations } from '../../shared/adapters/postgres/state-generation.js';
+import { StateEpochStore } from '../../shared/adapters/state-epoch.js';
 import { AuroraTimeSeriesSink } from '../../shared/adapters/timeseries/aurora-sink.js';
 import type { TimeSeriesSink } from '../../shared/adapters/timeseries/port.js';
 import { TimestreamTimeSeriesSink } from '../../shared/adapters/timeseries/timestream-sink.js';
+import { stateEpochOptions } from '../../shared/config/state-epoch.js';
 import { RedisEvaluatorStateStore } from './adapters/redis-evaluator-state.js';
 import type { MarketEvaluatorConfig } from './config.js';
 import { MarketEvaluator } from './evaluator.js';
@@ -41,7 +44,10 @@ export async function createMarketEvaluatorApp(
         })
       : new AuroraTimeSeriesSink(stores.pool));
   const evaluator = new MarketEvaluator({
-    state: new RedisEvaluatorStateStore(stores.redis),
+    state: new RedisEvaluatorStateStore(stores.redis, {
+      ...stateEpochOptions(config),
+      epoch: new StateEpochStore(stores.redis, new PostgresStateGenerations(stores.pool), stateEpochOptions(config)),
+    }),
     audit: new PostgresBreakerAudit(stores.pool),
     sink,
     poison: new SqsPoisonRecordSink(config.DLQ_URL),

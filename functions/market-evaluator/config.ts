@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { refineStoreConfig, storeConfigShape } from '../../shared/adapters/batch-stores.js';
 import { baseConfigShape, booleanFlag, httpUrl, parseConfig, positiveInt } from '../../shared/config/env.js';
+import { checkStateEpochConfig, stateEpochConfigShape } from '../../shared/config/state-epoch.js';
 
 /** Configuration of the market evaluator, parsed once per cold start. */
 export const marketEvaluatorConfigSchema = z
   .object({
     ...baseConfigShape,
     ...storeConfigShape,
+    ...stateEpochConfigShape,
     /** SQS queue for poison records (the event source mapping's on-failure queue). */
     DLQ_URL: httpUrl,
     /** `aurora` (partitioned tables, default) or `timestream` (stages that have it). */
@@ -22,6 +24,7 @@ export const marketEvaluatorConfigSchema = z
   })
   .superRefine((config, ctx) => {
     refineStoreConfig(config, ctx);
+    checkStateEpochConfig(config, ctx);
     if (config.TIME_SERIES_SINK === 'timestream') {
       for (const key of [
         'TIMESTREAM_ENDPOINT',

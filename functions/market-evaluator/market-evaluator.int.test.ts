@@ -8,6 +8,7 @@ import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import type { TopOfBookEvent } from '../../shared/domain/market/events.js';
 import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
+import { establishStateEpoch } from '../../test/support/state-epoch.js';
 import { TestQueue, TestStream } from '../../test/support/test-stream.js';
 import { createMarketEvaluatorApp, type MarketEvaluatorApp } from './app.js';
 import { marketEvaluatorConfigSchema } from './config.js';
@@ -84,6 +85,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await redis.flushdb();
+  await establishStateEpoch(redis, pool);
   await dlq.drain();
   stream = new TestStream(kinesis);
   await stream.create();

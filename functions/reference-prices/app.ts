@@ -2,6 +2,9 @@ import { connectStores } from '../../shared/adapters/batch-stores.js';
 import { PostgresBreakerConfigSource } from '../../shared/adapters/breakers/breaker-config-source.js';
 import { PostgresBreakerAudit, RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
 import { createCoinGeckoClient } from '../../shared/adapters/coingecko-client.js';
+import { PostgresStateGenerations } from '../../shared/adapters/postgres/state-generation.js';
+import { StateEpochStore } from '../../shared/adapters/state-epoch.js';
+import { stateEpochOptions } from '../../shared/config/state-epoch.js';
 import { CoinGeckoQuoteSource } from './adapters/coingecko-quote-source.js';
 import { RedisReferencePriceStore } from './adapters/redis-reference-price-store.js';
 import type { ReferencePricesConfig } from './config.js';
@@ -21,7 +24,10 @@ export async function createReferencePricesApp(
   const deps = {
     quotes: new CoinGeckoQuoteSource(createCoinGeckoClient(config, stores.secrets, { sleep: options.sleep })),
     store: new RedisReferencePriceStore(stores.redis),
-    breakers: new RedisBreakerStore(stores.redis),
+    breakers: new RedisBreakerStore(stores.redis, {
+      ...stateEpochOptions(config),
+      epoch: new StateEpochStore(stores.redis, new PostgresStateGenerations(stores.pool), stateEpochOptions(config)),
+    }),
     audit: new PostgresBreakerAudit(stores.pool),
     configs: new PostgresBreakerConfigSource(stores.pool, { ttlMs: 30_000, maxStaleMs: 600_000 }),
     coins: config.REFERENCE_COINS,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { refineStoreConfig, storeConfigShape } from '../../shared/adapters/batch-stores.js';
 import { coinGeckoConfigShape, refineCoinGeckoConfig } from '../../shared/adapters/coingecko-client.js';
 import { baseConfigShape, parseConfig, positiveInt } from '../../shared/config/env.js';
+import { checkStateEpochConfig, stateEpochConfigShape } from '../../shared/config/state-epoch.js';
 import { DEFAULT_REFERENCE_COINS } from './reference-prices.js';
 
 /** `BTC/USD=bitcoin,ETH/USD=ethereum`: Kraken symbol to CoinGecko id. */
@@ -16,6 +17,7 @@ export const referencePricesConfigSchema = z
     ...baseConfigShape,
     ...storeConfigShape,
     ...coinGeckoConfigShape,
+    ...stateEpochConfigShape,
     REFERENCE_COINS: coinMap.optional().transform((map) => map ?? DEFAULT_REFERENCE_COINS),
     REFERENCE_MAX_QUOTE_AGE_MS: positiveInt.default(180_000),
     REFERENCE_MAX_MARK_AGE_MS: positiveInt.default(10_000),
@@ -23,6 +25,7 @@ export const referencePricesConfigSchema = z
   .superRefine((config, ctx) => {
     refineStoreConfig(config, ctx);
     refineCoinGeckoConfig(config, ctx);
+    checkStateEpochConfig(config, ctx);
   });
 
 export type ReferencePricesConfig = z.output<typeof referencePricesConfigSchema>;

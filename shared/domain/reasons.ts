@@ -77,6 +77,8 @@ export const REQUEST_ERROR_CODES = [
   'IDEMPOTENCY_CONFLICT',
   'INTERNAL_ERROR',
   'SERVICE_UNAVAILABLE',
+  /** 503: the cache holds no current state epoch (being rebuilt): kill switch and breaker state unknown. */
+  'STATE_NOT_REBUILT',
   'RELEASE_PENDING_SECOND_APPROVAL',
   'SECOND_APPROVER_REQUIRED',
   'KILL_SWITCH_NOT_ENGAGED',

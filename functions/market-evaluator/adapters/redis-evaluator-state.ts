@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { RedisBreakerStore } from '../../../shared/adapters/breakers/breaker-store.js';
+import { RedisBreakerStore, type RedisBreakerStoreOptions } from '../../../shared/adapters/breakers/breaker-store.js';
 import { decodeTrippedCauses } from '../../../shared/adapters/redis/breaker-hash.js';
 import { decodeEvaluatorState, encodeEvaluatorState } from '../../../shared/adapters/redis/evaluator-state-json.js';
 import { BREAKER_CAUSES, type BreakerTransition } from '../../../shared/domain/breakers/hysteresis.js';
@@ -15,15 +15,23 @@ import { REDIS_KEYS } from '../../../shared/names.js';
  *
  * Single writer per symbol: Kinesis delivers one partition key (symbol) to one batch at a
  * time, in order, even with a parallelisation factor above 1.
+ *
+ * With the state epoch (options.epoch) a batch is refused on a cache that was not rebuilt or
+ * is behind the durable generation (which drops its epoch: shared/domain/state-epoch.ts), so
+ * Lambda retries it after the rebuild; a trip is recorded as a new generation.
  */
 export class RedisEvaluatorStateStore implements EvaluatorStateStore {
   readonly breakers: RedisBreakerStore;
 
-  constructor(private readonly redis: Redis) {
-    this.breakers = new RedisBreakerStore(redis);
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisBreakerStoreOptions = {},
+  ) {
+    this.breakers = new RedisBreakerStore(redis, options);
   }
 
   async load(symbols: readonly string[]): Promise<Map<string, SymbolEvaluatorState>> {
+    await this.options.epoch?.requireCurrent();
     const out = new Map<string, SymbolEvaluatorState>();
     if (symbols.length === 0) return out;
     const pipeline = this.redis.pipeline();
@@ -52,6 +60,7 @@ export class RedisEvaluatorStateStore implements EvaluatorStateStore {
     const results = await multi.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw new Error(`evaluator commit failed: ${failed?.[0]?.message ?? 'aborted'}`);
+    await this.breakers.committed(transitions);
   }
 }
 

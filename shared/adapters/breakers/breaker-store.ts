@@ -4,6 +4,8 @@ import type { BreakerCause, BreakerTransition } from '../../domain/breakers/hyst
 import type { AuditedTransition, BreakerAudit, BreakerWriter } from '../../domain/breakers/ports.js';
 import { REDIS_KEYS, TABLES } from '../../names.js';
 import { decodeTrippedCauses, encodeCauseChange, RESET_LUA, SET_CAUSE_LUA } from '../redis/breaker-hash.js';
+import { type ReplicaAckOptions, waitForReplicas } from '../redis/replica-acks.js';
+import type { StateEpochStore } from '../state-epoch.js';
 
 type WithBreakerCommand = {
   breakerSetCause(key: string, cause: string, tripped: string, reason: string, atMs: string): unknown;
@@ -16,12 +18,25 @@ declare module 'ioredis' {
   }
 }
 
+export interface RedisBreakerStoreOptions extends ReplicaAckOptions {
+  /**
+   * The state epoch (shared/domain/state-epoch.ts): a trip advances its generation, and an
+   * operator's reset refuses a cache without one (StateEpochMissingError), since an empty
+   * cache would reset nothing and the rebuild would restore the trip. Absent: neither.
+   */
+  readonly epoch?: StateEpochStore;
+}
+
 /**
  * Breaker writes to Redis: the hash at REDIS_KEYS.breaker(symbol), laid out and scripted by
- * its codec (shared/adapters/redis/breaker-hash.ts).
+ * its codec (shared/adapters/redis/breaker-hash.ts). A trip is waited for on the replicas and
+ * recorded as a new state generation; a failure to do either throws (batch callers retry).
  */
 export class RedisBreakerStore implements BreakerWriter {
-  constructor(readonly redis: Redis) {
+  constructor(
+    readonly redis: Redis,
+    private readonly options: RedisBreakerStoreOptions = {},
+  ) {
     if (!(redis as unknown as Partial<WithBreakerCommand>).breakerSetCause) {
       redis.defineCommand('breakerSetCause', { numberOfKeys: 1, lua: SET_CAUSE_LUA });
       redis.defineCommand('breakerReset', { numberOfKeys: 1, lua: RESET_LUA });
@@ -30,13 +45,18 @@ export class RedisBreakerStore implements BreakerWriter {
 
   /** Causes of a symbol's breaker that are tripped now. */
   async tripped(symbol: string): Promise<BreakerCause[]> {
+    await this.options.epoch?.requirePresent();
     return [...RedisBreakerStore.trippedCauses(await this.redis.hgetall(REDIS_KEYS.breaker(symbol)))].sort();
   }
 
   /** Clears every cause at once (see RESET_LUA); returns the causes that were tripped. */
   async reset(symbol: string, reason: string, atMs: number): Promise<BreakerCause[]> {
+    await this.options.epoch?.requirePresent();
     const redis = this.redis as unknown as WithBreakerCommand;
-    return (await redis.breakerReset(REDIS_KEYS.breaker(symbol), reason, String(atMs))) as BreakerCause[];
+    const cleared = (await redis.breakerReset(REDIS_KEYS.breaker(symbol), reason, String(atMs))) as BreakerCause[];
+    // Waited for, not required: a reset a failover loses leaves the breaker tripped, the safe side.
+    await waitForReplicas(this.redis, this.options).catch(() => undefined);
+    return cleared;
   }
 
   /** Queues the transitions, in order, on a MULTI/pipeline. */
@@ -53,6 +73,18 @@ export class RedisBreakerStore implements BreakerWriter {
     const results = await multi.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw new Error(`breaker write failed: ${failed?.[0]?.message ?? 'aborted'}`);
+    await this.committed(transitions);
+  }
+
+  /**
+   * After transitions reached Redis (through {@link apply}, or {@link queue} on the caller's
+   * own MULTI): a trip is waited for on the replicas and advances the state generation.
+   */
+  async committed(transitions: readonly BreakerTransition[]): Promise<void> {
+    const trips = transitions.filter((t) => t.tripped);
+    if (trips.length === 0) return;
+    await waitForReplicas(this.redis, this.options);
+    await this.options.epoch?.advance('breaker_trip', trips.map((t) => `${t.symbol} ${t.cause}`).join(', '));
   }
 
   /** Causes currently tripped in a breaker hash (an operator's reset clears them here first). */
