@@ -107,7 +107,7 @@ export const METRICS = {
   partitionsCreated: 'PartitionsCreated',
   /** Daily partitions dropped past their table's retention. */
   partitionsDropped: 'PartitionsDropped',
-  /** 1 when a secret still holds its placeholder (dimension `secret`), e.g. the CoinGecko key nobody set. */
+  /** 1 per call made while a secret still holds its placeholder (the CoinGecko key nobody set); logs name it. */
   secretPlaceholder: 'SecretPlaceholder',
   /** Rows found in a DEFAULT partition at the start of a maintenance run; alarmed when > 0. */
   partitionRowsInDefault: 'PartitionRowsInDefault',

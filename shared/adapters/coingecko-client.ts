@@ -30,14 +30,13 @@ export function refineCoinGeckoConfig(
 
 /**
  * Told when the key secret still holds its placeholder. Default: the `SecretPlaceholder`
- * metric (dimension `secret=coingecko`, alarmed) and a warning naming the secret.
+ * metric, under the service dimension alone as the dashboards query it (the warning names
+ * the secret), and a warning.
  */
 export type OnKeyPlaceholder = (secretId: string, why: string) => void;
 
 const reportPlaceholder: OnKeyPlaceholder = (secretId, why) => {
-  const single = metrics.singleMetric();
-  single.addDimension('secret', 'coingecko');
-  single.addMetric(METRICS.secretPlaceholder, MetricUnit.Count, 1);
+  metrics.singleMetric().addMetric(METRICS.secretPlaceholder, MetricUnit.Count, 1);
   logger.warn('CoinGecko key secret holds its placeholder; calling without a key until an operator sets it', {
     secret: secretId,
     why,
