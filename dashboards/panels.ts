@@ -6,7 +6,7 @@ import { METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../shared/names.js';
  * (dashboards/grafana/) and the alarms are all generated from this list, so a renamed
  * metric cannot leave a dashboard silently empty.
  */
-export type Stat = 'Sum' | 'Average' | 'Maximum' | 'p99' | 'p50';
+export type Stat = 'Sum' | 'Average' | 'Maximum' | 'Minimum' | 'p99' | 'p50';
 
 export interface PanelMetric {
   readonly name: string;
@@ -25,8 +25,18 @@ export interface AlarmSpec {
   readonly id: string;
   readonly metric: PanelMetric;
   readonly threshold: number;
-  /** Consecutive 1-minute periods over the threshold before it fires. */
+  /** Consecutive periods past the threshold before it fires. */
   readonly periods: number;
+  /** Length of one period. A daily job's metric is judged over a day. @default 60 */
+  readonly periodSeconds?: number;
+  /** Which side of the threshold pages. @default 'above' */
+  readonly fires?: 'above' | 'below';
+  /**
+   * Whether no data pages. Counters of failures are only emitted when something ran, so
+   * silence is fine for them; a health measure that stops arriving is itself the incident.
+   * @default 'ok'
+   */
+  readonly missingData?: 'ok' | 'breaching';
   readonly description: string;
   readonly runbook: string;
 }
@@ -123,15 +133,51 @@ export const PANELS: readonly Panel[] = [
       { name: METRICS.referencePricesWritten, stat: 'Sum' },
       { name: METRICS.referencePricesStale, stat: 'Sum' },
       { name: METRICS.referenceRateLimited, stat: 'Sum' },
+      { name: METRICS.secretPlaceholder, stat: 'Sum' },
       { name: METRICS.fillsApplied, stat: 'Sum' },
       { name: METRICS.fillsDuplicate, stat: 'Sum' },
       { name: METRICS.universeSize, stat: 'Maximum' },
       { name: METRICS.healthChecks, stat: 'Sum' },
     ],
   },
+  {
+    title: 'Partition maintenance: created, dropped, rows in DEFAULT',
+    unit: 'count',
+    metrics: [
+      { name: METRICS.partitionsCreated, stat: 'Sum' },
+      { name: METRICS.partitionsDropped, stat: 'Sum' },
+      { name: METRICS.partitionRowsInDefault, stat: 'Maximum' },
+    ],
+  },
+  {
+    title: 'Partition maintenance: days ahead (fewest over the tables)',
+    unit: 'count',
+    metrics: [{ name: METRICS.partitionDaysAhead, stat: 'Minimum' }],
+  },
+  {
+    title: 'Account feed: executions, duplicates, accounts failed closed, reconnects',
+    unit: 'count',
+    metrics: [
+      { name: METRICS.accountFeedEvents, stat: 'Sum' },
+      { name: METRICS.accountFeedDuplicates, stat: 'Sum' },
+      { name: METRICS.accountFeedFailedClosed, stat: 'Maximum' },
+      { name: METRICS.accountFeedReconnects, stat: 'Sum' },
+    ],
+  },
+  {
+    title: "Unvetted orders and the dead man's switch",
+    unit: 'count',
+    metrics: [
+      { name: METRICS.unvettedOrders, stat: 'Sum' },
+      { name: METRICS.unvettedOrdersCanceled, stat: 'Sum' },
+      { name: METRICS.deadMansSwitchArmed, stat: 'Sum' },
+      { name: METRICS.deadMansSwitchWithheld, stat: 'Sum' },
+    ],
+  },
 ];
 
 const RUNBOOKS = 'docs/runbooks/kill-switch.md';
+const PARTITION_RUNBOOK = 'docs/data-durability.md#retention-of-the-partitioned-tables';
 
 /** Pages an SRE; each names what to do. Thresholds are the SLOs' early warnings. */
 export const ALARMS: readonly AlarmSpec[] = [
@@ -199,5 +245,27 @@ export const ALARMS: readonly AlarmSpec[] = [
     periods: 5,
     description: 'Risk decisions p99 above 50 ms (SLO of the old platform: p95 200 ms).',
     runbook: 'docs/risk-api.md#state-and-failure-behaviour',
+  },
+  {
+    id: 'PartitionRowsInDefault',
+    metric: { name: METRICS.partitionRowsInDefault, stat: 'Maximum' },
+    threshold: 0,
+    periods: 1,
+    description:
+      'Rows reached a DEFAULT partition: a day had no partition when they were written. The job moves them; find why the day was missing.',
+    runbook: PARTITION_RUNBOOK,
+  },
+  {
+    id: 'PartitionDaysAhead',
+    metric: { name: METRICS.partitionDaysAhead, stat: 'Minimum' },
+    threshold: 7,
+    periods: 1,
+    periodSeconds: 86_400,
+    fires: 'below',
+    // The job reports once a day: a day without the metric means it did not run.
+    missingData: 'breaching',
+    description:
+      'Fewer than 7 days of partitions ahead, or partition maintenance did not report for a day: rows will land in DEFAULT.',
+    runbook: PARTITION_RUNBOOK,
   },
 ];

@@ -96,6 +96,11 @@ describe('CDK app', () => {
     // The risk API's function waits for the schema.
     const riskHandler = Object.entries(functions).find(([id]) => id.startsWith('RiskApiHandler'))?.[1];
     expect(riskHandler?.DependsOn).toEqual(expect.arrayContaining([schemaId]));
+    // So do the partition-maintenance job and the ingester (it writes the instruments table).
+    const partitionJob = Object.entries(functions).find(([id]) => id.startsWith('PartitionMaintenanceJob'))?.[1];
+    expect(partitionJob?.DependsOn).toEqual(expect.arrayContaining([schemaId]));
+    const ingesterService = Object.values(template.findResources('AWS::ECS::Service'))[0];
+    expect(ingesterService?.DependsOn).toEqual(expect.arrayContaining([schemaId]));
     expect(migratorId).toBeDefined();
   });
 

@@ -3,12 +3,13 @@ import path from 'node:path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stageConfig } from './config/stages.js';
-import { INGESTER_USER, MarketIngesterService } from './constructs/market-ingester-service.js';
+import { INGESTER_RDS_CA_FILE, INGESTER_USER, MarketIngesterService } from './constructs/market-ingester-service.js';
 import { AwsSolutionsChecks, NagSuppressions } from './nag.js';
 import { nagFindings } from './test-helpers.js';
 
@@ -54,6 +55,16 @@ function buildStack(): Stack {
     redisAuthSecret: secret,
     secretsKey: key,
     symbols: ['BTC/USD', 'ETH/USD', 'USDT/USD'],
+    database: {
+      environment: { DATABASE_HOST: 'proxy.example.internal', DATABASE_USER: 'riskgate', DATABASE_AUTH: 'iam' },
+      grantConnect: (grantee) =>
+        grantee.grantPrincipal.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['rds-db:connect'],
+            resources: ['arn:aws:rds-db:eu-west-1:123456789012:dbuser:prx-test/riskgate'],
+          }),
+        ),
+    },
     buildVersion: 'test',
   });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
@@ -84,6 +95,12 @@ describe('Construct: MarketIngesterService', () => {
             { Name: 'STAGE', Value: 'prod' },
             { Name: 'KRAKEN_WS_URL', Value: 'wss://ws.kraken.com/v2' },
             { Name: 'KRAKEN_SYMBOLS', Value: 'BTC/USD,ETH/USD,USDT/USD' },
+            { Name: 'UNIVERSE_REFRESH_MS', Value: '60000' },
+            // Kraken's instrument catalog goes to Aurora through RDS Proxy over verified TLS.
+            { Name: 'AWS_REGION', Value: 'eu-west-1' },
+            { Name: 'DATABASE_HOST', Value: 'proxy.example.internal' },
+            { Name: 'DATABASE_AUTH', Value: 'iam' },
+            { Name: 'DATABASE_CA_FILE', Value: '/app/rds-ca/rds-ca-bundle.pem' },
             { Name: 'SHUTDOWN_FLUSH_TIMEOUT_MS', Value: '20000' },
           ]),
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
@@ -111,7 +128,7 @@ describe('Construct: MarketIngesterService', () => {
     });
   });
 
-  it('lets the task role put records on its stream and read its own secret, nothing else', () => {
+  it('lets the task role put records on its stream, read its own secret and connect to the database, nothing else', () => {
     const roles = template.findResources('AWS::IAM::Role', {
       Properties: {
         AssumeRolePolicyDocument: Match.objectLike({
@@ -132,6 +149,7 @@ describe('Construct: MarketIngesterService', () => {
       'kinesis:PutRecords',
       'kms:Decrypt',
       'kms:GenerateDataKey',
+      'rds-db:connect',
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
     ]);
@@ -162,5 +180,11 @@ describe('Dockerfile: market ingester', () => {
     expect(dockerfile).toMatch(/^USER 65532:65532$/m);
     expect(`${INGESTER_USER}`).toBe('65532:65532');
     expect(dockerfile).toContain('/app/healthcheck.mjs');
+  });
+
+  it('builds the RDS CA bundle into the image where the task definition points DATABASE_CA_FILE', () => {
+    expect(dockerfile).toContain('npx tsx layers/rds-ca-bundle/build.ts /out');
+    expect(dockerfile).toMatch(/COPY --from=build --chown=65532:65532 \/out\/ \.\//);
+    expect(INGESTER_RDS_CA_FILE).toBe('/app/rds-ca/rds-ca-bundle.pem');
   });
 });

@@ -222,8 +222,8 @@ describe('StatefulStack: network', () => {
     const storeRules = ingress.filter((rule) =>
       storeGroups.some((group) => JSON.stringify(rule.GroupId).includes(group)),
     );
-    // Proxy <- functions; cluster <- proxy and rotation function; cache <- functions and ingester.
-    expect(storeRules).toHaveLength(5);
+    // Proxy <- functions and ingester; cluster <- proxy and rotation function; cache <- functions and ingester.
+    expect(storeRules).toHaveLength(6);
     for (const rule of storeRules) {
       expect(rule.CidrIp).toBeUndefined();
       expect(rule.CidrIpv6).toBeUndefined();

@@ -14,6 +14,29 @@ describe('Config: STAGE_CONFIGS', () => {
 describe('Function: stageConfig guardrails', () => {
   const prod = STAGE_CONFIGS.prod;
 
+  it('refuses a stage whose ingester would not watch the depeg stablecoins, or trades a non-USD-spot pair', () => {
+    expect(() => stageConfig('dev', { tradedSymbols: ['BTC/USD', 'USDC/USD'] })).toThrow(/must include USDT\/USD/);
+    expect(() => stageConfig('dev', { tradedSymbols: ['BTC/EUR', 'USDC/USD', 'USDT/USD'] })).toThrow(/BTC\/EUR/);
+    expect(() => stageConfig('dev', { tradedSymbols: ['XBT/USD', 'USDC/USD', 'USDT/USD'] })).toThrow(/XBT\/USD/);
+  });
+
+  it('refuses a prod that keeps the decision audit under seven years, and any retention under 2 days', () => {
+    expect(() => stageConfig('prod', { retention: { ...prod.retention, riskDecisionsDays: 365 } })).toThrow(
+      /seven years/,
+    );
+    expect(() => stageConfig('dev', { retention: { ...STAGE_CONFIGS.dev.retention, marketTicksDays: 1 } })).toThrow(
+      /retention\.marketTicksDays/,
+    );
+  });
+
+  it('keeps the retention docs/data-durability.md promises per stage', () => {
+    expect([STAGE_CONFIGS.dev, STAGE_CONFIGS.staging, STAGE_CONFIGS.prod].map((c) => c.retention)).toEqual([
+      { riskDecisionsDays: 30, marketTicksDays: 7, marketBarsDays: 30 },
+      { riskDecisionsDays: 90, marketTicksDays: 30, marketBarsDays: 90 },
+      { riskDecisionsDays: 2557, marketTicksDays: 90, marketBarsDays: 730 },
+    ]);
+  });
+
   it('refuses a prod without database readers, naming the setting', () => {
     expect(() => stageConfig('prod', { database: { ...prod.database, readers: 0 } })).toThrow(/database\.readers/);
   });

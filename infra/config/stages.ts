@@ -115,8 +115,29 @@ export interface EvaluatorsConfig {
   readonly positions: StreamConsumerConfig;
 }
 
+/**
+ * Days each day-partitioned table keeps (partition maintenance drops older days whole; see
+ * docs/data-durability.md#retention-of-the-partitioned-tables).
+ */
+export interface RetentionConfig {
+  /** The decision audit; prod keeps seven years (the job refuses less in prod). */
+  readonly riskDecisionsDays: number;
+  readonly marketTicksDays: number;
+  readonly marketBarsDays: number;
+}
+
+/** Stablecoins the depeg breaker watches: every stage must subscribe them, or it never runs. */
+export const DEPEG_WATCHED_SYMBOLS = ['USDC/USD', 'USDT/USD'] as const;
+
 export interface StageConfig {
   readonly stage: DeployStage;
+  /**
+   * USD spot pairs (Kraken v2 spelling) the ingester subscribes from its first second: what
+   * the gate trades on day one plus the stablecoins of the depeg breaker. The universe job's
+   * set adds to them while running (docs/ingester.md).
+   */
+  readonly tradedSymbols: readonly string[];
+  readonly retention: RetentionConfig;
   /** Region; the account comes from `-c account=` or CDK_DEFAULT_ACCOUNT at synth time. */
   readonly region: string;
   /** Availability zones the VPC spans (the stores' replicas follow). */
@@ -152,6 +173,8 @@ export const STAGE_CONFIGS = {
   dev: {
     stage: 'dev',
     region: 'eu-west-1',
+    tradedSymbols: ['BTC/USD', 'ETH/USD', 'SOL/USD', 'XRP/USD', 'USDC/USD', 'USDT/USD'],
+    retention: { riskDecisionsDays: 30, marketTicksDays: 7, marketBarsDays: 30 },
     azCount: 2,
     logRetention: RetentionDays.ONE_WEEK,
     statefulRemovalPolicy: RemovalPolicy.DESTROY,
@@ -205,6 +228,8 @@ export const STAGE_CONFIGS = {
   staging: {
     stage: 'staging',
     region: 'eu-west-1',
+    tradedSymbols: ['BTC/USD', 'ETH/USD', 'SOL/USD', 'XRP/USD', 'USDC/USD', 'USDT/USD'],
+    retention: { riskDecisionsDays: 90, marketTicksDays: 30, marketBarsDays: 90 },
     azCount: 2,
     logRetention: RetentionDays.ONE_MONTH,
     statefulRemovalPolicy: RemovalPolicy.SNAPSHOT,
@@ -258,6 +283,8 @@ export const STAGE_CONFIGS = {
   prod: {
     stage: 'prod',
     region: 'eu-west-1',
+    tradedSymbols: ['BTC/USD', 'ETH/USD', 'SOL/USD', 'XRP/USD', 'USDC/USD', 'USDT/USD'],
+    retention: { riskDecisionsDays: 2557, marketTicksDays: 90, marketBarsDays: 730 },
     azCount: 3,
     logRetention: RetentionDays.ONE_YEAR,
     statefulRemovalPolicy: RemovalPolicy.RETAIN,
@@ -334,8 +361,15 @@ function stateGuardrailViolations(config: StageConfig): string[] {
   if (network.natGateways < 1 || network.natGateways > config.azCount) {
     problems.push('network.natGateways must be within 1..azCount');
   }
+  for (const [table, days] of Object.entries(config.retention)) {
+    // The job never drops today or yesterday; less than 2 days would be refused at cold start.
+    if (!Number.isInteger(days) || days < 2) problems.push(`retention.${table} must be an integer >= 2`);
+  }
   // The production floor: what docs/data-durability.md promises for prod.
   if (config.stage === 'prod') {
+    if (config.retention.riskDecisionsDays < 2557) {
+      problems.push('prod keeps the decision audit seven years (retention.riskDecisionsDays >= 2557)');
+    }
     if (config.statefulRemovalPolicy !== RemovalPolicy.RETAIN) problems.push('prod must RETAIN stateful resources');
     if (!database.deletionProtection) problems.push('prod must keep database.deletionProtection on');
     if (database.readers < 1) problems.push('prod needs database.readers >= 1 (Multi-AZ writer failover)');
@@ -355,6 +389,15 @@ function stateGuardrailViolations(config: StageConfig): string[] {
 function computeGuardrailViolations(config: StageConfig): string[] {
   const problems: string[] = [];
   const { api, evaluators, cache } = config;
+  const usdSpot = /^[A-Z0-9]{2,12}\/USD$/;
+  const badSymbols = config.tradedSymbols.filter((s) => !usdSpot.test(s) || s.startsWith('XBT/'));
+  if (badSymbols.length > 0)
+    problems.push(`tradedSymbols must be USD spot pairs in v2 spelling: ${badSymbols.join(', ')}`);
+  if (new Set(config.tradedSymbols).size !== config.tradedSymbols.length) problems.push('tradedSymbols repeats a pair');
+  const unwatched = DEPEG_WATCHED_SYMBOLS.filter((s) => !config.tradedSymbols.includes(s));
+  if (unwatched.length > 0) {
+    problems.push(`tradedSymbols must include ${unwatched.join(', ')}: the depeg breaker reads their marks`);
+  }
   const lambdaMemory = (name: string, mb: number) => {
     if (!Number.isInteger(mb) || mb < 128 || mb > 10_240) problems.push(`${name} must be an integer within 128..10240`);
   };

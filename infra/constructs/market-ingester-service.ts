@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, IgnoreMode } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,6 +20,16 @@ const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..
 export const INGESTER_HEALTH_PORT = INGESTER_DEFAULTS.HEALTH_PORT;
 /** Non-root user of the distroless image (`nonroot`). */
 export const INGESTER_USER = '65532:65532';
+/** Where the Dockerfile puts the RDS CA bundle inside the image. */
+export const INGESTER_RDS_CA_FILE = '/app/rds-ca/rds-ca-bundle.pem';
+
+/** How the task reaches Aurora (through RDS Proxy, IAM auth): Kraken's instrument catalog. */
+export interface IngesterDatabaseAccess {
+  /** DATABASE_* settings of shared/config/stores.ts (host, port, name, user, auth, TLS). */
+  readonly environment: Record<string, string>;
+  /** Grants `rds-db:connect` as the database user. */
+  grantConnect(grantee: iam.IGrantable): void;
+}
 
 export interface MarketIngesterServiceProps {
   readonly stageConfig: StageConfig;
@@ -36,8 +46,10 @@ export interface MarketIngesterServiceProps {
   readonly redisAuthSecret?: secretsmanager.ISecret;
   /** KMS key of the secret (the stage data key); required with `redisAuthSecret`. */
   readonly secretsKey?: kms.IKey;
-  /** USD spot pairs in v2 spelling. @default INGESTER_DEFAULTS.KRAKEN_SYMBOLS */
+  /** USD spot pairs in v2 spelling. @default stageConfig.tradedSymbols */
   readonly symbols?: readonly string[];
+  /** The database the instrument catalog goes to (the universe job reads it). */
+  readonly database: IngesterDatabaseAccess;
   /** @default INGESTER_DEFAULTS.BOOK_DEPTH */
   readonly bookDepth?: number;
   /** One task per stage: two would double Kraken connections and events. @default 1 */
@@ -84,6 +96,7 @@ export class MarketIngesterService extends Construct {
         '!tsconfig.json',
         '!shared',
         '!functions/market-ingester',
+        '!layers/rds-ca-bundle',
         '**/*.test.ts',
         '**/*.bench.ts',
       ],
@@ -108,8 +121,9 @@ export class MarketIngesterService extends Construct {
 
     const taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'market ingester: PutRecords on its stream, read its own secret',
+      description: 'market ingester: PutRecords on its stream, read its own secret, connect to the database',
     });
+    props.database.grantConnect(taskRole);
     taskRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['kinesis:PutRecords'], resources: [props.stream.streamArn] }),
     );
@@ -159,12 +173,16 @@ export class MarketIngesterService extends Construct {
         POWERTOOLS_LOG_LEVEL: stageConfig.runtime.LOG_LEVEL,
         BUILD_VERSION: props.buildVersion,
         KRAKEN_WS_URL: INGESTER_DEFAULTS.KRAKEN_WS_URL,
-        KRAKEN_SYMBOLS: (props.symbols ?? INGESTER_DEFAULTS.KRAKEN_SYMBOLS).join(','),
+        KRAKEN_SYMBOLS: (props.symbols ?? stageConfig.tradedSymbols).join(','),
         BOOK_DEPTH: String(props.bookDepth ?? INGESTER_DEFAULTS.BOOK_DEPTH),
         MARKET_EVENTS_STREAM: props.stream.streamName,
         REDIS_URL: props.redisUrl,
         ...(props.redisAuthSecret ? { REDIS_AUTH_SECRET_ID: props.redisAuthSecret.secretArn } : {}),
         HEALTH_PORT: String(INGESTER_HEALTH_PORT),
+        UNIVERSE_REFRESH_MS: String(INGESTER_DEFAULTS.UNIVERSE_REFRESH_MS),
+        AWS_REGION: Stack.of(this).region,
+        ...props.database.environment,
+        DATABASE_CA_FILE: INGESTER_RDS_CA_FILE,
         SHUTDOWN_FLUSH_TIMEOUT_MS: String(INGESTER_DEFAULTS.SHUTDOWN_FLUSH_TIMEOUT_MS),
         ...props.environment,
       },
@@ -192,14 +210,15 @@ export class MarketIngesterService extends Construct {
         {
           id: 'AwsSolutions-ECS2',
           reason:
-            'Only non-secret settings (stage, symbols, stream name, Redis endpoint, secret ARN) are plain ' +
+            'Only non-secret settings (stage, symbols, stream name, Redis and database endpoints, secret ARN) are plain ' +
             'environment variables; the Redis auth token is read at start from Secrets Manager by ARN.',
         },
         {
           id: 'AwsSolutions-IAM5',
           reason:
             'The execution role gets ecr:GetAuthorizationToken, which supports no resource-level permission; ' +
-            'image pulls and log writes are scoped to this image repository and this log group.',
+            'image pulls and log writes are scoped to this image repository and this log group. The task role ' +
+            'gets rds-db:connect on the proxy resource id with the user wildcard grantConnect writes.',
         },
       ],
       true,

@@ -39,15 +39,22 @@ export class Observability extends Construct {
       ),
     );
     for (const spec of ALARMS) {
+      const period = Duration.seconds(spec.periodSeconds ?? 60);
+      const metric = spec.metric.dimension ? alarmSeries(spec.metric) : (toMetric(spec.metric) as cloudwatch.Metric);
       const alarm = new cloudwatch.Alarm(this, spec.id, {
         alarmDescription: `${spec.description} Runbook: ${spec.runbook} (stage ${props.stageConfig.stage})`,
-        metric: spec.metric.dimension ? alarmSeries(spec.metric) : (toMetric(spec.metric) as cloudwatch.Metric),
+        metric: metric.with({ period }),
         threshold: spec.threshold,
         evaluationPeriods: spec.periods,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        // No data is not an incident for counters of failures; for data age it is, and
-        // the ingester emits the metric every second while alive.
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        comparisonOperator:
+          spec.fires === 'below'
+            ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD
+            : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        // Each spec says whether silence is an incident (dashboards/panels.ts).
+        treatMissingData:
+          spec.missingData === 'breaching'
+            ? cloudwatch.TreatMissingData.BREACHING
+            : cloudwatch.TreatMissingData.NOT_BREACHING,
       });
       alarm.addAlarmAction(new actions.SnsAction(props.alarmTopic));
       alarm.addOkAction(new actions.SnsAction(props.alarmTopic));

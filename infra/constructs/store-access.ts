@@ -20,6 +20,16 @@ export function storeEnvironment(stateful: StatefulStack, rdsCaLayer?: lambda.IL
     REDIS_PORT: String(stateful.redisPort),
     REDIS_TLS: 'true',
     REDIS_AUTH_SECRET_ID: stateful.redisAuthSecret.secretArn,
+    ...databaseEnvironment(stateful, rdsCaLayer),
+  };
+}
+
+/** The database half of {@link storeEnvironment}, for units that reach only PostgreSQL. */
+export function databaseEnvironment(
+  stateful: StatefulStack,
+  rdsCaLayer?: lambda.ILayerVersion,
+): Record<string, string> {
+  return {
     DATABASE_HOST: stateful.databaseProxy.endpoint,
     DATABASE_PORT: String(stateful.databasePort),
     DATABASE_NAME: stateful.databaseName,

@@ -86,8 +86,9 @@ export class StatefulStack extends Stack {
     this.database = this.databaseConstruct.cluster;
     this.databaseProxy = this.databaseConstruct.proxy;
     this.databaseSecret = this.databaseConstruct.secret;
-    // Only functions reach the database; the ingester publishes to Kinesis and Redis.
     this.databaseConstruct.allowClientsFrom(this.functionsSecurityGroup, 'Lambdas to RDS Proxy');
+    // The ingester writes Kraken's instrument catalog (the universe job reads it).
+    this.databaseConstruct.allowClientsFrom(this.ingesterSecurityGroup, 'Ingester to RDS Proxy');
 
     const cache = new Cache(this, 'Cache', { stageConfig, vpc: this.vpc, dataKey: this.dataKey });
     cache.allowClientsFrom(this.functionsSecurityGroup, 'Lambdas to ElastiCache');

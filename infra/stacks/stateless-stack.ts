@@ -7,9 +7,11 @@ import { FunctionWithLogGroup } from '../constructs/function-with-log-group.js';
 import { MarketIngesterService } from '../constructs/market-ingester-service.js';
 import { SUBNETS } from '../constructs/network.js';
 import { Observability } from '../constructs/observability.js';
+import { PartitionMaintenance } from '../constructs/partition-maintenance.js';
 import { RdsCaBundleLayer } from '../constructs/rds-ca-bundle-layer.js';
 import { RiskApi } from '../constructs/risk-api.js';
 import { SchemaMigrations } from '../constructs/schema-migrations.js';
+import { databaseEnvironment } from '../constructs/store-access.js';
 import type { StatefulStack } from './stateful-stack.js';
 
 export interface StatelessStackProps extends StackProps {
@@ -28,6 +30,7 @@ export class StatelessStack extends Stack {
   readonly ingester: MarketIngesterService;
   readonly observability: Observability;
   readonly schema: SchemaMigrations;
+  readonly partitionMaintenance: PartitionMaintenance;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -63,6 +66,11 @@ export class StatelessStack extends Stack {
       stateful: props.stateful,
       rdsCaLayer,
     });
+    this.partitionMaintenance = new PartitionMaintenance(this, 'PartitionMaintenance', {
+      stageConfig,
+      stateful: props.stateful,
+      rdsCaLayer,
+    });
     this.ingester = new MarketIngesterService(this, 'MarketIngester', {
       stageConfig,
       vpc: props.stateful.vpc,
@@ -72,13 +80,20 @@ export class StatelessStack extends Stack {
       redisUrl: `rediss://${props.stateful.redisEndpointAddress}:${props.stateful.redisPort}`,
       redisAuthSecret: props.stateful.redisAuthSecret,
       secretsKey: props.stateful.dataKey,
+      database: {
+        environment: databaseEnvironment(props.stateful),
+        grantConnect: (grantee) => props.stateful.grantDatabaseConnect(grantee),
+      },
       buildVersion: props.buildVersion,
     });
     // Nothing that reads or writes the database deploys before its schema is in place.
-    for (const dependent of [this.riskApi, this.controls, this.evaluators]) dependent.node.addDependency(this.schema);
+    for (const dependent of [this.riskApi, this.controls, this.evaluators, this.ingester, this.partitionMaintenance]) {
+      dependent.node.addDependency(this.schema);
+    }
     this.observability = new Observability(this, 'Observability', {
       stageConfig,
       alarmTopic: this.controls.topic,
     });
+    this.partitionMaintenance.alarmOnErrors(this.controls.topic);
   }
 }
