@@ -178,6 +178,7 @@ export const PANELS: readonly Panel[] = [
 
 const RUNBOOKS = 'docs/runbooks/kill-switch.md';
 const PARTITION_RUNBOOK = 'docs/data-durability.md#retention-of-the-partitioned-tables';
+const ACCOUNT_FEED_RUNBOOK = 'docs/runbooks/account-feed.md';
 
 /** Pages an SRE; each names what to do. Thresholds are the SLOs' early warnings. */
 export const ALARMS: readonly AlarmSpec[] = [
@@ -267,5 +268,45 @@ export const ALARMS: readonly AlarmSpec[] = [
     description:
       'Fewer than 7 days of partitions ahead, or partition maintenance did not report for a day: rows will land in DEFAULT.',
     runbook: PARTITION_RUNBOOK,
+  },
+  {
+    id: 'AccountFeedFailedClosed',
+    metric: { name: METRICS.accountFeedFailedClosed, stat: 'Maximum' },
+    threshold: 0,
+    // A reconnect fails an account closed for a few seconds; three minutes is an outage.
+    periods: 3,
+    // Every task reports each second, 0 included: silence means no task is serving.
+    missingData: 'breaching',
+    description:
+      "An account's private Kraken feed has been failed closed for 3 minutes (or no feed task reports): its orders are rejected.",
+    runbook: `${ACCOUNT_FEED_RUNBOOK}#feed-silent-or-failed-closed`,
+  },
+  {
+    id: 'UnvettedOrders',
+    metric: { name: METRICS.unvettedOrders, stat: 'Sum' },
+    threshold: 0,
+    periods: 1,
+    description: 'An order reached Kraken without an accepted decision behind it: something trades around the gate.',
+    runbook: `${ACCOUNT_FEED_RUNBOOK}#unvetted-order`,
+  },
+  {
+    id: 'DeadMansSwitchWithheld',
+    metric: { name: METRICS.deadMansSwitchWithheld, stat: 'Sum' },
+    threshold: 0,
+    periods: 1,
+    description:
+      "The gate is unhealthy and the dead man's switch is no longer refreshed: Kraken cancels the accounts' open orders within 60 s.",
+    runbook: `${ACCOUNT_FEED_RUNBOOK}#dead-mans-switch`,
+  },
+  {
+    id: 'ReservationsExpired',
+    metric: { name: METRICS.reservationsExpired, stat: 'Sum' },
+    // A strategy that validates and then does not send expires a reservation now and then;
+    // a steady stream means acknowledgements from Kraken are not reaching the gate.
+    threshold: 10,
+    periods: 5,
+    description:
+      'Accepted orders keep expiring unacknowledged: the account feed or the positions consumer is not delivering executions.',
+    runbook: `${ACCOUNT_FEED_RUNBOOK}#reservations-expiring`,
   },
 ];
