@@ -126,6 +126,21 @@ export interface RetentionConfig {
   readonly marketBarsDays: number;
 }
 
+/**
+ * Kraken's private feed (functions/account-feed, docs/account-feed.md): one Fargate task per
+ * shard, and which accounts get the dead man's switch and the unvetted-order cancel.
+ */
+export interface AccountFeedStageConfig {
+  /** Tasks the accounts are spread over (SHARD_COUNT), by a hash of the account id. */
+  readonly shards: number;
+  /** Accounts whose Kraken dead man's switch is kept armed while the gate is healthy: `*` or ids. */
+  readonly deadMansSwitchAccounts: '*' | readonly string[];
+  /** Accounts whose orders without an accepted decision are canceled (all are reported): `*` or ids. */
+  readonly cancelUnvettedAccounts: '*' | readonly string[];
+  /** Pairs whose marks must be fresh for the gate to count as healthy (a subset of tradedSymbols). */
+  readonly healthSymbols: readonly string[];
+}
+
 /** Stablecoins the depeg breaker watches: every stage must subscribe them, or it never runs. */
 export const DEPEG_WATCHED_SYMBOLS = ['USDC/USD', 'USDT/USD'] as const;
 
@@ -152,6 +167,7 @@ export interface StageConfig {
   readonly timestream: TimestreamConfig;
   readonly api: ApiConfig;
   readonly evaluators: EvaluatorsConfig;
+  readonly accountFeed: AccountFeedStageConfig;
   /** Settings every function receives and validates at cold start (and preflight checks). */
   readonly runtime: {
     readonly SIMULATION_MODE: 'true' | 'false';
@@ -218,6 +234,14 @@ export const STAGE_CONFIGS = {
         memoryMb: 256,
       },
     },
+    // Dev keys also trade by hand (Kraken's UI): report unvetted orders, but cancel nothing and
+    // arm no switch, so a dev gate being down never cancels someone's manual order.
+    accountFeed: {
+      shards: 1,
+      deadMansSwitchAccounts: [],
+      cancelUnvettedAccounts: [],
+      healthSymbols: ['BTC/USD', 'ETH/USD'],
+    },
     runtime: {
       SIMULATION_MODE: 'false',
       ALLOW_INSECURE_DEFAULTS: 'false',
@@ -273,6 +297,12 @@ export const STAGE_CONFIGS = {
         memoryMb: 256,
       },
     },
+    accountFeed: {
+      shards: 1,
+      deadMansSwitchAccounts: '*',
+      cancelUnvettedAccounts: '*',
+      healthSymbols: ['BTC/USD', 'ETH/USD'],
+    },
     runtime: {
       SIMULATION_MODE: 'false',
       ALLOW_INSECURE_DEFAULTS: 'false',
@@ -327,6 +357,12 @@ export const STAGE_CONFIGS = {
         maxRecordAgeHours: 24,
         memoryMb: 512,
       },
+    },
+    accountFeed: {
+      shards: 2,
+      deadMansSwitchAccounts: '*',
+      cancelUnvettedAccounts: '*',
+      healthSymbols: ['BTC/USD', 'ETH/USD'],
     },
     runtime: {
       SIMULATION_MODE: 'false',
@@ -430,6 +466,26 @@ function computeGuardrailViolations(config: StageConfig): string[] {
     if (consumer.maxRecordAgeHours * 3600 < 60 || consumer.maxRecordAgeHours > 168) {
       problems.push(`${at}.maxRecordAgeHours must be within 1 min..168 h`);
     }
+  }
+  problems.push(...accountFeedViolations(config));
+  return problems;
+}
+
+/** The account feed's settings: ids it can parse, marks the ingester actually subscribes. */
+function accountFeedViolations(config: StageConfig): string[] {
+  const problems: string[] = [];
+  const { shards, deadMansSwitchAccounts, cancelUnvettedAccounts, healthSymbols } = config.accountFeed;
+  if (!Number.isInteger(shards) || shards < 1 || shards > 16) problems.push('accountFeed.shards must be within 1..16');
+  const accountId = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+  for (const [name, selection] of Object.entries({ deadMansSwitchAccounts, cancelUnvettedAccounts })) {
+    if (selection !== '*' && !selection.every((id) => accountId.test(id))) {
+      problems.push(`accountFeed.${name} must be '*' or account ids`);
+    }
+  }
+  // A pair the ingester never subscribes is never fresh: the switch would never be armed.
+  const unsubscribed = healthSymbols.filter((s) => !config.tradedSymbols.includes(s));
+  if (healthSymbols.length === 0 || unsubscribed.length > 0) {
+    problems.push(`accountFeed.healthSymbols must be tradedSymbols pairs: ${unsubscribed.join(', ') || '(none)'}`);
   }
   return problems;
 }

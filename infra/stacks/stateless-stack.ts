@@ -1,6 +1,7 @@
 import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.js';
+import { AccountFeedService } from '../constructs/account-feed-service.js';
 import { Controls } from '../constructs/controls.js';
 import { Evaluators } from '../constructs/evaluators.js';
 import { FunctionWithLogGroup } from '../constructs/function-with-log-group.js';
@@ -28,6 +29,7 @@ export class StatelessStack extends Stack {
   readonly controls: Controls;
   readonly evaluators: Evaluators;
   readonly ingester: MarketIngesterService;
+  readonly accountFeed: AccountFeedService;
   readonly observability: Observability;
   readonly schema: SchemaMigrations;
   readonly partitionMaintenance: PartitionMaintenance;
@@ -84,6 +86,20 @@ export class StatelessStack extends Stack {
         environment: databaseEnvironment(props.stateful),
         grantConnect: (grantee) => props.stateful.grantDatabaseConnect(grantee),
       },
+      buildVersion: props.buildVersion,
+    });
+    // Kraken's private feed: same network needs as the ingester (Redis, AWS APIs, WSS/HTTPS
+    // out), and its cluster, so there is one place to look for the stage's tasks.
+    this.accountFeed = new AccountFeedService(this, 'AccountFeed', {
+      stageConfig,
+      vpc: props.stateful.vpc,
+      vpcSubnets: { subnetGroupName: SUBNETS.app },
+      securityGroup: props.stateful.ingesterSecurityGroup,
+      cluster: this.ingester.cluster,
+      stream: props.stateful.executionsStream,
+      redisUrl: `rediss://${props.stateful.redisEndpointAddress}:${props.stateful.redisPort}`,
+      redisAuthSecret: props.stateful.redisAuthSecret,
+      dataKey: props.stateful.dataKey,
       buildVersion: props.buildVersion,
     });
     // Nothing that reads or writes the database deploys before its schema is in place.
