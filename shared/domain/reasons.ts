@@ -56,6 +56,10 @@ export const REASON_CODES = [
   'AMEND_NOT_APPLICABLE',
   /** A gtd order whose expire_time has already passed. */
   'EXPIRE_TIME_PASSED',
+  /** The account's private Kraken feed is not live (no view of its orders and fills): fail closed. */
+  'ACCOUNT_FEED_UNAVAILABLE',
+  /** The account's book kept moving under concurrent decisions; retried, then refused rather than guessed. */
+  'BOOK_CONTENDED',
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];

@@ -13,6 +13,7 @@ import {
   subtractSide,
   worstSideValue,
 } from './exposure.js';
+import { checkInstrumentStatus } from './instrument-status.js';
 import type { AccountRecord } from './limits.js';
 import { markCurrentAtMs, type OpenOrder, type RiskState } from './state.js';
 
@@ -134,6 +135,9 @@ export function evaluateOrder(
   const breakerExempt = reduceOnly || order.intent === 'hedge';
 
   if (!account.enabled) fail('ACCOUNT_DISABLED', `account ${account.accountId} is disabled`);
+  if (state.accountFeedUsable === false) {
+    fail('ACCOUNT_FEED_UNAVAILABLE', `the private Kraken feed of ${account.accountId} is not live`);
+  }
 
   // 1. Instrument: USD spot only, then Kraken's increments and minimums.
   if (!isUsdSpotSymbol(order.symbol)) {
@@ -142,9 +146,14 @@ export function evaluateOrder(
     fail('INSTRUMENT_UNKNOWN', `no Kraken instrument data for ${order.symbol}`);
   } else {
     const instrument = state.instrument;
-    if (instrument.status !== 'online') {
-      fail('INSTRUMENT_NOT_TRADING', `${order.symbol} is ${instrument.status} on Kraken`);
-    }
+    // Kraken's pair status as read with this decision: a change takes effect on the next order.
+    const status = checkInstrumentStatus(order.symbol, instrument.status, {
+      action: replacing ? 'amend' : 'new',
+      type: order.type,
+      postOnly: order.post_only,
+      reduceOnly: order.reduce_only,
+    });
+    if (!status.admitted) fail(status.code, status.detail);
     if (order.limit_price && !order.limit_price.isMultipleOf(instrument.priceIncrement)) {
       fail('PRICE_INCREMENT', `limit_price must be a multiple of ${instrument.priceIncrement}`);
     }

@@ -87,6 +87,12 @@ export interface RiskState {
   readonly balances?: ReadonlyMap<string, Decimal>;
   /** For an amend: the order it changes (its reservation or working order), null if none. */
   readonly amendTarget?: OpenOrder | null;
+  /**
+   * Whether the account's private Kraken feed is live (its orders and fills are being seen).
+   * Absent where the stage does not require the feed (ACCOUNT_FEED_REQUIRED=false); false
+   * rejects with ACCOUNT_FEED_UNAVAILABLE.
+   */
+  readonly accountFeedUsable?: boolean;
 }
 
 /** One open order of the account, as an amend needs to see it. */

@@ -1,11 +1,33 @@
 import type { Decimal } from '../decimal.js';
 import { StateUnavailableError } from '../errors.js';
-import type { DecisionResponse, OrderRequest } from '../order.js';
+import {
+  type AmendRequest,
+  type DecisionResponse,
+  isAmend,
+  isCancel,
+  type OrderRequest,
+  type RiskRequest,
+} from '../order.js';
 import type { Reason } from '../reasons.js';
-import { reservationToRecord } from './exposure.js';
+import { type Reservation, reservationToRecord } from './exposure.js';
+import { KeyedSerializer } from './keyed-serializer.js';
 import type { AccountRecord } from './limits.js';
-import type { AuditWriter, DecisionRecord, LimitsSource, RiskStateStore } from './ports.js';
-import { evaluateOrder, reservationFor } from './rules.js';
+import {
+  type AuditWriter,
+  type DecisionRecord,
+  isBookMoved,
+  type LimitsSource,
+  type LoadedState,
+  type RiskStateStore,
+} from './ports.js';
+import {
+  amendReservationFor,
+  type Evaluation,
+  evaluateAmend,
+  evaluateCancel,
+  evaluateOrder,
+  reservationFor,
+} from './rules.js';
 import { markCurrentAtMs, type RiskState } from './state.js';
 
 export interface ValidateOrderDeps {
@@ -21,6 +43,14 @@ export interface ValidateOrderDeps {
   readonly idempotencyTtlMs?: number;
   /** Told about failures that did not change the answer (audit fallbacks), for logs/metrics. */
   readonly onIncident?: (event: string, detail: Record<string, unknown>) => void;
+  /**
+   * How many times a decision is re-made from a fresh load when the account's book moved
+   * between load and commit (a concurrent accept, a fill, a cancel). Past it the order is
+   * rejected BOOK_CONTENDED: a decision on a book nobody can pin down is not an accept. @default 5
+   */
+  readonly maxBookRetries?: number;
+  /** Told each time a commit found the book moved (metric BookConflicts). */
+  readonly onBookConflict?: (accountId: string) => void;
 }
 
 export interface ValidateOrderResult {
@@ -39,115 +69,195 @@ const DAY_MS = 86_400_000;
  */
 export function createValidateOrder(deps: ValidateOrderDeps) {
   const ttl = deps.idempotencyTtlMs ?? DAY_MS;
+  const maxRetries = deps.maxBookRetries ?? 5;
+  const retries = new KeyedSerializer();
 
   return async function validateOrder(
-    order: OrderRequest,
+    request: RiskRequest,
     rawRequest: unknown,
     requestHash: string,
   ): Promise<ValidateOrderResult> {
     const startedUs = deps.monotonicMicros();
     const nowMs = deps.now();
     const decisionId = deps.newId();
+    const subject = subjectOf(request);
 
+    const recordOf = (resp: DecisionResponse, acct: AccountRecord | null, inputs: unknown): DecisionRecord => ({
+      decisionId: resp.decision_id,
+      decidedAt: resp.evaluated_at,
+      accountId: request.account_id,
+      orderId: request.order_id,
+      symbol: subject.symbol,
+      decision: resp.decision,
+      reasonCodes: resp.reasons.map((r) => r.code),
+      limitsVersion: acct?.limitsVersion ?? null,
+      requestHash,
+      request: rawRequest,
+      inputs,
+      response: resp,
+      latencyUs: Math.round(deps.monotonicMicros() - startedUs),
+    });
+    const respond = (
+      decision: 'accept' | 'reject',
+      reasons: Reason[],
+      account: AccountRecord | null,
+      state: RiskState | null,
+    ) => buildResponse(subject, decisionId, nowMs, decision, reasons, account, state);
     const reject = async (reasons: Reason[], account: AccountRecord | null, inputs: unknown) => {
-      const response = buildResponse(order, decisionId, nowMs, 'reject', reasons, account, null);
+      const response = respond('reject', reasons, account, null);
       await auditOnly(recordOf(response, account, inputs), deps);
       return { response, replayed: false };
     };
 
+    // A cancel only lowers risk: always allowed, recorded, and it reserves or releases nothing
+    // (the order may fill before the cancel lands; Kraken's `canceled` releases what is left).
+    if (isCancel(request)) {
+      const evaluation = evaluateCancel();
+      const response = respond(evaluation.decision, [], null, null);
+      await auditOnly(recordOf(response, null, { action: 'cancel' }), deps);
+      return { response, replayed: false };
+    }
+
     let account: AccountRecord | null;
     try {
-      account = await deps.limits.get(order.account_id);
+      account = await deps.limits.get(request.account_id);
     } catch (error) {
       return reject([unavailable(error, 'limits')], null, { failure: 'limits' });
     }
     if (!account) {
-      return reject([{ code: 'UNKNOWN_ACCOUNT', message: `unknown account ${order.account_id}` }], null, {});
+      return reject([{ code: 'UNKNOWN_ACCOUNT', message: `unknown account ${request.account_id}` }], null, {});
     }
 
-    let loaded: Awaited<ReturnType<RiskStateStore['load']>>;
-    try {
-      loaded = await deps.store.load({
-        accountId: order.account_id,
-        symbol: order.symbol,
-        orderId: order.order_id,
-        nowMs,
-        rateWindowMs: account.limits.order_rate_window_ms,
-        rateMember: decisionId,
-      });
-    } catch (error) {
-      return reject([unavailable(error, 'risk state')], account, { failure: 'risk state' });
-    }
+    // An amend reuses its order's id, which already holds the order's decision: it is stored
+    // under an id of its own, one per distinct amend body, so a replayed amend replays.
+    const idempotencyId = isAmend(request) ? `${request.order_id}#amend:${requestHash}` : request.order_id;
 
-    if (loaded.previous) {
-      if (loaded.previous.requestHash === requestHash) return { response: loaded.previous.response, replayed: true };
-      return reject(
-        [{ code: 'DUPLICATE_ORDER_ID', message: `order_id ${order.order_id} was already used for a different order` }],
-        account,
-        { original_decision_id: loaded.previous.response.decision_id },
-      );
-    }
+    let firstCount: number | undefined;
+    const attemptOnce = async (attempt: number): Promise<ValidateOrderResult | 'retry'> => {
+      let loaded: LoadedState;
+      try {
+        loaded = await deps.store.load({
+          accountId: request.account_id,
+          symbol: subject.symbol,
+          orderId: idempotencyId,
+          nowMs,
+          rateWindowMs: account.limits.order_rate_window_ms,
+          // The same member on every attempt: a re-decision is counted in the throttle once.
+          rateMember: decisionId,
+          ...(isAmend(request) ? { amendOf: request.order_id } : {}),
+        });
+      } catch (error) {
+        return reject([unavailable(error, 'risk state')], account, { failure: 'risk state' });
+      }
+      // The throttle counts the request where it first arrived, not where a retry finds the window.
+      firstCount ??= loaded.state.ordersInWindow;
+      const state: RiskState = { ...loaded.state, ordersInWindow: firstCount };
 
-    const evaluation = evaluateOrder(order, account, loaded.state, nowMs);
-    const response = buildResponse(
-      order,
-      decisionId,
-      nowMs,
-      evaluation.decision,
-      [...evaluation.reasons],
-      account,
-      loaded.state,
-    );
-    const reservation = reservationFor(order, evaluation, decisionId, nowMs, account.limits.reservation_ttl_ms);
-    const record: DecisionRecord = {
-      ...recordOf(response, account, inputsOf(loaded.state, evaluation.notional)),
-      latencyUs: Math.round(deps.monotonicMicros() - startedUs),
-      ...(reservation ? { reservation: reservationToRecord(reservation) } : {}),
-    };
-
-    try {
-      const winner = await deps.store.commit(record, ttl);
-      if (winner) {
-        if (winner.requestHash === requestHash) return { response: winner.response, replayed: true };
+      if (loaded.previous) {
+        if (loaded.previous.requestHash === requestHash) return { response: loaded.previous.response, replayed: true };
         return reject(
           [
             {
               code: 'DUPLICATE_ORDER_ID',
-              message: `order_id ${order.order_id} was already used for a different order`,
+              message: `order_id ${request.order_id} was already used for a different order`,
             },
           ],
           account,
-          { original_decision_id: winner.response.decision_id },
+          { original_decision_id: loaded.previous.response.decision_id },
         );
       }
-      return { response, replayed: false };
-    } catch (error) {
-      // The decision could not be made durable in the hot store: answer REJECT (an accept
-      // nobody recorded must never leave the gate) and audit that rejection directly.
-      return reject([unavailable(error, 'decision store')], account, {
-        failure: 'commit',
-        evaluated: evaluation.decision,
-      });
-    }
 
-    function recordOf(resp: DecisionResponse, acct: AccountRecord | null, inputs: unknown): DecisionRecord {
-      return {
-        decisionId: resp.decision_id,
-        decidedAt: resp.evaluated_at,
-        accountId: order.account_id,
-        orderId: order.order_id,
-        symbol: order.symbol,
-        decision: resp.decision,
-        reasonCodes: resp.reasons.map((r) => r.code),
-        limitsVersion: acct?.limitsVersion ?? null,
-        requestHash,
-        request: rawRequest,
-        inputs,
-        response: resp,
+      const { evaluation, reservation } = decide(request, account, state, decisionId, nowMs);
+      const response = respond(evaluation.decision, [...evaluation.reasons], account, state);
+      const record: DecisionRecord = {
+        ...recordOf(response, account, inputsOf(state, evaluation.notional, attempt)),
         latencyUs: Math.round(deps.monotonicMicros() - startedUs),
+        ...(reservation ? { reservation: reservationToRecord(reservation) } : {}),
       };
-    }
+
+      try {
+        const winner = await deps.store.commit(record, ttl, {
+          idempotencyId,
+          ...(loaded.bookVersion !== undefined ? { bookVersion: loaded.bookVersion } : {}),
+        });
+        if (isBookMoved(winner)) {
+          deps.onBookConflict?.(request.account_id);
+          if (attempt < maxRetries) return 'retry';
+          return reject(
+            [
+              {
+                code: 'BOOK_CONTENDED',
+                message: `the book of ${request.account_id} changed under ${attempt + 1} attempts to decide; retry`,
+              },
+            ],
+            account,
+            { failure: 'book contended', attempts: attempt + 1, evaluated: evaluation.decision },
+          );
+        }
+        if (winner) {
+          if (winner.requestHash === requestHash) return { response: winner.response, replayed: true };
+          return reject(
+            [
+              {
+                code: 'DUPLICATE_ORDER_ID',
+                message: `order_id ${request.order_id} was already used for a different order`,
+              },
+            ],
+            account,
+            { original_decision_id: winner.response.decision_id },
+          );
+        }
+        return { response, replayed: false };
+      } catch (error) {
+        // The decision could not be made durable in the hot store: answer REJECT (an accept
+        // nobody recorded must never leave the gate) and audit that rejection directly.
+        return reject([unavailable(error, 'decision store')], account, {
+          failure: 'commit',
+          evaluated: evaluation.decision,
+        });
+      }
+    };
+
+    const first = await attemptOnce(0);
+    if (first !== 'retry') return first;
+    // Re-decisions of one account queue behind each other in this process (see KeyedSerializer).
+    return retries.run(request.account_id, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await attemptOnce(attempt);
+        if (outcome !== 'retry') return outcome;
+      }
+    });
   };
+}
+
+/** What a response names: the order, its account and its symbol (a cancel may omit the symbol). */
+interface DecisionSubject {
+  readonly account_id: string;
+  readonly order_id: string;
+  readonly symbol: string;
+}
+
+function subjectOf(request: RiskRequest): DecisionSubject {
+  return { account_id: request.account_id, order_id: request.order_id, symbol: request.symbol ?? '' };
+}
+
+/** Evaluates a new order or an amend, and the reservation its accept writes. */
+function decide(
+  request: OrderRequest | AmendRequest,
+  account: AccountRecord,
+  state: RiskState,
+  decisionId: string,
+  nowMs: number,
+): { evaluation: Evaluation; reservation: Reservation | null } {
+  const ttlMs = account.limits.reservation_ttl_ms;
+  if (isAmend(request)) {
+    const evaluation = evaluateAmend(request, account, state, nowMs);
+    const target = state.amendTarget;
+    const reservation = target ? amendReservationFor(request, target, evaluation, decisionId, nowMs, ttlMs) : null;
+    return { evaluation, reservation };
+  }
+  const evaluation = evaluateOrder(request, account, state, nowMs);
+  return { evaluation, reservation: reservationFor(request, evaluation, decisionId, nowMs, ttlMs) };
 }
 
 /**
@@ -176,7 +286,7 @@ function unavailable(error: unknown, what: string): Reason {
 }
 
 function buildResponse(
-  order: OrderRequest,
+  order: DecisionSubject,
   decisionId: string,
   nowMs: number,
   decision: 'accept' | 'reject',
@@ -207,8 +317,9 @@ function buildResponse(
 }
 
 /** The inputs worth keeping with the decision, JSON-ready (decimals as strings). */
-function inputsOf(state: RiskState, notional: Decimal | null): Record<string, unknown> {
+function inputsOf(state: RiskState, notional: Decimal | null, attempt: number): Record<string, unknown> {
   return {
+    ...(attempt > 0 ? { book_retries: attempt } : {}),
     notional: notional?.toString() ?? null,
     mark: state.mark
       ? {
@@ -230,5 +341,16 @@ function inputsOf(state: RiskState, notional: Decimal | null): Record<string, un
     daily: { realised_pnl: state.dailyRealisedPnl.toString(), fees: state.dailyFees.toString() },
     orders_in_window: state.ordersInWindow,
     instrument_status: state.instrument?.status ?? null,
+    open_orders: Object.fromEntries(
+      [...(state.openOrders ?? [])].map(([symbol, o]) => [
+        symbol,
+        {
+          working: { buy: o.working.buy.qty.toString(), sell: o.working.sell.qty.toString() },
+          pending: { buy: o.pending.buy.qty.toString(), sell: o.pending.sell.qty.toString() },
+        },
+      ]),
+    ),
+    balances: state.balances ? Object.fromEntries([...state.balances].map(([a, b]) => [a, b.toString()])) : null,
+    account_feed_usable: state.accountFeedUsable ?? null,
   };
 }
