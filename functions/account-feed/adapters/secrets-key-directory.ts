@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { GetSecretValueCommand, ListSecretsCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { decodeKrakenKeySecret } from '../../../shared/adapters/secrets/kraken-key-secret.js';
 import { KRAKEN_KEY_ACCOUNT_PATTERN } from '../../../shared/names.js';
 import type { AccountKey, AccountKeyDirectory, FeedLog } from '../ports.js';
 
 /**
  * Every account with a Kraken key: the secrets under the stage's prefix
- * (`risk-gate/<stage>/kraken/<accountId>`, value `{"api_key","api_secret"}`), listed on every
+ * (`risk-gate/<stage>/kraken/<accountId>`, read through the one Kraken key secret codec), listed on every
  * refresh so new and rotated keys are picked up without a restart. A secret that cannot be
  * read is left out (its account fails closed) and logged by name, never by value.
  */
@@ -39,15 +40,22 @@ export class SecretsManagerKeyDirectory implements AccountKeyDirectory {
       if (!KRAKEN_KEY_ACCOUNT_PATTERN.test(accountId)) continue;
       try {
         const value = await this.client.send(new GetSecretValueCommand({ SecretId: name }));
-        const parsed = JSON.parse(value.SecretString ?? '{}') as { api_key?: unknown; api_secret?: unknown };
-        if (typeof parsed.api_key !== 'string' || typeof parsed.api_secret !== 'string') throw new Error('malformed');
+        const secret = decodeKrakenKeySecret(value.SecretString);
+        if (secret.status !== 'key') {
+          // A placeholder (key not issued yet) or a malformed value: the account fails closed.
+          this.log('warn', 'Kraken key secret holds no usable key; account left out', {
+            accountId,
+            secret: name,
+            status: secret.status,
+            ...(secret.status === 'malformed' ? { problem: secret.problem } : {}),
+          });
+          continue;
+        }
+        const { apiKey, apiSecret } = secret.credentials;
         keys.push({
           accountId,
-          credentials: { apiKey: parsed.api_key, apiSecret: parsed.api_secret },
-          fingerprint: createHash('sha256')
-            .update(`${parsed.api_key}\n${parsed.api_secret}`)
-            .digest('hex')
-            .slice(0, 16),
+          credentials: { apiKey, apiSecret },
+          fingerprint: createHash('sha256').update(`${apiKey}\n${apiSecret}`).digest('hex').slice(0, 16),
         });
       } catch {
         this.log('warn', 'Kraken key secret unreadable; account left out', { accountId, secret: name });
