@@ -11,7 +11,17 @@ import { loadPositionsConfig } from './config.js';
 const app = await createPositionsApp(loadPositionsConfig(), (summary) => {
   metrics.addMetric(METRICS.fillsApplied, MetricUnit.Count, summary.applied);
   metrics.addMetric(METRICS.fillsDuplicate, MetricUnit.Count, summary.duplicates);
-  metrics.addMetric(METRICS.evaluatorPoisonRecords, MetricUnit.Count, summary.poison);
+  metrics.addMetric(METRICS.positionsPoisonRecords, MetricUnit.Count, summary.poison);
+  metrics.addMetric(METRICS.orderEventsApplied, MetricUnit.Count, summary.orderEvents);
+  metrics.addMetric(METRICS.orderEventsDuplicate, MetricUnit.Count, summary.orderEventsDuplicate);
+  metrics.addMetric(METRICS.unreservedOrders, MetricUnit.Count, summary.unreserved);
+  metrics.addMetric(METRICS.reservationsExpired, MetricUnit.Count, summary.reservationsExpired);
+  if (summary.unreserved > 0 || summary.reservationsExpired > 0) {
+    logger.info('order book changes outside the gate', {
+      unreserved: summary.unreserved,
+      reservationsExpired: summary.reservationsExpired,
+    });
+  }
 });
 
 export const handler = middy(app.handle)

@@ -34,7 +34,7 @@ describe('Module: balances-hash', () => {
     const decoded = decodeBalances({ USD: '1e3', BTC: '-1', 'bad asset': '1', ETH: '2' });
 
     // Assess
-    expect(decoded.unreadable.sort()).toEqual(['BTC', 'USD', 'bad asset']);
+    expect([...decoded.unreadable].sort()).toEqual(['BTC', 'USD', 'bad asset']);
     expect([...(decoded.balances ?? new Map()).keys()]).toEqual(['ETH']);
   });
 
