@@ -109,7 +109,8 @@ async function startOnStores(
   const { connectRiskStores } = await import('../../functions/risk-api/adapters/store-adapters.js');
   const { createRouter } = await import('../../functions/risk-api/router.js');
   const { seedPostgres, seedRedis } = await import('../../test/support/seed.js');
-  const { establishStateEpoch } = await import('../../test/support/state-epoch.js');
+  const { stateRebuildConfigSchema } = await import('../../functions/state-rebuild/config.js');
+  const { createStateRebuildApp } = await import('../../functions/state-rebuild/app.js');
   const { LOCAL_SYMBOLS, redisMarkSink, startMarkGenerator } = await import('./mark-generator.js');
 
   const admin = new pg.Client({ connectionString: config.DATABASE_URL });
@@ -122,7 +123,11 @@ async function startOnStores(
 
   await seedPostgres(pool);
   await seedRedis(redis);
-  await establishStateEpoch(redis, pool);
+  // As a stage starts: the cache is restored from the database (kill switches, breakers,
+  // instruments, universe, positions) and its state epoch written, or every order is
+  // refused; a cache whose epoch is current (an earlier run's) is kept as it is.
+  const rebuild = await createStateRebuildApp(stateRebuildConfigSchema.parse(env));
+  await rebuild.run().finally(() => rebuild.close());
   let krakenWsUrl: string | null = null;
   if (local.LOCAL_MARKET_DATA === 'generator') {
     stops.push(startMarkGenerator(redisMarkSink(redis)));

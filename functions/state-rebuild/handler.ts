@@ -1,0 +1,40 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { METRICS } from '../../shared/names.js';
+import { logger, metrics, tracer } from '../../shared/runtime/observability.js';
+import { createStateRebuildApp } from './app.js';
+import { loadStateRebuildConfig } from './config.js';
+import type { RebuildOutcome } from './rebuild-state.js';
+
+/** Parsed once per cold start: a bad variable fails the init, not a run. */
+const app = await createStateRebuildApp(loadStateRebuildConfig());
+
+/** Emits a rebuild's metrics: one StateRebuilds per rebuild (by trigger) and its duration. */
+export function recordRebuildMetrics(outcome: RebuildOutcome, sink: Pick<typeof metrics, 'singleMetric'>): void {
+  if (outcome.action !== 'rebuilt') return;
+  const single = sink.singleMetric();
+  single.addDimension('trigger', outcome.trigger);
+  single.addMetric(METRICS.stateRebuilds, MetricUnit.Count, 1);
+  single.addMetric(METRICS.stateRebuildMs, MetricUnit.Milliseconds, outcome.durationMs);
+}
+
+/**
+ * EventBridge, every minute: rebuilds the cache only when its state epoch is missing or
+ * behind the durable generation, so the run costs two reads when all is well. A failed
+ * rebuild fails the invocation (its Errors alarm): the cache stays without an epoch, and
+ * the gate keeps rejecting, until a run succeeds.
+ */
+export async function stateRebuildHandler(): Promise<RebuildOutcome> {
+  const outcome = await app.run();
+  recordRebuildMetrics(outcome, metrics);
+  if (outcome.action === 'rebuilt') logger.warn('state cache rebuilt from Aurora', { ...outcome });
+  return outcome;
+}
+
+export const handler = middy(stateRebuildHandler)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics));

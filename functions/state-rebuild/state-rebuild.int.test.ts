@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { PostgresStateGenerations } from '../../shared/adapters/postgres/state-generation.js';
+import { decodeBreaker } from '../../shared/adapters/redis/breaker-hash.js';
+import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { decodeInstrument } from '../../shared/adapters/redis/instruments-hash.js';
+import { decodeKillSwitch, encodeKillSwitch } from '../../shared/adapters/redis/kill-switch-hash.js';
+import { decodeStateEpoch } from '../../shared/adapters/redis/state-epoch.js';
+import { REDIS_KEYS, TABLES } from '../../shared/names.js';
+import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
+import { seedPostgres } from '../../test/support/seed.js';
+import { createStateRebuildApp, type StateRebuildApp } from './app.js';
+import { stateRebuildConfigSchema } from './config.js';
+
+/**
+ * The rebuild against real PostgreSQL and Redis: every kind of state it restores (kill
+ * switches from the log, tripped breakers from their events, instruments, universe,
+ * positions and daily counters), what it must never relax, and the epoch written last.
+ */
+let redis: Redis;
+let pool: pg.Pool;
+let app: StateRebuildApp;
+const run = randomUUID().slice(0, 8);
+const ACCOUNT = `rebuild-${run}`;
+const ids = {
+  globalEngage: randomUUID(),
+  releasedEngage: randomUUID(),
+  symbolEngage: randomUUID(),
+  oldSnapshotEngage: randomUUID(),
+  unloggedEngage: randomUUID(),
+};
+
+async function log(eventId: string, scope: string, target: string, action: string, details = {}): Promise<void> {
+  await pool.query(
+    `INSERT INTO ${TABLES.killSwitchLog} (event_id, scope, target, action, reason, actor, details)
+     VALUES ($1, $2, $3, $4, 'drill', 'alice', $5)`,
+    [eventId, scope, target, action, JSON.stringify(details)],
+  );
+}
+
+async function breakerEvent(symbol: string, cause: string, tripped: boolean, atIso: string): Promise<void> {
+  await pool.query(
+    `INSERT INTO ${TABLES.breakerEvents} (symbol, cause, tripped, reason, measured, threshold, source_id, config_version, occurred_at)
+     VALUES ($1, $2, $3, $4, '1', '1', $5, 1, $6)`,
+    [
+      symbol,
+      cause,
+      tripped,
+      `${cause} ${tripped ? 'tripped' : 'cleared'}`,
+      `${run}-${symbol}-${cause}-${atIso}`,
+      atIso,
+    ],
+  );
+}
+
+beforeAll(async () => {
+  redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });
+  await redis.connect();
+  pool = new pg.Pool({ connectionString: databaseUrl() });
+  await seedPostgres(pool);
+  app = await createStateRebuildApp(stateRebuildConfigSchema.parse({ ...localStoreEnv(), STATE_EPOCH_GRACE_MS: '1' }));
+
+  // The durable state: the global switch engaged; an account switch engaged then released;
+  // a symbol switch engaged without the reduce-only allowance.
+  await log(ids.globalEngage, 'global', '*', 'engage', { allow_reduce_only: true });
+  await log(ids.releasedEngage, 'account', ACCOUNT, 'engage', { allow_reduce_only: true });
+  await log(ids.releasedEngage, 'account', ACCOUNT, 'release_approval');
+  await log(ids.releasedEngage, 'account', ACCOUNT, 'release');
+  await log(ids.symbolEngage, 'symbol', 'SOL/USD', 'engage', { allow_reduce_only: false });
+  // An engagement an old snapshot still holds, released since.
+  await log(ids.oldSnapshotEngage, 'account', `old-${run}`, 'engage');
+  await log(ids.oldSnapshotEngage, 'account', `old-${run}`, 'release');
+  // Breakers: BTC volatility tripped (latest); ETH spread tripped then cleared; a manual reset row.
+  await breakerEvent('BTC/USD', 'volatility', true, '2026-01-01T00:00:00Z');
+  await breakerEvent('ETH/USD', 'spread', true, '2026-01-01T00:00:00Z');
+  await breakerEvent('ETH/USD', 'spread', false, '2026-01-01T00:01:00Z');
+  await breakerEvent('ETH/USD', 'manual', false, '2026-01-01T00:02:00Z');
+  await pool.query(`INSERT INTO ${TABLES.universeVersions} (symbols, source) VALUES ($1, '{}')`, [
+    ['BTC/USD', 'ETH/USD', 'SOL/USD'],
+  ]);
+  await pool.query(
+    `INSERT INTO ${TABLES.positions} (account_id, symbol, qty, avg_entry, realised_pnl, fees, last_fill_id)
+     VALUES ($1, 'BTC/USD', 0.25000000, 64000, 0, 0, 'f1'), ($1, 'ETH/USD', 0, 3000, 10, 1, 'f2')`,
+    [ACCOUNT],
+  );
+  await pool.query(
+    `INSERT INTO ${TABLES.dailyPnl} (account_id, trading_day, realised_pnl, fees)
+     VALUES ($1, '2026-03-01', -100.5, 2), ($1, '2026-03-02', -42.25, 1.5)`,
+    [ACCOUNT],
+  );
+});
+
+afterAll(async () => {
+  await app.close();
+  redis.disconnect();
+  await pool.end();
+});
+
+beforeEach(async () => {
+  await redis.flushdb();
+});
+
+describe('Function: rebuildState over Aurora (PostgreSQL) and Redis', () => {
+  it('restores every kind of state from an empty cache, then writes the epoch at the durable generation', async () => {
+    // Act
+    const outcome = await app.run();
+
+    // Assess: kill switches
+    expect(outcome).toMatchObject({ action: 'rebuilt', trigger: 'missing' });
+    expect(decodeKillSwitch(await redis.hgetall(REDIS_KEYS.killSwitchGlobal))).toMatchObject({
+      scope: 'global',
+      eventId: ids.globalEngage,
+      allowReduceOnly: true,
+    });
+    expect(decodeKillSwitch(await redis.hgetall(REDIS_KEYS.killSwitchSymbol('SOL/USD')))).toMatchObject({
+      eventId: ids.symbolEngage,
+      allowReduceOnly: false,
+    });
+    expect(await redis.exists(REDIS_KEYS.killSwitchAccount(ACCOUNT))).toBe(0);
+    // Breakers: the latest event per cause decides
+    expect(decodeBreaker(await redis.hgetall(REDIS_KEYS.breaker('BTC/USD')))).toMatchObject({
+      tripped: true,
+      causes: new Set(['volatility']),
+    });
+    expect(decodeBreaker(await redis.hgetall(REDIS_KEYS.breaker('ETH/USD'))).tripped).toBe(false);
+    // Instruments, universe
+    const btc = decodeInstrument('BTC/USD', await redis.hget(REDIS_KEYS.instruments, 'BTC/USD'));
+    expect(btc?.priceIncrement.toString()).toBe('0.1');
+    expect(btc?.status).toBe('online');
+    expect((await redis.smembers(REDIS_KEYS.universe)).sort()).toEqual(['BTC/USD', 'ETH/USD', 'SOL/USD']);
+    // Positions (flat ones absent) and the latest trading day's counters
+    expect(await redis.hgetall(REDIS_KEYS.positions(ACCOUNT))).toEqual({ 'BTC/USD': '0.25' });
+    expect(await redis.hgetall(REDIS_KEYS.dailyCounters(ACCOUNT))).toEqual({
+      date: '2026-03-02',
+      realised_pnl: '-42.25',
+      fees: '1.5',
+    });
+    // The epoch, last, at the durable generation
+    const epoch = decodeStateEpoch(await redis.hgetall(REDIS_KEYS.stateEpoch));
+    expect(epoch).toMatchObject({ generation: await new PostgresStateGenerations(pool).current() });
+    expect(epoch?.writtenBy).toBe('rebuild:missing');
+    expect(outcome.action === 'rebuilt' && outcome.restored).toMatchObject({
+      killSwitchesEngaged: 2,
+      breakerTrips: 1,
+      universe: 3,
+    });
+  });
+
+  it('clears an engagement the log released and keeps one the log does not know (never relaxes what it cannot see)', async () => {
+    // Prepare: an old snapshot's switch (released since) and an engage whose log write never landed
+    const stale = {
+      scope: 'account' as const,
+      target: `old-${run}`,
+      engaged: true,
+      reason: 'drill',
+      actor: 'alice',
+      sinceMs: 1,
+      allowReduceOnly: true,
+      eventId: ids.oldSnapshotEngage,
+    };
+    await redis.hset(REDIS_KEYS.killSwitchAccount(`old-${run}`), encodeKillSwitch(stale));
+    await redis.hset(
+      REDIS_KEYS.killSwitchAccount(`unlogged-${run}`),
+      encodeKillSwitch({ ...stale, target: `unlogged-${run}`, eventId: ids.unloggedEngage }),
+    );
+
+    // Act
+    const outcome = await app.run();
+
+    // Assess
+    expect(outcome).toMatchObject({ action: 'rebuilt', restored: { killSwitchesCleared: 1 } });
+    expect(await redis.exists(REDIS_KEYS.killSwitchAccount(`old-${run}`))).toBe(0);
+    expect(await redis.hget(REDIS_KEYS.killSwitchAccount(`unlogged-${run}`), 'engaged')).toBe('1');
+  });
+
+  it('leaves a current cache alone, and rebuilds one found behind the durable generation', async () => {
+    // Prepare
+    await app.run();
+
+    // Act
+    const again = await app.run();
+    await new PostgresStateGenerations(pool).advance('kill_switch_engage', 'a change the cache lost');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const behind = await app.run();
+
+    // Assess
+    expect(again.action).toBe('skipped');
+    expect(behind).toMatchObject({ action: 'rebuilt', trigger: 'behind' });
+    expect(decodeStateEpoch(await redis.hgetall(REDIS_KEYS.stateEpoch))?.generation).toBe(
+      await new PostgresStateGenerations(pool).current(),
+    );
+  });
+});
