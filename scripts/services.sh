@@ -76,6 +76,8 @@ ensure_kinesis() {
 
 # shellcheck source=scripts/aws-emulator.sh
 source "$ROOT/scripts/aws-emulator.sh"
+# shellcheck source=scripts/schemathesis.sh
+source "$ROOT/scripts/schemathesis.sh"
 
 stop_pidfile() {
   local name="$1" file="$STATE_DIR/$1.pid"
@@ -92,6 +94,7 @@ case "${1:-up}" in
     ensure_redis
     ensure_kinesis
     ensure_aws_emulator
+    ensure_schemathesis
     ;;
   down)
     stop_pidfile kinesis-local

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import pg from 'pg';
 import { migrate } from '../../shared/adapters/postgres/migrate.js';
+import { assertSchemathesisInstalled } from '../contract/schemathesis.js';
 import { databaseUrl, local } from '../local-env.js';
 
 /**
@@ -44,6 +45,8 @@ export default async function setup(): Promise<void> {
         'start them with: bash scripts/services.sh up   (npm test does this for you)',
     );
   }
+  // The OpenAPI contract test's Python side: missing is a failure, never a skip.
+  assertSchemathesisInstalled();
 
   const admin = new pg.Client({ connectionString: databaseUrl() });
   await admin.connect();
