@@ -12,6 +12,14 @@ export const localModeConfigSchema = z.object({
   RISK_STATE: z.enum(['stores', 'memory']).default('stores'),
   /** `feed`: the real ingester reading a fake Kraken; `generator`: marks written directly. */
   LOCAL_MARKET_DATA: z.enum(['feed', 'generator']).default('feed'),
+  /**
+   * `on`: the trading loop (scripts/local/local-trading.ts): a fake Kraken private side, the
+   * account feed, the positions consumer on kinesis-local and the demo strategy. `npm start`
+   * turns it on; tests that start local mode for something else leave it off.
+   */
+  LOCAL_TRADING: z.enum(['on', 'off']).default('off'),
+  /** How often the demo strategy validates and places an order; 0 runs no strategy. */
+  DEMO_STRATEGY_INTERVAL_MS: z.coerce.number().int().min(0).default(3_000),
 });
 
 export type LocalModeConfig = z.output<typeof localModeConfigSchema>;

@@ -22,7 +22,9 @@ import { LOCAL_KRAKEN_KEY } from './local-kraken-key.js';
  * executor in-process against a local fake of Kraken's REST API, and drains the audit
  * spool continuously. Market data runs through the real ingester from a fake Kraken v2
  * server to Redis and kinesis-local (scripts/local/local-feed.ts); LOCAL_MARKET_DATA=generator
- * writes marks directly instead. With RISK_STATE=memory only the risk API runs, on
+ * writes marks directly instead. LOCAL_TRADING=on (what `npm start` sets) adds the trading
+ * loop: Kraken's private side, the account feed, the positions consumer and a demo strategy
+ * (scripts/local/local-trading.ts). With RISK_STATE=memory only the risk API runs, on
  * in-memory state and generated marks. Never used in a deployed stage.
  */
 export interface LocalMode {
@@ -51,11 +53,14 @@ export async function startLocalMode(options: {
   );
   await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   const { port } = server.address() as AddressInfo;
+  // Clients of the gate (the demo strategy) start once it answers on its port.
+  const stopClients = units.startClients?.(`http://${options.host}:${port}`);
   return {
     url: `http://${options.host}:${port}`,
     krakenRestUrl: units.krakenRestUrl,
     krakenWsUrl: units.krakenWsUrl,
     async stop() {
+      await stopClients?.();
       server.close();
       await units.stop();
     },
@@ -70,6 +75,8 @@ interface LocalUnits {
   readonly adminRoute: Route | null;
   readonly krakenRestUrl: string | null;
   readonly krakenWsUrl: string | null;
+  /** Starts what calls the gate over HTTP (LOCAL_TRADING's demo strategy); returns its stop. */
+  readonly startClients?: (gateUrl: string) => () => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -108,7 +115,7 @@ async function startOnStores(
   const { createRiskApi } = await import('../../functions/risk-api/app.js');
   const { connectRiskStores } = await import('../../functions/risk-api/adapters/store-adapters.js');
   const { createRouter } = await import('../../functions/risk-api/router.js');
-  const { seedPostgres, seedRedis } = await import('../../test/support/seed.js');
+  const { SEED_ACCOUNTS, seedPostgres, seedRedis } = await import('../../test/support/seed.js');
   const { stateRebuildConfigSchema } = await import('../../functions/state-rebuild/config.js');
   const { createStateRebuildApp } = await import('../../functions/state-rebuild/app.js');
   const { LOCAL_SYMBOLS, redisMarkSink, startMarkGenerator } = await import('./mark-generator.js');
@@ -143,17 +150,36 @@ async function startOnStores(
   }
   const drainer = await startAuditDrainer(env, redis, pool);
 
-  const kraken = new FakeKrakenRest();
-  await kraken.start();
+  // LOCAL_TRADING=on: Kraken's private side (one fake venue behind REST and WS v2), the account
+  // feed and the positions consumer (scripts/local/local-trading.ts); its REST is the kill
+  // executor's Kraken too, so a kill switch cancels the demo's open orders.
+  const trading =
+    local.LOCAL_TRADING === 'on'
+      ? await (await import('./local-trading.js')).startLocalTrading({
+          env,
+          stage: config.STAGE,
+          redis,
+          redisUrl: `redis://${config.REDIS_HOST}:${config.REDIS_PORT}/${config.REDIS_DB}`,
+          accountIds: SEED_ACCOUNTS.map((a) => a.accountId),
+        })
+      : null;
+  if (trading) stops.push(() => trading.stop());
+  const kraken = trading?.krakenRest ?? new FakeKrakenRest();
+  if (!trading) {
+    await kraken.start();
+    stops.push(() => kraken.stop());
+  }
   // The key the onboarding runbook stores: it must pass the admin API's Balance check here.
   kraken.addKey(0, LOCAL_KRAKEN_KEY);
-  stops.push(() => kraken.stop());
   const adminRoute = await startAdmin(env, config.STAGE, kraken.url, redis, pool);
   return {
     riskRoute: createRouter(risk.ports, config.STAGE),
     adminRoute,
     krakenRestUrl: kraken.url,
     krakenWsUrl,
+    ...(trading
+      ? { startClients: (gateUrl: string) => trading.startDemo(gateUrl, local.DEMO_STRATEGY_INTERVAL_MS) }
+      : {}),
     async stop() {
       for (const stop of stops.reverse()) await stop();
       await drainer.stop();

@@ -12,6 +12,8 @@ env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 const { local, databaseUrl, awsEnvironment } = await import('../../test/local-env.js');
 env.RISK_STATE ??= 'stores';
+// The whole loop: demo strategy -> gate -> local Kraken -> account feed -> positions.
+env.LOCAL_TRADING ??= env.RISK_STATE === 'stores' ? 'on' : 'off';
 env.REDIS_HOST ??= local.redisHost;
 env.REDIS_PORT ??= String(local.redisPort);
 env.REDIS_TLS ??= 'false';
