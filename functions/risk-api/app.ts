@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CachedLimitsSource } from '../../shared/domain/risk/cached-limits.js';
+import { exposureView } from '../../shared/domain/risk/exposure-view.js';
 import { createValidateOrder, type ValidateOrderDeps } from '../../shared/domain/risk/validate-order.js';
 import { connectRiskStores, type StoreRiskAdapters } from './adapters/store-adapters.js';
 import type { RiskApiConfig } from './config.js';
@@ -18,6 +19,8 @@ export type RiskApiAdaptersFactory<A extends RiskApiAdapters> = (config: RiskApi
 
 export interface RiskApiOverrides {
   readonly now?: () => number;
+  /** Told each time a decision found its account's book moved and was re-made (metric BookConflicts). */
+  readonly onBookConflict?: ValidateOrderDeps['onBookConflict'];
   readonly onIncident?: ValidateOrderDeps['onIncident'];
   readonly onDecision?: RiskApiPorts['onDecision'];
 }
@@ -55,11 +58,24 @@ export async function createRiskApi(
     monotonicMicros: () => performance.now() * 1_000,
     newId: randomUUID,
     onIncident: options.onIncident,
+    onBookConflict: options.onBookConflict,
+    maxBookRetries: config.BOOK_MAX_RETRIES,
   });
+  const exposureSource = adapters.exposure;
   return {
     ports: {
       validateOrder,
       recentDecisions: (accountId, limit) => adapters.decisions.recent(accountId, limit),
+      ...(exposureSource
+        ? {
+            exposure: async (accountId: string) => {
+              const account = await limits.get(accountId);
+              if (!account) return null;
+              const nowMs = now();
+              return exposureView(account, await exposureSource.load(accountId, nowMs), nowMs);
+            },
+          }
+        : {}),
       health: () => adapters.health(),
       onDecision: options.onDecision,
     },

@@ -32,7 +32,17 @@ const api = await createRiskApi(config, {
   adapters: (c: RiskApiConfig) =>
     connectRiskStores(c, {
       onStateEpochMissing: () => metrics.addMetric(METRICS.stateEpochMissing, MetricUnit.Count, 1),
+      onReservationsExpired: (expired) => {
+        metrics.addMetric(METRICS.reservationsExpired, MetricUnit.Count, expired.length);
+        logger.info('reservations_expired', { order_ids: expired.map((r) => r.orderId) });
+      },
+      // The answer stands (it is what Redis holds); the window a failover could lose it is alarmed.
+      onReplicaAckShortfall: (acknowledged, wanted) => {
+        metrics.addMetric(METRICS.replicaAckShortfalls, MetricUnit.Count, 1);
+        logger.warn('replica_ack_shortfall', { acknowledged, wanted });
+      },
     }),
+  onBookConflict: () => metrics.addMetric(METRICS.bookConflicts, MetricUnit.Count, 1),
   onDecision: recordDecisionMetrics,
   onIncident: (event, detail) => {
     metrics.addMetric(METRICS.auditWriteFailures, MetricUnit.Count, event === 'audit_write_failed' ? 1 : 0);

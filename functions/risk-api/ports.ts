@@ -1,4 +1,5 @@
 import type { DecisionResponse } from '../../shared/domain/order.js';
+import type { ExposureSource } from '../../shared/domain/risk/exposure-view.js';
 import type { AuditWriter, LimitsSource, RiskStateStore } from '../../shared/domain/risk/ports.js';
 
 /**
@@ -13,6 +14,11 @@ export interface RiskApiAdapters {
   /** Written directly when the hot store cannot take a decision's audit record. */
   readonly fallbackAudit: AuditWriter;
   readonly decisions: DecisionHistory;
+  /**
+   * An account's positions, open orders and marks, for `GET /v1/risk/accounts/{id}/exposure`.
+   * Absent on a composition without a book (the route then answers 503).
+   */
+  readonly exposure?: ExposureSource;
   health(): Promise<HealthReport>;
   close(): Promise<void>;
 }

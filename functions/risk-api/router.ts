@@ -1,6 +1,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { z } from 'zod';
-import { accountIdSchema, type DecisionResponse, orderRequestSchema } from '../../shared/domain/order.js';
+import {
+  accountIdSchema,
+  amendRequestSchema,
+  cancelRequestSchema,
+  type DecisionResponse,
+  orderRequestSchema,
+  type RiskRequest,
+} from '../../shared/domain/order.js';
+import type { ExposureView } from '../../shared/domain/risk/exposure-view.js';
 import { requestHash } from '../../shared/domain/risk/request-hash.js';
 import type { ValidateOrderResult } from '../../shared/domain/risk/validate-order.js';
 import { ROUTES } from '../../shared/names.js';
@@ -8,8 +16,11 @@ import { errorResponse, HttpError, jsonResponse, validationErrorFrom } from '../
 
 /** What the routes need; built once per process by the composition root. */
 export interface RiskApiPorts {
-  validateOrder(order: z.output<typeof orderRequestSchema>, raw: unknown, hash: string): Promise<ValidateOrderResult>;
+  /** A new order, an amend or a cancel (told apart by `action`; absent means a new order). */
+  validateOrder(request: RiskRequest, raw: unknown, hash: string): Promise<ValidateOrderResult>;
   recentDecisions(accountId: string, limit: number): Promise<DecisionResponse[]>;
+  /** Position, working, pending and headroom of an account; null for an unknown account. */
+  exposure?(accountId: string): Promise<ExposureView | null>;
   health(): Promise<{ healthy: boolean; checks: Record<string, 'ok' | 'down'> }>;
   /** Told about every decision answered (metrics, logs). */
   onDecision?(result: ValidateOrderResult, elapsedMs: number): void;
@@ -21,6 +32,21 @@ export const decisionsQuerySchema = z.strictObject({
 });
 
 const MAX_BODY_CHARS = 16 * 1024;
+
+/** `/v1/risk/accounts/{id}/exposure`, the id captured. */
+// The route holds only letters, digits and slashes around its `{id}`: nothing to escape.
+const EXPOSURE_PATH = new RegExp(`^${ROUTES.accountExposure.replace('{id}', '([^/]+)')}$`);
+
+/**
+ * The schema of a validate body by its `action`: one schema per form, so a new order that
+ * breaks a rule is told about its own fields, not about every member of a union.
+ */
+function requestSchemaFor(raw: unknown) {
+  const action = raw !== null && typeof raw === 'object' ? (raw as { action?: unknown }).action : undefined;
+  if (action === 'amend') return amendRequestSchema;
+  if (action === 'cancel') return cancelRequestSchema;
+  return orderRequestSchema;
+}
 
 /**
  * Routes API Gateway proxy events to the use cases. Thin: parse, call, map. Anything a
@@ -41,6 +67,16 @@ export function createRouter(ports: RiskApiPorts, stage: string) {
         if (!query.success) throw validationErrorFrom(query.error.issues);
         const decisions = await ports.recentDecisions(query.data.account_id, query.data.limit);
         return jsonResponse(200, { account_id: query.data.account_id, decisions });
+      }
+      const exposure = EXPOSURE_PATH.exec(path);
+      if (exposure) {
+        requireMethod(event, 'GET');
+        const accountId = accountIdSchema.safeParse(decodeURIComponent(exposure[1] ?? ''));
+        if (!accountId.success) throw validationErrorFrom(accountId.error.issues.map((i) => ({ ...i, path: ['id'] })));
+        if (!ports.exposure) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'exposure is not served here');
+        const view = await ports.exposure(accountId.data);
+        if (!view) throw new HttpError(404, 'NOT_FOUND', `unknown account ${accountId.data}`);
+        return jsonResponse(200, view);
       }
       if (path === ROUTES.health) {
         requireMethod(event, 'GET');
@@ -68,7 +104,7 @@ export function createRouter(ports: RiskApiPorts, stage: string) {
     } catch {
       throw new HttpError(400, 'INVALID_JSON', 'request body is not valid JSON');
     }
-    const parsed = orderRequestSchema.safeParse(raw);
+    const parsed = requestSchemaFor(raw).safeParse(raw);
     if (!parsed.success) throw validationErrorFrom(parsed.error.issues);
     const result = await ports.validateOrder(parsed.data, raw, requestHash(raw));
     ports.onDecision?.(result, performance.now() - started);

@@ -22,7 +22,8 @@ import { Decimal } from '../../../shared/domain/decimal.js';
 import { StateUnavailableError } from '../../../shared/domain/errors.js';
 import { openOrderFor, openOrdersOf } from '../../../shared/domain/executions/working-orders.js';
 import { tradingDay } from '../../../shared/domain/positions/positions.js';
-import type { OpenOrders, Reservation } from '../../../shared/domain/risk/exposure.js';
+import type { Reservation } from '../../../shared/domain/risk/exposure.js';
+import type { ExposureSnapshot } from '../../../shared/domain/risk/exposure-view.js';
 import type {
   BookMoved,
   CommitOptions,
@@ -143,12 +144,8 @@ if #out > 1 or 6 + n <= #ARGV then book_cas(book, -1, 6 + n) end
 return out
 `;
 
-/** What `GET /v1/risk/accounts/{id}/exposure` measures from. */
-export interface ExposureSnapshot {
-  readonly positions: ReadonlyMap<string, Decimal>;
-  readonly openOrders: OpenOrders;
-  /** Mid of every symbol held or with open orders; a symbol missing has no mark. */
-  readonly marks: ReadonlyMap<string, Decimal>;
+/** What `GET /v1/risk/accounts/{id}/exposure` measures from, with the book's version. */
+export interface VersionedExposureSnapshot extends ExposureSnapshot {
   readonly bookVersion: number;
 }
 
@@ -322,7 +319,7 @@ export class RedisRiskStateStore implements RiskStateStore {
    * An account's exposure as it stands: positions, its book and the mid of every symbol in
    * either (two round trips; a read that decides nothing, for `GET .../exposure`).
    */
-  async loadExposure(accountId: string, nowMs: number): Promise<ExposureSnapshot> {
+  async loadExposure(accountId: string, nowMs: number): Promise<VersionedExposureSnapshot> {
     try {
       const [positionFields, bookFields] = await Promise.all([
         this.redis.hgetall(REDIS_KEYS.positions(accountId)),

@@ -22,17 +22,21 @@ const PING_TIMEOUT_MS = 200;
  */
 export async function connectRiskStores(
   config: RiskApiConfig,
-  hooks: Pick<RedisRiskStateOptions, 'onStateEpochMissing'> = {},
+  hooks: Pick<RedisRiskStateOptions, 'onStateEpochMissing' | 'onReservationsExpired' | 'onReplicaAckShortfall'> = {},
 ): Promise<StoreRiskAdapters> {
   const stores = await connectStores(config);
   const { redis, pool } = stores;
   const decisions = new PostgresDecisionQuery(pool);
+  const state = new RedisRiskStateStore(redis, {
+    minReplicaAcks: config.AUDIT_MIN_REPLICA_ACKS,
+    replicaAckTimeoutMs: config.AUDIT_REPLICA_ACK_TIMEOUT_MS,
+    tradingDayBoundaryMinutes: boundaryMinutes(config.TRADING_DAY_BOUNDARY_UTC),
+    accountFeed: { required: config.ACCOUNT_FEED_REQUIRED, maxAgeMs: config.ACCOUNT_FEED_MAX_AGE_MS },
+    ...hooks,
+  });
   return {
-    state: new RedisRiskStateStore(redis, {
-      minReplicaAcks: config.AUDIT_MIN_REPLICA_ACKS,
-      tradingDayBoundaryMinutes: boundaryMinutes(config.TRADING_DAY_BOUNDARY_UTC),
-      onStateEpochMissing: hooks.onStateEpochMissing,
-    }),
+    state,
+    exposure: { load: (accountId, nowMs) => state.loadExposure(accountId, nowMs) },
     limits: new PostgresLimitsSource(pool),
     fallbackAudit: new PostgresDecisionAuditWriter(pool),
     decisions,
