@@ -11,8 +11,13 @@ import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
  * risk.evaluate_*: the pure rules on one core, on a realistic state (three held
  * positions, a universe, fresh mark and reference).
  * risk.handler_p99_ms: the whole router in-process (JSON parse, schema, limits cache,
- * one Redis round trip to load state, the rules, one to commit decision + audit), against
- * the real local Redis and PostgreSQL. EMF metric output is off (POWERTOOLS_METRICS_DISABLED).
+ * the rules) with the reservation in the path: TWO Redis round trips per decision, one Lua
+ * script to load state (account book, balances and feed status included) and one Lua script
+ * that checks the book version and writes decision + reservation + audit (+ expiries). With
+ * AUDIT_MIN_REPLICA_ACKS > 0 the WAIT rides in the same pipelined write as the commit (no
+ * extra round trip, it adds the replica's ack time). A book that moved adds one load and one
+ * commit per re-decision (none here: requests are sequential). Against the real local
+ * Redis and PostgreSQL. EMF metric output is off (POWERTOOLS_METRICS_DISABLED).
  */
 export const group = 'risk';
 
