@@ -14,6 +14,9 @@ const { local, databaseUrl, awsEnvironment } = await import('../../test/local-en
 env.RISK_STATE ??= 'stores';
 // The whole loop: demo strategy -> gate -> local Kraken -> account feed -> positions.
 env.LOCAL_TRADING ??= env.RISK_STATE === 'stores' ? 'on' : 'off';
+// With the account feed running, the gate rejects an account whose private feed is not live,
+// as a stage should: local mode shows fail closed instead of hiding it.
+env.ACCOUNT_FEED_REQUIRED ??= env.LOCAL_TRADING === 'on' ? 'true' : 'false';
 env.REDIS_HOST ??= local.redisHost;
 env.REDIS_PORT ??= String(local.redisPort);
 env.REDIS_TLS ??= 'false';
