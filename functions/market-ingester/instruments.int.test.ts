@@ -170,7 +170,7 @@ describe("Market ingester: Kraken's instrument data into Redis and PostgreSQL", 
     );
   });
 
-  it('subscribes a symbol the universe gains without a restart, and the feed stays live meanwhile', async () => {
+  it('subscribes a symbol the universe gains without a restart, only pairs Kraken lists, and the feed stays live', async () => {
     // Prepare
     expect(ingester.client.subscribedSymbols()).not.toContain(LATER);
     await redis.del(REDIS_KEYS.mark(LATER));
@@ -179,7 +179,9 @@ describe("Market ingester: Kraken's instrument data into Redis and PostgreSQL", 
 
     // Act
     const multi = redis.multi();
-    queueUniverseSwap(multi, [TRADED, LATER]);
+    // With a pair Kraken does not list and a non-USD pair: neither may be subscribed (a
+    // refused subscription would hold the feed in `degraded` forever).
+    queueUniverseSwap(multi, [TRADED, LATER, `ZZ${tag}/USD`, 'ETH/EUR']);
     await multi.exec();
 
     // Assess
