@@ -141,6 +141,16 @@ export const PANELS: readonly Panel[] = [
     ],
   },
   {
+    title: 'Positions: order events, orders without a reservation, poison records',
+    unit: 'count',
+    metrics: [
+      { name: METRICS.orderEventsApplied, stat: 'Sum' },
+      { name: METRICS.orderEventsDuplicate, stat: 'Sum' },
+      { name: METRICS.unreservedOrders, stat: 'Sum' },
+      { name: METRICS.positionsPoisonRecords, stat: 'Sum' },
+    ],
+  },
+  {
     title: 'Partition maintenance: created, dropped, rows in DEFAULT',
     unit: 'count',
     metrics: [
