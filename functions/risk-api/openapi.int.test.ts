@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -135,6 +136,10 @@ describe('Contract: docs/openapi.json against the running risk API', () => {
         RUN_TIMEOUT_MS,
       );
 
+      // Kept for reading after a green run too (which cases ran, which phases).
+      mkdirSync(path.join(local.root, '.local'), { recursive: true });
+      writeFileSync(path.join(local.root, '.local', 'openapi-contract.txt'), run.output);
+
       // Assess: a clean exit, and a run that really exercised every operation.
       expect(run.exitCode, run.output).toBe(0);
       const tested = /Tested:\s+(\d+)/.exec(run.output)?.[1];
@@ -146,4 +151,16 @@ describe('Contract: docs/openapi.json against the running risk API', () => {
     },
     RUN_TIMEOUT_MS + 10_000,
   );
+
+  it('refuses an account id that is not valid percent-encoding with a 400, never a 500', async () => {
+    // Prepare: a path the generator never sends (it encodes what it generates)
+    const url = `${base}/v1/risk/accounts/%E0%A4%A/exposure`;
+
+    // Act
+    const response = await fetch(url, { headers: { authorization: SIGNED } });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'INVALID_REQUEST', issues: [{ field: 'id' }] });
+  });
 });

@@ -47,7 +47,10 @@ type Doc = {
 };
 
 const doc = buildOpenApi() as unknown as Doc;
-const variants = (): Schema[] => orderRequestModelSchema().oneOf as Schema[];
+const forms = (): Schema[] => orderRequestModelSchema().oneOf as Schema[];
+const variants = (): Schema[] => forms().filter((form) => form.properties?.type !== undefined);
+const formOf = (action: string): Schema | undefined =>
+  forms().find((form) => form.properties?.action?.enum?.[0] === action);
 const variantOf = (type: string): Schema => {
   const found = variants().find((variant) => variant.properties?.type?.enum?.[0] === type);
   if (!found) throw new Error(`no variant for ${type}`);
@@ -179,6 +182,23 @@ describe('Class: OpenAPI document', () => {
           expect.arrayContaining(['account_id', 'order_id', 'symbol', 'side', 'type', 'quantity']),
         );
       }
+    });
+
+    it('takes amends (something to change) and cancels (symbol optional) beside the nine order types', () => {
+      // Act
+      const amend = formOf('amend');
+      const cancel = formOf('cancel');
+
+      // Assess
+      expect(forms()).toHaveLength(ORDER_TYPES.length + 2);
+      expect(orderRequestModelSchema().required).toEqual(['account_id', 'order_id']);
+      expect(amend?.required).toEqual(['account_id', 'order_id', 'action', 'symbol']);
+      expect(amend?.anyOf).toEqual(
+        ['quantity', 'limit_price', 'trigger_price', 'display_qty'].map((field) => ({ required: [field] })),
+      );
+      expect(amend?.properties?.quantity?.pattern).toBe(POSITIVE_DECIMAL_PATTERN);
+      expect(cancel?.required).toEqual(['account_id', 'order_id', 'action']);
+      expect(cancel?.additionalProperties).toBe(false);
     });
 
     it('requires or forbids each price, trigger and display field exactly as ORDER_TYPE_RULES says', () => {

@@ -217,6 +217,48 @@ function orderVariant(type: OrderType): JsonSchema {
   };
 }
 
+/**
+ * An amend of an order the gate accepted: the new total quantity and/or prices, checked
+ * against the order's reservation or working quantity (amendRequestSchema).
+ */
+function amendRequest(): JsonSchema {
+  const changes = ['quantity', 'limit_price', 'trigger_price', 'display_qty'] as const;
+  return {
+    title: 'amend',
+    type: 'object',
+    properties: {
+      account_id: accountId,
+      order_id: { ...orderId, description: 'The `cl_ord_id` of the order being amended (as validated).' },
+      action: enumOf(['amend']),
+      symbol: { ...symbol, description: "The order's symbol: which book to load; must match the original order." },
+      quantity: positiveDecimal('New total order quantity (Kraken amend `order_qty`), filled part included.'),
+      limit_price: positiveDecimal('New limit price.'),
+      trigger_price: positiveDecimal("New trigger price (or trailing distance, in the order's units)."),
+      display_qty: positiveDecimal('New iceberg display quantity.'),
+    },
+    required: ['account_id', 'order_id', 'action', 'symbol'],
+    additionalProperties: false,
+    // An amend changes something: at least one of the four.
+    anyOf: changes.map((field) => ({ required: [field] })),
+  };
+}
+
+/** A cancel: always allowed (it only lowers risk), and recorded (cancelRequestSchema). */
+function cancelRequest(): JsonSchema {
+  return {
+    title: 'cancel',
+    type: 'object',
+    properties: {
+      account_id: accountId,
+      order_id: { ...orderId, description: 'The `cl_ord_id` of the order being canceled.' },
+      action: enumOf(['cancel']),
+      symbol: { ...symbol, description: "Optional: the order's symbol, saving the store a lookup." },
+    },
+    required: ['account_id', 'order_id', 'action'],
+    additionalProperties: false,
+  };
+}
+
 const variantName = (type: OrderType): string =>
   `OrderRequest${type
     .split('-')
@@ -224,18 +266,19 @@ const variantName = (type: OrderType): string =>
     .join('')}`;
 
 /**
- * JSON Schema (draft-04) of the request body of `POST /v1/risk/validate`, for API Gateway's
- * request validator model: the same constraints as the OpenAPI document, inlined (a model
- * cannot follow the document's `$ref`s) and without OpenAPI-only keywords.
+ * JSON Schema (draft-04) of the request body of `POST /v1/risk/validate` (a new order of any
+ * type, an amend or a cancel), for API Gateway's request validator model: the same
+ * constraints as the OpenAPI document, inlined (a model cannot follow the document's `$ref`s)
+ * and without OpenAPI-only keywords.
  */
 export function orderRequestModelSchema(): JsonSchema {
   return {
     $schema: 'http://json-schema.org/draft-04/schema#',
     title: 'OrderRequest',
     type: 'object',
-    // Every variant requires these; said once more at the top so a validator names them first.
-    required: [...NEW_ORDER_REQUIRED],
-    oneOf: ORDER_TYPES.map((type) => withoutExtensions(orderVariant(type))),
+    // Every form requires these; said once more at the top so a validator names them first.
+    required: ['account_id', 'order_id'],
+    oneOf: [...ORDER_TYPES.map((type) => withoutExtensions(orderVariant(type))), amendRequest(), cancelRequest()],
   };
 }
 
@@ -306,6 +349,68 @@ const gatewayResponses = {
 
 const internalError = errorResponse('The gate failed; the body never carries internals', ['INTERNAL_ERROR']);
 
+/** A signed decimal string as the server writes it (positions and headroom may be negative). */
+const signedDecimal: JsonSchema = { type: 'string', pattern: '^-?[0-9]+(\\.[0-9]+)?$' };
+const nullableDecimal: JsonSchema = { anyOf: [signedDecimal, { type: 'null' }] };
+const sideFigures: JsonSchema = {
+  type: 'object',
+  required: ['qty', 'notional', 'count'],
+  additionalProperties: false,
+  properties: { qty: signedDecimal, notional: signedDecimal, count: { type: 'integer', minimum: 0 } },
+};
+const bySide: JsonSchema = {
+  type: 'object',
+  required: ['buy', 'sell'],
+  additionalProperties: false,
+  properties: { buy: sideFigures, sell: sideFigures },
+};
+const closed = (properties: Record<string, JsonSchema>, description?: string): JsonSchema => ({
+  type: 'object',
+  required: Object.keys(properties),
+  additionalProperties: false,
+  properties,
+  ...(description ? { description } : {}),
+});
+
+/** `GET /v1/risk/accounts/{id}/exposure` (ExposureView in shared/domain/risk/exposure-view.ts). */
+const exposureSchema: JsonSchema = closed({
+  account_id: { type: 'string' },
+  limits_version: { type: 'integer' },
+  as_of: { type: 'string', format: 'date-time' },
+  symbols: {
+    type: 'array',
+    items: closed({
+      symbol: { type: 'string' },
+      mark: nullableDecimal,
+      position: signedDecimal,
+      working: { ...bySide, description: 'Orders Kraken acknowledged, quantity left to fill.' },
+      pending: { ...bySide, description: 'Reservations of accepted orders Kraken has not acknowledged yet.' },
+      worst_value: nullableDecimal,
+      worst_qty: signedDecimal,
+      headroom: closed({
+        concentration: nullableDecimal,
+        position_notional: nullableDecimal,
+        position_quantity: nullableDecimal,
+        open_orders: { type: 'integer' },
+      }),
+    }),
+  },
+  unvalued: { type: 'array', items: { type: 'string' }, description: 'Symbols held or ordered that have no mark.' },
+  total: closed({
+    net: nullableDecimal,
+    gross: nullableDecimal,
+    var_95: nullableDecimal,
+    open_notional: nullableDecimal,
+    open_orders: { type: 'integer', minimum: 0 },
+  }),
+  headroom: closed({
+    nav: nullableDecimal,
+    var: nullableDecimal,
+    open_notional: nullableDecimal,
+    open_orders: { type: 'integer' },
+  }),
+});
+
 export function buildOpenApi(): JsonSchema {
   const variants = Object.fromEntries(ORDER_TYPES.map((type) => [variantName(type), orderVariant(type)]));
   return {
@@ -319,7 +424,8 @@ export function buildOpenApi(): JsonSchema {
         'Signature Version 4 (service `execute-api`), see the `sigv4` security scheme. A decision is a 200 with ' +
         '`decision` accept or reject; when the gate cannot decide (state unavailable) it rejects ' +
         'with RISK_STATE_UNAVAILABLE rather than erroring. The `order_id` validated is the ' +
-        '`cl_ord_id` the strategy then sends to Kraken. The request schemas state every constraint ' +
+        '`cl_ord_id` the strategy then sends to Kraken; an amend or a cancel names that same id. ' +
+        'The request schemas state every constraint ' +
         'the server enforces; the one that JSON Schema cannot say (an iceberg display_qty between ' +
         'quantity/15 and quantity) is in `x-constraints`. docs/risk-api.md explains the contract.',
     },
@@ -328,14 +434,17 @@ export function buildOpenApi(): JsonSchema {
       [ROUTES.validate]: {
         post: {
           operationId: 'validateOrder',
-          summary: 'May this order go out?',
+          summary: 'May this order go out? (or this amend; a cancel is always allowed and recorded)',
           description:
+            'A new order (`action` absent or `new`) is checked against every limit, counting the position, working ' +
+            'orders and pending reservations; an accept reserves its exposure. An amend (`action: amend`) is checked ' +
+            "against the order's reservation or working quantity; a cancel (`action: cancel`) is always accepted. " +
             'Idempotent per (account_id, order_id): the same body (keys in any order) returns the stored ' +
             'decision for 24 h; a different body with a used order_id is rejected with DUPLICATE_ORDER_ID. ' +
             'Send `Content-Type: application/json`; bodies over 16 KiB are refused.',
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/OrderRequest' } } },
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/RiskRequest' } } },
           },
           responses: {
             '200': {
@@ -389,6 +498,28 @@ export function buildOpenApi(): JsonSchema {
           },
         },
       },
+      [ROUTES.accountExposure]: {
+        get: {
+          operationId: 'accountExposure',
+          summary: "An account's exposure: position, working orders, pending reservations and headroom per limit",
+          description:
+            'What the rules count, per symbol and in total, valued at the marks: position + working orders + ' +
+            'pending reservations, on the worse side. `headroom` is each limit minus its figure (negative when ' +
+            'over); figures that need a missing mark are null and the symbol is listed in `unvalued`.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: accountId, example: 'director-a' }],
+          responses: {
+            '200': {
+              description: 'The exposure',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Exposure' } } },
+            },
+            '400': errorResponse('The account id is malformed', ['INVALID_REQUEST']),
+            '404': errorResponse('No such account', ['NOT_FOUND']),
+            ...gatewayResponses,
+            '500': internalError,
+            '503': errorResponse('A store did not answer; retry', ['SERVICE_UNAVAILABLE']),
+          },
+        },
+      },
       [ROUTES.health]: {
         get: {
           operationId: 'health',
@@ -419,6 +550,18 @@ export function buildOpenApi(): JsonSchema {
           },
         },
         ...variants,
+        AmendRequest: amendRequest(),
+        CancelRequest: cancelRequest(),
+        RiskRequest: {
+          description:
+            'The body of `POST /v1/risk/validate`: a new order (`action` absent or `new`), an amend or a cancel.',
+          oneOf: [
+            { $ref: '#/components/schemas/OrderRequest' },
+            { $ref: '#/components/schemas/AmendRequest' },
+            { $ref: '#/components/schemas/CancelRequest' },
+          ],
+        },
+        Exposure: exposureSchema,
         Decision: schemaOf(decisionResponseSchema, 'output'),
         ReasonCode: { type: 'string', enum: [...REASON_CODES] },
         Error: errorSchema,

@@ -71,7 +71,7 @@ export function createRouter(ports: RiskApiPorts, stage: string) {
       const exposure = EXPOSURE_PATH.exec(path);
       if (exposure) {
         requireMethod(event, 'GET');
-        const accountId = accountIdSchema.safeParse(decodeURIComponent(exposure[1] ?? ''));
+        const accountId = accountIdSchema.safeParse(decodedSegment(exposure[1] ?? ''));
         if (!accountId.success) throw validationErrorFrom(accountId.error.issues.map((i) => ({ ...i, path: ['id'] })));
         if (!ports.exposure) throw new HttpError(503, 'SERVICE_UNAVAILABLE', 'exposure is not served here');
         const view = await ports.exposure(accountId.data);
@@ -109,6 +109,15 @@ export function createRouter(ports: RiskApiPorts, stage: string) {
     const result = await ports.validateOrder(parsed.data, raw, requestHash(raw));
     ports.onDecision?.(result, performance.now() - started);
     return jsonResponse(200, result.response);
+  }
+}
+
+/** A path segment decoded, or as sent when it is not valid percent-encoding (then the id schema refuses it: a 400, not a URIError's 500). */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
   }
 }
 
