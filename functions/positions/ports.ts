@@ -16,7 +16,10 @@ export interface PositionsLedgerPort {
   mirror(accountIds: Iterable<string>): Promise<void>;
 }
 
-/** Why a reservation left the book. */
+/**
+ * Why a reservation left the book: `acknowledged` when Kraken answered for it (the order
+ * acknowledged, rejected, or its amend applied or refused), `expired` when nobody did in time.
+ */
 export type ReleaseOutcome = 'acknowledged' | 'expired';
 
 /** A reservation that left the book: audited, and deleted from the hot book by its decision id. */

@@ -24,7 +24,9 @@ import { type Fill, fillSchema } from '../positions/positions.js';
  *   on spot a trade may report `partially_filled` for the last fill; `filled` follows).
  * - `filled` -> `filled` (with `fill` when the feed merged the last trade into it).
  * - `canceled`, `expired` -> the same names.
- * - an `add_order` / `amend_order` error answer for a gate-vetted cl_ord_id -> `rejected`.
+ * - an `add_order` / `amend_order` error answer for a gate-vetted cl_ord_id -> `rejected`
+ *   (for an order Kraken already acknowledged that can only be a refused amend: the order
+ *   keeps working and only the amend's reservation is released).
  */
 
 // zod runs every check even after the pattern failed, so the sign checks use tryParse.

@@ -121,7 +121,7 @@ describe('Function: applyOrderEvent', () => {
     expect(fills(late.effects)).toEqual(['T2']);
   });
 
-  it.each(['canceled', 'expired', 'rejected'] as const)('releases what is left when the order is %s', (type) => {
+  it.each(['canceled', 'expired'] as const)('releases what is left when the order is %s', (type) => {
     // Prepare
     const book = reserve(emptyBook('acct-1'), reservation());
 
@@ -137,6 +137,27 @@ describe('Function: applyOrderEvent', () => {
       { kind: 'released', krakenOrderId: 'O1', qty: dec('0.3') },
     ]);
     expect(working(after).qty.toString()).toBe('0');
+  });
+
+  it('keeps a working order counted when Kraken refuses its amend, releasing only the amend reservation', () => {
+    // Prepare
+    const book = reserve(emptyBook('acct-1'), reservation());
+    const { book: working0 } = run(book, [event('acknowledged'), trade('T1', '0.2', '0.2')]);
+    const amending = reserve(
+      working0,
+      reservation({ orderId: amendReservationId('ord-1'), qty: dec('0.8'), worstPrice: dec('65100') }),
+    );
+
+    // Act
+    const { book: after, effects } = run(amending, [
+      event('rejected', { order_qty: '0.8', cum_qty: '0.2', limit_price: '65100', reason: 'amend refused' }),
+    ]);
+
+    // Assess
+    expect(effects.filter((e) => e.kind === 'released')).toEqual([]);
+    expect(working(after).qty.toString()).toBe('0.3');
+    expect(after.orders.get('O1')?.closedAtMs).toBeNull();
+    expect(after.reservations.size).toBe(0);
   });
 
   it('releases a reservation Kraken rejected before acknowledging it', () => {

@@ -19,7 +19,9 @@ import { fillOf, type KrakenOrderType, type OrderEvent, TERMINAL_ORDER_EVENTS } 
  *
  *   accept -> reservation (pending) --Kraken acknowledges--> working order
  *   working --fill--> position (once per exec_id, however often the event is redelivered)
- *   working --canceled / expired / rejected--> released (what had not filled)
+ *   working --canceled / expired--> released (what had not filled)
+ *   reservation --rejected--> released (Kraken refused the order; a rejection of an order
+ *                             already working is a refused amend: only the amend is released)
  *   reservation --nobody acknowledges within its TTL--> expired and released
  *
  * Redelivery (Kinesis retries, the feed's reconnect snapshots) is absorbed twice over: an
@@ -102,9 +104,15 @@ export function applyOrderEvent(book: AccountBook, event: OrderEvent, nowMs: num
   const seenEvents = new Map(book.seenEvents).set(seenKey, nowMs);
 
   let order = orders.get(event.order_id);
+  // Kraken never acknowledges an order it rejects, so a rejection of an order already open can
+  // only be a refused amend: the order stays on the book and keeps counting (closing it would
+  // free exposure Kraken still holds); only the amend's own reservation goes.
+  const refusedAmend = event.type === 'rejected' && order !== undefined && order.closedAtMs === null;
   // Any event from Kraken proves it has the order: its reservation hands over to the working order.
   const reserved = event.cl_ord_id !== null && reservations.delete(event.cl_ord_id);
-  if (event.cl_ord_id !== null && event.type === 'amended') reservations.delete(amendReservationId(event.cl_ord_id));
+  if (event.cl_ord_id !== null && (event.type === 'amended' || refusedAmend)) {
+    reservations.delete(amendReservationId(event.cl_ord_id));
+  }
 
   if (!order) {
     if (!reserved) effects.push({ kind: 'unreserved', krakenOrderId: event.order_id, clOrdId: event.cl_ord_id });
@@ -124,6 +132,11 @@ export function applyOrderEvent(book: AccountBook, event: OrderEvent, nowMs: num
 
   const closed = order.closedAtMs !== null;
   let next: WorkingOrder = order;
+  if (refusedAmend) {
+    // The refused amend's quantity and prices never applied: the order stands as it was.
+    orders.set(order.krakenOrderId, order);
+    return { book: { ...book, reservations, orders, appliedFills, seenEvents }, effects };
+  }
   if (!closed) {
     next = {
       ...order,
