@@ -226,6 +226,22 @@ describe('working orders over kinesis-local, PostgreSQL and Redis', () => {
     expect(await workingQty('O-1')).toBe('0');
   });
 
+  it('keeps a working order counted when Kraken refuses its amend, freeing only the amend reservation', async () => {
+    // Prepare
+    await reserve(reservationOf(account, 'ord-1', { qty: '1' }));
+    const life = orderLife(account, 'ord-1', 'O-1', { qty: '1', price: '100' });
+    await deliver([life.acknowledged()]);
+    await reserve(reservationOf(account, 'ord-1#amend', { qty: '3' }));
+
+    // Act
+    const { summary } = await deliver([life.rejected()]);
+
+    // Assess
+    expect(summary).toMatchObject({ released: 0 });
+    expect(await workingQty('O-1')).toBe('1');
+    expect((await book()).book.reservations.size).toBe(0);
+  });
+
   it('expires a reservation nobody acknowledged: audited once, removed from the book, newer ones kept', async () => {
     // Prepare
     await reserve(reservationOf(account, 'ord-old', { expiresAtMs: clock.now + 30_000 }));
