@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { decodeAccountBook } from '../../shared/adapters/redis/account-book-hash.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { local, localStoreEnv } from '../../test/local-env.js';
+import { orderLife } from './test-support/order-events.js';
 
 /** The positions Lambda as deployed: config from the environment at cold start, the whole middy chain, real stores. */
 let redis: Redis;
@@ -48,7 +50,7 @@ afterAll(() => {
 });
 
 describe('Handler: positions', () => {
-  it('turns a batch of fills into the account mirror through the whole middy chain', async () => {
+  it('turns a batch of fills, order events and balances into the account mirror through the whole middy chain', async () => {
     // Prepare
     const env = {
       ...localStoreEnv(),
@@ -73,11 +75,23 @@ describe('Handler: positions', () => {
       executed_at: at,
     });
 
+    const order = orderLife(account, null, 'O-H1', { qty: '0.5', price: '100' });
+    const balance = {
+      kind: 'balance',
+      event_id: 'b-1',
+      account_id: account,
+      asset: 'USD',
+      balance: '250.5',
+      occurred_at: '2026-03-02T10:02:00Z',
+    };
+
     // Act
     const response = await handler(
       executionsEvent([
         fill('buy', '2', '100', '2026-03-02T10:00:00Z'),
         fill('sell', '1', '110', '2026-03-02T10:01:00Z'),
+        order.acknowledged(),
+        balance,
       ]),
       context,
     );
@@ -90,5 +104,8 @@ describe('Handler: positions', () => {
       realised_pnl: '10',
       fees: '0.2',
     });
+    const { book } = decodeAccountBook(account, await redis.hgetall(REDIS_KEYS.accountBook(account)));
+    expect(book.orders.get('O-H1')?.orderQty.toString()).toBe('0.5');
+    expect(await redis.hgetall(REDIS_KEYS.balances(account))).toEqual({ USD: '250.5' });
   });
 });
