@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
+import { encodeDailyCounters, encodePositions } from '../../../shared/adapters/redis/positions-hash.js';
 import { Decimal } from '../../../shared/domain/decimal.js';
 import {
   addToDaily,
@@ -11,8 +12,6 @@ import {
 } from '../../../shared/domain/positions/positions.js';
 import { REDIS_KEYS, TABLES } from '../../../shared/names.js';
 import type { FillOutcome, PositionsLedgerPort } from '../ports.js';
-
-const canonical = (text: string) => Decimal.parse(text).toString();
 
 /**
  * Positions, realised PnL and daily counters in Postgres (the source of truth), exactly
@@ -64,15 +63,18 @@ export class PositionsLedger implements PositionsLedgerPort {
       const multi = this.redis.multi();
       const posKey = REDIS_KEYS.positions(accountId);
       multi.del(posKey);
-      const held = positions.rows.filter((r) => !Decimal.parse(r.qty).isZero());
-      if (held.length > 0) multi.hset(posKey, Object.fromEntries(held.map((r) => [r.symbol, canonical(r.qty)])));
+      const held = encodePositions(new Map(positions.rows.map((r) => [r.symbol, Decimal.parse(r.qty)])));
+      if (held) multi.hset(posKey, held);
       const today = daily.rows[0];
       if (today) {
-        multi.hset(REDIS_KEYS.dailyCounters(accountId), {
-          date: today.day,
-          realised_pnl: canonical(today.realised_pnl),
-          fees: canonical(today.fees),
-        });
+        multi.hset(
+          REDIS_KEYS.dailyCounters(accountId),
+          encodeDailyCounters({
+            date: today.day,
+            realisedPnl: Decimal.parse(today.realised_pnl),
+            fees: Decimal.parse(today.fees),
+          }),
+        );
       }
       const results = await multi.exec();
       const failed = results?.find(([error]) => error);
