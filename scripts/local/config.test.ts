@@ -3,12 +3,12 @@ import { ConfigError } from '../../shared/config/env.js';
 import { loadLocalModeConfig } from './config.js';
 
 describe('Function: loadLocalModeConfig', () => {
-  it('runs on the local stores with market data from the ingester unless told otherwise', () => {
+  it('runs on the local stores with references refreshed every 15 s unless told otherwise', () => {
     // Act
     const config = loadLocalModeConfig({ STAGE: 'local' });
 
     // Assess
-    expect(config).toMatchObject({ RISK_STATE: 'stores', LOCAL_MARKET_DATA: 'feed' });
+    expect(config).toMatchObject({ RISK_STATE: 'stores', LOCAL_REFERENCE_INTERVAL_MS: 15_000 });
   });
 
   it('accepts in-memory state outside production', () => {
@@ -28,11 +28,12 @@ describe('Function: loadLocalModeConfig', () => {
     expect(load).toThrow(/RISK_STATE=memory is refused when STAGE=prod/);
   });
 
-  it('stops on an unknown market data source, naming the variable', () => {
+  it('stops on a reference interval below a second, naming the variable', () => {
     // Act
-    const load = () => loadLocalModeConfig({ STAGE: 'local', LOCAL_MARKET_DATA: 'kraken' });
+    const load = () => loadLocalModeConfig({ STAGE: 'local', LOCAL_REFERENCE_INTERVAL_MS: '10' });
 
     // Assess
-    expect(load).toThrow(/LOCAL_MARKET_DATA/);
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/LOCAL_REFERENCE_INTERVAL_MS/);
   });
 });

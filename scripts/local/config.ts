@@ -10,8 +10,11 @@ export const localModeConfigSchema = z.object({
   ...baseConfigShape,
   /** `memory`: the risk API alone, on in-memory adapters, with no PostgreSQL or Redis. */
   RISK_STATE: z.enum(['stores', 'memory']).default('stores'),
-  /** `feed`: the real ingester reading a fake Kraken; `generator`: marks written directly. */
-  LOCAL_MARKET_DATA: z.enum(['feed', 'generator']).default('feed'),
+  /**
+   * How often the reference-prices job runs against the fake CoinGecko (EventBridge runs it
+   * every minute in a stage); faster locally so references keep close to the random walk.
+   */
+  LOCAL_REFERENCE_INTERVAL_MS: z.coerce.number().int().min(1_000).default(15_000),
   /**
    * `on`: the trading loop (scripts/local/local-trading.ts): a fake Kraken private side, the
    * account feed, the positions consumer on kinesis-local and the demo strategy. `npm start`

@@ -1,17 +1,17 @@
 import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import { type RunningIngester, startIngester } from '../../functions/market-ingester/index.js';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
-import { encodeReferencePrice } from '../../shared/adapters/redis/reference-price-hash.js';
-import { REDIS_KEYS, STREAMS } from '../../shared/names.js';
+import { STREAMS } from '../../shared/names.js';
 import { startFakeKrakenServer } from '../../test/fakes/kraken-ws/server.js';
 import { createStream, deleteStream } from '../../test/kinesis-local.js';
 
 /**
  * Local mode's market data, through the real ingester: the fake Kraken v2 server (seeded
  * random walk, loopback) -> KrakenFeedClient -> verified books -> marks in Redis and events
- * on kinesis-local's `market-events`, exactly the path the Fargate task runs. Reference
- * prices (CoinGecko's job in a stage) follow each mark's mid once a second, so the
- * deviation checks see a sane reference. Never used in a deployed stage.
+ * on kinesis-local's `market-events`, exactly the path the Fargate task runs; Kraken's
+ * `instrument` channel goes to the instruments hash and table, as in a stage (the universe
+ * job reads the table). Never used in a deployed stage.
  */
 export interface LocalFeed {
   readonly krakenWsUrl: string;
@@ -22,6 +22,8 @@ export interface LocalFeed {
 export async function startLocalFeed(options: {
   redis: Redis;
   redisUrl: string;
+  /** The database the instrument catalog is written to (the caller owns it). */
+  pool: pg.Pool;
   symbols: readonly string[];
   seed?: number;
 }): Promise<LocalFeed> {
@@ -58,41 +60,26 @@ export async function startLocalFeed(options: {
       METRICS_INTERVAL_MS: 60_000,
       SHUTDOWN_FLUSH_TIMEOUT_MS: 5_000,
     },
-    { redis: options.redis, emitMetrics: false },
+    { redis: options.redis, pool: options.pool, emitMetrics: false },
   );
-
-  const writeReferences = () => {
-    const pipeline = options.redis.pipeline();
-    const now = Date.now();
-    for (const [symbol, state] of ingester.pipeline.state) {
-      if (!state.lastMark || !state.live) continue;
-      pipeline.hset(
-        REDIS_KEYS.referencePrice(symbol),
-        encodeReferencePrice({ price: state.lastMark.mid, updatedAtMs: now }),
-      );
-    }
-    return pipeline.exec();
-  };
-  const references = setInterval(() => void writeReferences().catch(() => undefined), 1_000);
 
   // Ready means every book verified: decisions made right after start see live marks.
   const deadline = Date.now() + 15_000;
   while (!ingester.readiness().ready) {
     if (Date.now() > deadline) {
-      clearInterval(references);
       await ingester.stop();
       await kraken.close();
       throw new Error(`local feed not ready: ${ingester.readiness().reasons.join('; ')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await writeReferences();
+  // The universe job reads the instruments table right after: the catalog must be in it.
+  await ingester.instruments.flush();
 
   return {
     krakenWsUrl: kraken.url,
     ingester,
     async stop() {
-      clearInterval(references);
       await ingester.stop();
       await kraken.close();
     },

@@ -17,15 +17,18 @@ import { LOCAL_KRAKEN_KEY } from './local-kraken-key.js';
 
 /**
  * Local mode: the risk API and the admin API on one loopback port, with the same routes
- * and bodies as API Gateway. With stores (default) it migrates and seeds the local
- * PostgreSQL and Redis, creates the kill-switch bus and topic on LocalStack, runs the kill
- * executor in-process against a local fake of Kraken's REST API, and drains the audit
- * spool continuously. Market data runs through the real ingester from a fake Kraken v2
- * server to Redis and kinesis-local (scripts/local/local-feed.ts); LOCAL_MARKET_DATA=generator
- * writes marks directly instead. LOCAL_TRADING=on (what `npm start` sets) adds the trading
- * loop: Kraken's private side, the account feed, the positions consumer and a demo strategy
- * (scripts/local/local-trading.ts). With RISK_STATE=memory only the risk API runs, on
- * in-memory state and generated marks. Never used in a deployed stage.
+ * and bodies as API Gateway. With stores (default) it assembles a stage's wiring on the
+ * local PostgreSQL and Redis, from empty stores or an earlier run's: migrations, partition
+ * maintenance, the state rebuild, the real ingester reading a fake Kraken v2 server
+ * (marks, and instruments from its `instrument` channel; scripts/local/local-feed.ts), the
+ * universe and reference-prices jobs against a fake CoinGecko (scripts/local/local-producers.ts),
+ * the audit drainer, the admin API with the kill executor in-process, and then the demo
+ * accounts onboarded through the admin API over HTTP, as an operator would
+ * (scripts/local/local-onboarding.ts). What is still seeded is named in scripts/local/local-seed.ts.
+ * LOCAL_TRADING=on (what `npm start` sets) adds the trading loop: Kraken's private side, the
+ * account feed, the positions consumer and a demo strategy (scripts/local/local-trading.ts).
+ * With RISK_STATE=memory only the risk API runs, on in-memory state and generated marks.
+ * Never used in a deployed stage.
  */
 export interface LocalMode {
   readonly url: string;
@@ -53,10 +56,19 @@ export async function startLocalMode(options: {
   );
   await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host}:${port}`;
+  try {
+    // The operator's part, once the admin API answers: accounts exist only through it.
+    await units.onListening?.(url);
+  } catch (error) {
+    server.close();
+    await units.stop();
+    throw error;
+  }
   // Clients of the gate (the demo strategy) start once it answers on its port.
-  const stopClients = units.startClients?.(`http://${options.host}:${port}`);
+  const stopClients = units.startClients?.(url);
   return {
-    url: `http://${options.host}:${port}`,
+    url,
     krakenRestUrl: units.krakenRestUrl,
     krakenWsUrl: units.krakenWsUrl,
     async stop() {
@@ -75,6 +87,8 @@ interface LocalUnits {
   readonly adminRoute: Route | null;
   readonly krakenRestUrl: string | null;
   readonly krakenWsUrl: string | null;
+  /** Runs once the port answers, before any client: the demo accounts' onboarding. */
+  readonly onListening?: (gateUrl: string) => Promise<void>;
   /** Starts what calls the gate over HTTP (LOCAL_TRADING's demo strategy); returns its stop. */
   readonly startClients?: (gateUrl: string) => () => Promise<void>;
   stop(): Promise<void>;
@@ -103,9 +117,9 @@ async function startInMemory(config: RiskApiConfig): Promise<LocalUnits> {
 }
 
 /**
- * The risk API on the local PostgreSQL and Redis (migrated and seeded), the audit drainer's
- * use case draining the spool continuously, market data, and the admin API with the kill
- * executor in-process.
+ * The risk API on the local PostgreSQL and Redis (migrated, nothing seeded), the stage's
+ * producers, the audit drainer's use case draining the spool continuously, and the admin
+ * API with the kill executor in-process; the demo accounts are onboarded once it listens.
  */
 async function startOnStores(
   env: NodeJS.ProcessEnv,
@@ -115,10 +129,11 @@ async function startOnStores(
   const { createRiskApi } = await import('../../functions/risk-api/app.js');
   const { connectRiskStores } = await import('../../functions/risk-api/adapters/store-adapters.js');
   const { createRouter } = await import('../../functions/risk-api/router.js');
-  const { SEED_ACCOUNTS, seedPostgres, seedRedis } = await import('../../test/support/seed.js');
+  const { LOCAL_ACCOUNTS, LOCAL_TRADED_SYMBOLS } = await import('./local-seed.js');
+  const { startLocalCoinGecko, startMarketJobs, startPartitionMaintenance } = await import('./local-producers.js');
+  const { onboardLocalAccounts } = await import('./local-onboarding.js');
   const { stateRebuildConfigSchema } = await import('../../functions/state-rebuild/config.js');
   const { createStateRebuildApp } = await import('../../functions/state-rebuild/app.js');
-  const { LOCAL_SYMBOLS, redisMarkSink, startMarkGenerator } = await import('./mark-generator.js');
 
   const admin = new pg.Client({ connectionString: config.DATABASE_URL });
   await admin.connect();
@@ -126,27 +141,43 @@ async function startOnStores(
   await admin.end();
   const risk = await createRiskApi(config, { adapters: connectRiskStores });
   const { redis, pool } = risk.adapters;
-  const stops: (() => Promise<void> | void)[] = [];
 
-  await seedPostgres(pool);
-  await seedRedis(redis);
-  // As a stage starts: the cache is restored from the database (kill switches, breakers,
-  // instruments, universe, positions) and its state epoch written, or every order is
-  // refused; a cache whose epoch is current (an earlier run's) is kept as it is.
-  const rebuild = await createStateRebuildApp(stateRebuildConfigSchema.parse(env));
-  await rebuild.run().finally(() => rebuild.close());
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+    await risk.close();
+  };
   let krakenWsUrl: string | null = null;
-  if (local.LOCAL_MARKET_DATA === 'generator') {
-    stops.push(startMarkGenerator(redisMarkSink(redis)));
-  } else {
+  try {
+    // Today's and the coming days' partitions, as the daily job keeps them in a stage.
+    stops.push(await startPartitionMaintenance(env));
+    // As a stage starts: the cache is restored from the database (kill switches, breakers,
+    // instruments, universe, positions) and its state epoch written, or every order is
+    // refused; a cache whose epoch is current (an earlier run's) is kept as it is.
+    const rebuild = await createStateRebuildApp(stateRebuildConfigSchema.parse(env));
+    await rebuild.run().finally(() => rebuild.close());
+    const coinGecko = await startLocalCoinGecko(redis);
+    stops.push(() => coinGecko.stop());
     const { startLocalFeed } = await import('./local-feed.js');
     const feed = await startLocalFeed({
       redis,
+      pool,
       redisUrl: `redis://${config.REDIS_HOST}:${config.REDIS_PORT}/${config.REDIS_DB}`,
-      symbols: LOCAL_SYMBOLS.map((s) => s.symbol),
+      symbols: LOCAL_TRADED_SYMBOLS,
     });
     krakenWsUrl = feed.krakenWsUrl;
     stops.push(() => feed.stop());
+    // After the feed: the universe job reads the instruments table the ingester wrote, and
+    // CoinGecko's fake quotes the marks.
+    const jobs = await startMarketJobs({
+      env,
+      coinGeckoUrl: coinGecko.baseUrl,
+      referenceIntervalMs: local.LOCAL_REFERENCE_INTERVAL_MS,
+    });
+    stops.push(() => jobs.stop());
+  } catch (error) {
+    await stopAll().catch(() => undefined);
+    throw error;
   }
   const drainer = await startAuditDrainer(env, redis, pool);
 
@@ -160,7 +191,7 @@ async function startOnStores(
           stage: config.STAGE,
           redis,
           redisUrl: `redis://${config.REDIS_HOST}:${config.REDIS_PORT}/${config.REDIS_DB}`,
-          accountIds: SEED_ACCOUNTS.map((a) => a.accountId),
+          accountIds: LOCAL_ACCOUNTS.map((a) => a.accountId),
         })
       : null;
   if (trading) stops.push(() => trading.stop());
@@ -177,13 +208,13 @@ async function startOnStores(
     adminRoute,
     krakenRestUrl: kraken.url,
     krakenWsUrl,
+    onListening: (gateUrl) => onboardLocalAccounts(gateUrl),
     ...(trading
       ? { startClients: (gateUrl: string) => trading.startDemo(gateUrl, local.DEMO_STRATEGY_INTERVAL_MS) }
       : {}),
     async stop() {
-      for (const stop of stops.reverse()) await stop();
       await drainer.stop();
-      await risk.close();
+      await stopAll();
     },
   };
 }

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import type { FakeKrakenRest } from '../../test/fakes/kraken-rest/server.js';
-import { SEED_INSTRUMENTS } from '../../test/support/seed.js';
 import { type DemoOrderOutcome, startDemoStrategy } from './demo-strategy.js';
 import { startLocalAccountFeed } from './local-account-feed.js';
 import { startLocalKraken } from './local-kraken.js';
 import { startLocalPositions } from './local-positions.js';
+import { localPricePrecision } from './local-seed.js';
 
 /**
  * Local mode's trading loop (LOCAL_TRADING=on, what `npm start` runs): the local Kraken
@@ -35,7 +35,7 @@ export async function startLocalTrading(options: {
   /** @default STREAMS.executions (tests pass their own) */
   readonly executionsStream?: string;
 }): Promise<LocalTrading> {
-  const precision = (symbol: string) => SEED_INSTRUMENTS.find((i) => i.symbol === symbol)?.price_precision ?? 2;
+  const precision = localPricePrecision;
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);

@@ -11,7 +11,7 @@ import type {
   StoredDecision,
 } from '../../shared/domain/risk/ports.js';
 import type { EngagedKillSwitch, Instrument, MarkSnapshot, ReferencePrice } from '../../shared/domain/risk/state.js';
-import { SEED_ACCOUNTS, SEED_INSTRUMENTS } from '../../test/support/seed.js';
+import { LOCAL_ACCOUNTS, memoryInstruments } from './local-seed.js';
 
 /**
  * In-memory adapters behind the risk API's ports, for `RISK_STATE=memory` (a local demo with
@@ -141,9 +141,9 @@ export function memoryRiskAdapters(now: () => number = Date.now): MemoryRiskAdap
   };
 }
 
-/** The seed accounts and instruments (test/support/seed.ts), as the stores would hold them. */
+/** Memory mode's whole state (scripts/local/local-seed.ts), as the stores would hold it. */
 export function seedMemory(adapters: MemoryRiskAdapters): void {
-  for (const account of SEED_ACCOUNTS) {
+  for (const account of LOCAL_ACCOUNTS) {
     adapters.limits.accounts.set(account.accountId, {
       accountId: account.accountId,
       enabled: true,
@@ -151,14 +151,15 @@ export function seedMemory(adapters: MemoryRiskAdapters): void {
       limits: parseLimits(account.limits),
     });
   }
-  adapters.state.universe = new Set(SEED_INSTRUMENTS.map((i) => i.symbol));
-  for (const i of SEED_INSTRUMENTS) {
+  const instruments = memoryInstruments();
+  adapters.state.universe = new Set(instruments.map((i) => i.symbol));
+  for (const i of instruments) {
     adapters.state.instruments.set(i.symbol, {
       symbol: i.symbol,
       status: 'online',
-      priceIncrement: dec(i.price_increment),
-      qtyIncrement: dec(i.qty_increment),
-      qtyMin: dec(i.qty_min),
+      priceIncrement: dec(i.priceIncrement),
+      qtyIncrement: dec(i.qtyIncrement),
+      qtyMin: dec(i.qtyMin),
     });
   }
 }

@@ -30,8 +30,19 @@ export class FakeCoinGecko {
     { id: 'solana', symbol: 'sol', usd: 150.12, marketCap: 70_000_000_000 },
     { id: 'usd-coin', symbol: 'usdc', usd: 0.9999, marketCap: 33_000_000_000 },
   ];
+  /**
+   * Live price of a coin, asked at each request (local mode follows its marks); undefined
+   * falls back to the coin's `usd`. A coin with no positive price is left out of
+   * /simple/price, as CoinGecko leaves out a coin it has no price for.
+   */
+  quote: ((coinId: string) => Promise<number | undefined>) | undefined = undefined;
   readonly requests: { path: string; query: URLSearchParams; apiKey: string | undefined }[] = [];
-  private readonly server = http.createServer((req, res) => this.handle(req, res));
+  private readonly server = http.createServer((req, res) => {
+    this.handle(req, res).catch((error: unknown) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: String(error) }));
+    });
+  });
 
   async start(): Promise<string> {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
@@ -47,7 +58,13 @@ export class FakeCoinGecko {
     await new Promise((resolve) => this.server.close(resolve));
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private async priced(coins: readonly FakeCoin[]): Promise<FakeCoin[]> {
+    const quote = this.quote;
+    if (!quote) return [...coins];
+    return Promise.all(coins.map(async (c) => ({ ...c, usd: (await quote(c.id)) ?? c.usd })));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const header = req.headers['x-cg-demo-api-key'];
     this.requests.push({
@@ -76,7 +93,8 @@ export class FakeCoinGecko {
       const ids = (url.searchParams.get('ids') ?? '').split(',');
       const withTime = url.searchParams.get('include_last_updated_at') === 'true';
       const body: Record<string, Record<string, number>> = {};
-      for (const coin of this.coins.filter((c) => ids.includes(c.id))) {
+      for (const coin of await this.priced(this.coins.filter((c) => ids.includes(c.id)))) {
+        if (!(coin.usd > 0)) continue;
         body[coin.id] = { usd: coin.usd, ...(withTime ? { last_updated_at: updatedAt } : {}) };
       }
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -85,7 +103,7 @@ export class FakeCoinGecko {
     }
     if (url.pathname === '/api/v3/coins/markets') {
       const perPage = Number(url.searchParams.get('per_page') ?? 100);
-      const sorted = [...this.coins].sort((a, b) => b.marketCap - a.marketCap).slice(0, perPage);
+      const sorted = (await this.priced(this.coins)).sort((a, b) => b.marketCap - a.marketCap).slice(0, perPage);
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify(
