@@ -15,8 +15,14 @@ describe('Dashboards', () => {
     const names = new Set<string>(Object.values(METRICS));
     for (const alarm of ALARMS) {
       expect(names.has(alarm.metric.name), alarm.id).toBe(true);
-      const file = alarm.runbook.split('#')[0] as string;
+      const [file, anchor] = alarm.runbook.split('#') as [string, string | undefined];
       expect(() => readFileSync(path.resolve(import.meta.dirname, '..', file)), alarm.runbook).not.toThrow();
+      if (anchor) {
+        // A link to a renamed heading lands the on-call at the top of the page: check the slug.
+        const text = readFileSync(path.resolve(import.meta.dirname, '..', file), 'utf8');
+        const slugs = [...text.matchAll(/^#+ (.+)$/gm)].map((m) => githubSlug(m[1] as string));
+        expect(slugs, alarm.runbook).toContain(anchor);
+      }
     }
   });
 
@@ -35,3 +41,12 @@ describe('Dashboards', () => {
     }
   });
 });
+
+/** GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens. */
+function githubSlug(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+}

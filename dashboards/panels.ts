@@ -151,6 +151,28 @@ export const PANELS: readonly Panel[] = [
     ],
   },
   {
+    title: 'State cache: decisions without an epoch, rebuilds, replica ack shortfalls',
+    unit: 'count',
+    metrics: [
+      { name: METRICS.stateEpochMissing, stat: 'Sum' },
+      { name: METRICS.stateRebuilds, stat: 'Sum', dimension: 'trigger' },
+      { name: METRICS.replicaAckShortfalls, stat: 'Sum' },
+    ],
+  },
+  {
+    title: 'State rebuild duration (ms)',
+    unit: 'ms',
+    metrics: [{ name: METRICS.stateRebuildMs, stat: 'Maximum', dimension: 'trigger' }],
+  },
+  {
+    title: 'Reservations: expired unacknowledged, book conflicts (decisions re-made)',
+    unit: 'count',
+    metrics: [
+      { name: METRICS.reservationsExpired, stat: 'Sum' },
+      { name: METRICS.bookConflicts, stat: 'Sum' },
+    ],
+  },
+  {
     title: 'Partition maintenance: created, dropped, rows in DEFAULT',
     unit: 'count',
     metrics: [
@@ -189,6 +211,7 @@ export const PANELS: readonly Panel[] = [
 const RUNBOOKS = 'docs/runbooks/kill-switch.md';
 const PARTITION_RUNBOOK = 'docs/data-durability.md#retention-of-the-partitioned-tables';
 const ACCOUNT_FEED_RUNBOOK = 'docs/runbooks/account-feed.md';
+const CACHE_LOSS_RUNBOOK = 'docs/runbooks/cache-loss.md';
 
 /** Pages an SRE; each names what to do. Thresholds are the SLOs' early warnings. */
 export const ALARMS: readonly AlarmSpec[] = [
@@ -318,5 +341,43 @@ export const ALARMS: readonly AlarmSpec[] = [
     description:
       'Accepted orders keep expiring unacknowledged: the account feed or the positions consumer is not delivering executions.',
     runbook: `${ACCOUNT_FEED_RUNBOOK}#reservations-expiring`,
+  },
+  {
+    id: 'StateEpochMissing',
+    metric: { name: METRICS.stateEpochMissing, stat: 'Sum' },
+    threshold: 0,
+    periods: 1,
+    description:
+      'The cache holds no state epoch (lost, flushed or failed over empty): every order is rejected until the state rebuild runs.',
+    runbook: `${CACHE_LOSS_RUNBOOK}#1-the-cache-came-back-empty-or-old-let-the-rebuild-run`,
+  },
+  {
+    id: 'ReplicaAckShortfalls',
+    metric: { name: METRICS.replicaAckShortfalls, stat: 'Sum' },
+    threshold: 0,
+    periods: 1,
+    description:
+      'A control or reservation write was acknowledged by fewer cache replicas than configured: a failover now could lose it.',
+    runbook: `${CACHE_LOSS_RUNBOOK}#what-protects-the-gate`,
+  },
+  {
+    id: 'BookConflictsSustained',
+    metric: { name: METRICS.bookConflicts, stat: 'Sum' },
+    // A conflict now and then is two requests racing for one account, and the re-made decision
+    // is correct; a steady stream ends in BOOK_CONTENDED rejects for a busy account.
+    threshold: 20,
+    periods: 5,
+    description:
+      'Decisions keep being re-made because the account book moved under them: busy accounts are being rejected BOOK_CONTENDED.',
+    runbook: 'docs/risk-api.md#reason-codes',
+  },
+  {
+    id: 'SecretPlaceholder',
+    metric: { name: METRICS.secretPlaceholder, stat: 'Sum' },
+    threshold: 0,
+    periods: 1,
+    description:
+      'A secret still holds the placeholder CDK created (the CoinGecko key): calls go out unkeyed at public rate limits. Set it.',
+    runbook: 'docs/runbooks/onboarding-an-account.md#the-coingecko-key-once-per-stage',
   },
 ];

@@ -31,18 +31,20 @@ export function recordDecisionMetrics(result: ValidateOrderResult, elapsedMs: nu
 const api = await createRiskApi(config, {
   adapters: (c: RiskApiConfig) =>
     connectRiskStores(c, {
-      onStateEpochMissing: () => metrics.addMetric(METRICS.stateEpochMissing, MetricUnit.Count, 1),
+      onStateEpochMissing: () => metrics.singleMetric().addMetric(METRICS.stateEpochMissing, MetricUnit.Count, 1),
       onReservationsExpired: (expired) => {
-        metrics.addMetric(METRICS.reservationsExpired, MetricUnit.Count, expired.length);
+        metrics.singleMetric().addMetric(METRICS.reservationsExpired, MetricUnit.Count, expired.length);
         logger.info('reservations_expired', { order_ids: expired.map((r) => r.orderId) });
       },
       // The answer stands (it is what Redis holds); the window a failover could lose it is alarmed.
       onReplicaAckShortfall: (acknowledged, wanted) => {
-        metrics.addMetric(METRICS.replicaAckShortfalls, MetricUnit.Count, 1);
+        metrics.singleMetric().addMetric(METRICS.replicaAckShortfalls, MetricUnit.Count, 1);
         logger.warn('replica_ack_shortfall', { acknowledged, wanted });
       },
     }),
-  onBookConflict: () => metrics.addMetric(METRICS.bookConflicts, MetricUnit.Count, 1),
+  // Incident counts go out as single metrics (service dimension only, as their alarms query
+  // them): the invocation's `decision` dimension would otherwise split them into series no alarm reads.
+  onBookConflict: () => metrics.singleMetric().addMetric(METRICS.bookConflicts, MetricUnit.Count, 1),
   onDecision: recordDecisionMetrics,
   onIncident: (event, detail) => {
     metrics.addMetric(METRICS.auditWriteFailures, MetricUnit.Count, event === 'audit_write_failed' ? 1 : 0);
