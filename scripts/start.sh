@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the product locally on embedded defaults: installs npm dependencies, starts the local
-# services, applies migrations and seeds, then serves the risk API on 127.0.0.1:${PORT:-8080}.
+# services, applies migrations, runs the stage's producers and onboards the demo accounts
+# (scripts/local/local-mode.ts), then serves the risk API on 127.0.0.1:${PORT:-8080}.
 # Set RISK_STATE=memory to run with no PostgreSQL/Redis at all (in-memory adapters).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"

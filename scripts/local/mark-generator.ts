@@ -1,13 +1,9 @@
-import type { Redis } from 'ioredis';
-import { encodeMark } from '../../shared/adapters/redis/mark-hash.js';
-import { encodeReferencePrice } from '../../shared/adapters/redis/reference-price-hash.js';
 import { Decimal } from '../../shared/domain/decimal.js';
-import { REDIS_KEYS } from '../../shared/names.js';
 import { seededRandom } from '../../shared/runtime/seeded-random.js';
 import type { MemoryRiskStateStore } from './memory-risk-state.js';
 
 /**
- * Local-mode market data when no feed runs: a seeded random walk per symbol, published as
+ * Market data of RISK_STATE=memory (no stores, so no feed): a seeded random walk per symbol, published as
  * marks (and reference prices) the way the ingester and reference-prices job write them,
  * so local decisions are made on fresh, moving prices. Never used in a deployed stage.
  */
@@ -36,30 +32,6 @@ const TWO = Decimal.fromInteger(2);
 function quoteOf(bid: Decimal, ask: Decimal): { mid: Decimal; spreadBps: Decimal } {
   const mid = bid.add(ask).div(TWO);
   return { mid, spreadBps: ask.sub(bid).mul(TEN_THOUSAND).div(mid) };
-}
-
-export function redisMarkSink(redis: Redis): MarkSink {
-  return async (symbol, bid, ask, nowMs) => {
-    const { mid, spreadBps } = quoteOf(bid, ask);
-    await redis
-      .multi()
-      .hset(
-        REDIS_KEYS.mark(symbol),
-        encodeMark({
-          symbol,
-          bid: bid.toString(),
-          ask: ask.toString(),
-          mid: mid.toString(),
-          spread_bps: spreadBps.toFixed(4),
-          last: mid.toString(),
-          exchange_ts_ms: String(nowMs - 3),
-          receive_ts_ms: String(nowMs),
-          status: 'live',
-        }),
-      )
-      .hset(REDIS_KEYS.referencePrice(symbol), encodeReferencePrice({ price: mid, updatedAtMs: nowMs }))
-      .exec();
-  };
 }
 
 export function memoryMarkSink(store: MemoryRiskStateStore): MarkSink {
