@@ -69,8 +69,8 @@ describe('Construct: RiskApi', () => {
       VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue(), SecurityGroupIds: Match.anyValue() }),
       Environment: {
         Variables: Match.objectLike({
-          RISK_STATE: 'stores',
           REDIS_TLS: 'true',
+          ACCOUNT_FEED_REQUIRED: 'true',
           DATABASE_TLS: 'true',
           DATABASE_AUTH: 'iam',
           AUDIT_MIN_REPLICA_ACKS: '1',
@@ -79,6 +79,15 @@ describe('Construct: RiskApi', () => {
         }),
       },
     });
+  });
+
+  it('no longer hands the risk API the retired RISK_STATE switch', () => {
+    const variables = Object.values(prod.findResources('AWS::Lambda::Function')).map(
+      (fn) =>
+        (fn as { Properties: { Environment?: { Variables?: Record<string, unknown> } } }).Properties.Environment
+          ?.Variables ?? {},
+    );
+    expect(variables.filter((v) => 'RISK_STATE' in v)).toEqual([]);
   });
 
   it('keeps provisioned concurrency where the stage config asks for it', () => {

@@ -80,6 +80,15 @@ describe('Function: stageConfig compute guardrails', () => {
     );
   });
 
+  it('refuses a staging or prod risk API that would accept without a live account feed', () => {
+    for (const stage of ['staging', 'prod'] as const) {
+      expect(() => stageConfig(stage, { api: { ...STAGE_CONFIGS[stage].api, accountFeedRequired: false } })).toThrow(
+        /api\.accountFeedRequired/,
+      );
+    }
+    expect(() => stageConfig('dev', { api: { ...STAGE_CONFIGS.dev.api, accountFeedRequired: false } })).not.toThrow();
+  });
+
   it('refuses API throttling whose burst is below its steady rate', () => {
     expect(() =>
       stageConfig('prod', { api: { ...prod.api, throttleBurst: prod.api.throttleRatePerSecond - 1 } }),

@@ -90,6 +90,11 @@ export interface ApiConfig {
   readonly auditMinReplicaAcks: number;
   /** Lambda memory (MB): CPU scales with it, and the p99 with CPU. */
   readonly memoryMb: number;
+  /**
+   * Reject an account's orders while its private Kraken feed is not live (ACCOUNT_FEED_REQUIRED):
+   * without it the gate cannot count working orders it did not see. Required in staging and prod.
+   */
+  readonly accountFeedRequired: boolean;
 }
 
 /** How one Kinesis consumer is fed (Lambda event source mapping) and sized. */
@@ -215,6 +220,10 @@ export const STAGE_CONFIGS = {
       wafRateLimitPer5Min: 20_000,
       auditMinReplicaAcks: 0,
       memoryMb: 1024,
+      // Dev runs the account feed too (one shard): a dev gate that accepted without it would
+      // test a different system than staging and prod. Local mode (npm start) has no feed and
+      // keeps the schema's default, off.
+      accountFeedRequired: true,
     },
     evaluators: {
       marketEvaluator: {
@@ -278,6 +287,7 @@ export const STAGE_CONFIGS = {
       wafRateLimitPer5Min: 100_000,
       auditMinReplicaAcks: 1,
       memoryMb: 1769,
+      accountFeedRequired: true,
     },
     evaluators: {
       marketEvaluator: {
@@ -339,6 +349,7 @@ export const STAGE_CONFIGS = {
       wafRateLimitPer5Min: 300_000,
       auditMinReplicaAcks: 1,
       memoryMb: 1769,
+      accountFeedRequired: true,
     },
     evaluators: {
       marketEvaluator: {
@@ -446,6 +457,9 @@ function computeGuardrailViolations(config: StageConfig): string[] {
   }
   // WAF rejects a rate-based limit below 10 requests per window.
   if (api.wafRateLimitPer5Min < 10) problems.push('api.wafRateLimitPer5Min must be >= 10');
+  if (config.stage !== 'dev' && !api.accountFeedRequired) {
+    problems.push('api.accountFeedRequired must be true outside dev: an account without a live feed is rejected');
+  }
   if (api.auditMinReplicaAcks < 0 || api.auditMinReplicaAcks > cache.replicas) {
     problems.push('api.auditMinReplicaAcks must be within 0..cache.replicas (WAIT cannot count absent replicas)');
   }

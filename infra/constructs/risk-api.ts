@@ -47,7 +47,6 @@ export class RiskApi extends Construct {
     const vpcPlacement = functionPlacement(stateful, { rdsCaLayer: props.rdsCaLayer });
     const storeEnv = {
       ...storeEnvironment(stateful, props.rdsCaLayer),
-      RISK_STATE: 'stores',
       AUDIT_MIN_REPLICA_ACKS: String(apiConfig.auditMinReplicaAcks),
     };
 
@@ -56,7 +55,11 @@ export class RiskApi extends Construct {
       stageConfig,
       memorySize: apiConfig.memoryMb,
       timeout: Duration.seconds(5),
-      environment: { ...storeEnv, BUILD_VERSION: props.buildVersion },
+      environment: {
+        ...storeEnv,
+        ACCOUNT_FEED_REQUIRED: String(apiConfig.accountFeedRequired),
+        BUILD_VERSION: props.buildVersion,
+      },
       functionProps: vpcPlacement,
     });
     this.drainer = new FunctionWithLogGroup(this, 'AuditDrainer', {
