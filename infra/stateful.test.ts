@@ -222,8 +222,9 @@ describe('StatefulStack: network', () => {
     const storeRules = ingress.filter((rule) =>
       storeGroups.some((group) => JSON.stringify(rule.GroupId).includes(group)),
     );
-    // Proxy <- functions and ingester; cluster <- proxy and rotation function; cache <- functions and ingester.
-    expect(storeRules).toHaveLength(6);
+    // Proxy <- functions and ingester; cluster <- proxy and rotation function; cache <- functions,
+    // ingester and account feed.
+    expect(storeRules).toHaveLength(7);
     for (const rule of storeRules) {
       expect(rule.CidrIp).toBeUndefined();
       expect(rule.CidrIpv6).toBeUndefined();
@@ -247,6 +248,36 @@ describe('StatefulStack: network', () => {
     const ingester = groups[stack.getLogicalId(stack.ingesterSecurityGroup.node.defaultChild as never)];
     expect(ingester?.Properties?.SecurityGroupEgress).toEqual([
       expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+    ]);
+  });
+
+  it('gives the account feed its own group: HTTPS out and Redis, never the database', () => {
+    // Prepare
+    const b = built.prod;
+    const stack = b.stack;
+    const feedGroupId = stack.getLogicalId(stack.accountFeedSecurityGroup.node.defaultChild as never);
+    const ingesterGroupId = stack.getLogicalId(stack.ingesterSecurityGroup.node.defaultChild as never);
+    const mentionsFeed = (value: unknown) => JSON.stringify(value ?? null).includes(feedGroupId);
+
+    // Act
+    const feedGroup = Object.fromEntries(ofType(b, 'AWS::EC2::SecurityGroup'))[feedGroupId];
+    const ingressFromFeed = ofType(b, 'AWS::EC2::SecurityGroupIngress')
+      .map(([, r]) => r.Properties ?? {})
+      .filter((rule) => mentionsFeed(rule.SourceSecurityGroupId));
+    const egressOfFeed = ofType(b, 'AWS::EC2::SecurityGroupEgress')
+      .map(([, r]) => r.Properties ?? {})
+      .filter((rule) => mentionsFeed(rule.GroupId));
+
+    // Assess
+    expect(feedGroupId).not.toBe(ingesterGroupId);
+    expect(feedGroup?.Properties?.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443, IpProtocol: 'tcp' }),
+    ]);
+    expect(ingressFromFeed.map((rule) => JSON.stringify(rule.GroupId))).toEqual([
+      expect.stringContaining('CacheSecurityGroup'),
+    ]);
+    expect(egressOfFeed.map((rule) => JSON.stringify(rule.DestinationSecurityGroupId))).toEqual([
+      expect.stringContaining('CacheSecurityGroup'),
     ]);
   });
 

@@ -71,6 +71,8 @@ export class Network extends Construct {
   readonly externalApiSecurityGroup: ec2.SecurityGroup;
   /** The Fargate market-data ingester: Redis, AWS APIs, and HTTPS to Kraken/CoinGecko. */
   readonly ingesterSecurityGroup: ec2.SecurityGroup;
+  /** The account feed: like the ingester's, without the database (it never reads PostgreSQL). */
+  readonly accountFeedSecurityGroup: ec2.SecurityGroup;
   readonly flowLogGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
@@ -146,6 +148,15 @@ export class Network extends Construct {
       allowAllOutbound: false,
     });
     this.ingesterSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), https, 'WSS/HTTPS to Kraken, CoinGecko, AWS APIs');
+
+    // Its own group: the ingester's now reaches RDS Proxy, and a task holding Kraken trading
+    // keys has no business with the database.
+    this.accountFeedSecurityGroup = new ec2.SecurityGroup(this, 'AccountFeedSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Account feed: Redis, AWS APIs, WSS/HTTPS to Kraken; no database',
+      allowAllOutbound: false,
+    });
+    this.accountFeedSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), https, 'WSS/HTTPS to Kraken, AWS APIs');
 
     if (stageConfig.network.dnsEgressAllowlist) this.addDnsEgressAllowlist();
   }

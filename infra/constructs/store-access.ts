@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IConstruct } from 'constructs';
 import { RDS_CA_BUNDLE_PATH } from '../../shared/adapters/postgres/auth.js';
+import type { StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
 import { grantSecretRead } from './grants.js';
@@ -38,6 +39,15 @@ export function databaseEnvironment(
     DATABASE_TLS: 'true',
     ...(rdsCaLayer ? { DATABASE_CA_FILE: RDS_CA_BUNDLE_PATH } : {}),
   };
+}
+
+/**
+ * The state epoch settings of every unit that writes controls into the cache or rebuilds it
+ * (shared/config/state-epoch.ts): control writes wait for one replica wherever the cache has
+ * one, which production's cold start requires.
+ */
+export function controlEnvironment(stageConfig: StageConfig): Record<string, string> {
+  return { CONTROL_MIN_REPLICA_ACKS: String(Math.min(1, stageConfig.cache.replicas)) };
 }
 
 /** VPC placement in the app subnets; `internetEgress` adds the HTTPS-out group (Kraken, CoinGecko). */

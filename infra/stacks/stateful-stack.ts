@@ -39,6 +39,8 @@ export class StatefulStack extends Stack {
   readonly externalApiSecurityGroup: ec2.SecurityGroup;
   /** The Fargate ingester: Redis, AWS APIs and WSS/HTTPS out. */
   readonly ingesterSecurityGroup: ec2.SecurityGroup;
+  /** The Fargate account feed: Redis, AWS APIs and WSS/HTTPS out; no database. */
+  readonly accountFeedSecurityGroup: ec2.SecurityGroup;
   readonly database: rds.DatabaseCluster;
   readonly databaseProxy: rds.DatabaseProxy;
   /** Admin credentials (rotated); the proxy uses them, functions use IAM tokens instead. */
@@ -74,6 +76,7 @@ export class StatefulStack extends Stack {
     this.functionsSecurityGroup = this.network.functionsSecurityGroup;
     this.externalApiSecurityGroup = this.network.externalApiSecurityGroup;
     this.ingesterSecurityGroup = this.network.ingesterSecurityGroup;
+    this.accountFeedSecurityGroup = this.network.accountFeedSecurityGroup;
 
     const secretsManagerEndpoint = this.network.endpoints.SecretsManager;
     if (!secretsManagerEndpoint) throw new Error('the network has no Secrets Manager endpoint');
@@ -93,6 +96,7 @@ export class StatefulStack extends Stack {
     const cache = new Cache(this, 'Cache', { stageConfig, vpc: this.vpc, dataKey: this.dataKey });
     cache.allowClientsFrom(this.functionsSecurityGroup, 'Lambdas to ElastiCache');
     cache.allowClientsFrom(this.ingesterSecurityGroup, 'Ingester to ElastiCache');
+    cache.allowClientsFrom(this.accountFeedSecurityGroup, 'Account feed to ElastiCache');
     this.redisEndpointAddress = cache.endpointAddress;
     this.redisReaderEndpointAddress = cache.readerEndpointAddress;
     this.redisPort = cache.port;
@@ -110,6 +114,8 @@ export class StatefulStack extends Stack {
     }
 
     new CfnOutput(this, 'DatabaseProxyEndpoint', { value: this.databaseProxy.endpoint });
+    // `npm run preflight -- --check-secrets` reads it to find the key an operator must set.
+    new CfnOutput(this, 'CoinGeckoApiKeySecretArn', { value: this.coingeckoApiKeySecret.secretArn });
     new CfnOutput(this, 'RedisEndpoint', { value: `${this.redisEndpointAddress}:${this.redisPort}` });
   }
 

@@ -12,6 +12,7 @@ import { PartitionMaintenance } from '../constructs/partition-maintenance.js';
 import { RdsCaBundleLayer } from '../constructs/rds-ca-bundle-layer.js';
 import { RiskApi } from '../constructs/risk-api.js';
 import { SchemaMigrations } from '../constructs/schema-migrations.js';
+import { StateRebuild } from '../constructs/state-rebuild.js';
 import { databaseEnvironment } from '../constructs/store-access.js';
 import type { StatefulStack } from './stateful-stack.js';
 
@@ -33,6 +34,7 @@ export class StatelessStack extends Stack {
   readonly observability: Observability;
   readonly schema: SchemaMigrations;
   readonly partitionMaintenance: PartitionMaintenance;
+  readonly stateRebuild: StateRebuild;
 
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -73,6 +75,7 @@ export class StatelessStack extends Stack {
       stateful: props.stateful,
       rdsCaLayer,
     });
+    this.stateRebuild = new StateRebuild(this, 'StateRebuild', { stageConfig, stateful: props.stateful, rdsCaLayer });
     this.ingester = new MarketIngesterService(this, 'MarketIngester', {
       stageConfig,
       vpc: props.stateful.vpc,
@@ -88,13 +91,13 @@ export class StatelessStack extends Stack {
       },
       buildVersion: props.buildVersion,
     });
-    // Kraken's private feed: same network needs as the ingester (Redis, AWS APIs, WSS/HTTPS
-    // out), and its cluster, so there is one place to look for the stage's tasks.
+    // Kraken's private feed: the ingester's cluster, so there is one place to look for the
+    // stage's tasks, but its own security group (Redis and HTTPS out, never the database).
     this.accountFeed = new AccountFeedService(this, 'AccountFeed', {
       stageConfig,
       vpc: props.stateful.vpc,
       vpcSubnets: { subnetGroupName: SUBNETS.app },
-      securityGroup: props.stateful.ingesterSecurityGroup,
+      securityGroup: props.stateful.accountFeedSecurityGroup,
       cluster: this.ingester.cluster,
       stream: props.stateful.executionsStream,
       redisUrl: `rediss://${props.stateful.redisEndpointAddress}:${props.stateful.redisPort}`,
@@ -103,7 +106,14 @@ export class StatelessStack extends Stack {
       buildVersion: props.buildVersion,
     });
     // Nothing that reads or writes the database deploys before its schema is in place.
-    for (const dependent of [this.riskApi, this.controls, this.evaluators, this.ingester, this.partitionMaintenance]) {
+    for (const dependent of [
+      this.riskApi,
+      this.controls,
+      this.evaluators,
+      this.ingester,
+      this.partitionMaintenance,
+      this.stateRebuild,
+    ]) {
       dependent.node.addDependency(this.schema);
     }
     this.observability = new Observability(this, 'Observability', {
