@@ -1,6 +1,8 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { findSecretPlaceholders } from '../shared/adapters/secrets/placeholder-check.js';
 import { ConfigError } from '../shared/config/env.js';
+import { krakenKeySecretName } from '../shared/names.js';
 import { buildApp } from './app.js';
 import { type DeployStage, type StageConfig, stageConfig } from './config/stages.js';
 import type { RiskGateStage } from './stage.js';
@@ -89,4 +91,35 @@ export function checkTemplates(resources: Resources, config: StageConfig): { pro
     expect(!('DATABASE_URL' in env), `${id}: DATABASE_URL (credentials in the environment)`);
   }
   return { problems, checks };
+}
+
+/** What `preflight --check-secrets` needs from the stage's AWS account (a fake in tests). */
+export interface SecretsPreflightInput {
+  readonly stage: string;
+  /** Reads a secret's string with the stage's credentials; null when it does not exist. */
+  readonly read: (secretId: string) => Promise<string | null>;
+  /** The CoinGecko key secret (the stateful stack's `CoinGeckoApiKeySecretArn` output). */
+  readonly coinGeckoSecretId: string;
+  /** Enabled trading accounts: each must have a real Kraken key before the stage trades. */
+  readonly accountIds: readonly string[];
+}
+
+/**
+ * The secrets half of preflight, run against a deployed stage: a placeholder left in a
+ * secret degrades the stage silently (unkeyed CoinGecko, a kill switch that cannot cancel),
+ * so it refuses the go-live instead. Problems name secrets, never values.
+ */
+export async function runSecretsPreflight(input: SecretsPreflightInput): Promise<PreflightResult> {
+  let krakenKeySecrets: string[];
+  try {
+    krakenKeySecrets = input.accountIds.map((id) => krakenKeySecretName(input.stage, id));
+  } catch (error) {
+    return { stage: input.stage, problems: [(error as Error).message], checks: 0 };
+  }
+  const problems = await findSecretPlaceholders({
+    read: input.read,
+    coinGeckoSecretId: input.coinGeckoSecretId,
+    krakenKeySecrets,
+  });
+  return { stage: input.stage, problems, checks: 1 + krakenKeySecrets.length };
 }
