@@ -10,7 +10,7 @@ import { decodeKillSwitch, encodeKillSwitch } from '../../shared/adapters/redis/
 import { decodeStateEpoch } from '../../shared/adapters/redis/state-epoch.js';
 import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
-import { seedPostgres } from '../../test/support/seed.js';
+import { SEED_INSTRUMENTS, seedPostgres } from '../../test/support/seed.js';
 import { createStateRebuildApp, type StateRebuildApp } from './app.js';
 import { stateRebuildConfigSchema } from './config.js';
 
@@ -18,14 +18,18 @@ import { stateRebuildConfigSchema } from './config.js';
  * The rebuild against real PostgreSQL and Redis: every kind of state it restores (kill
  * switches from the log, tripped breakers from their events, instruments, universe,
  * positions and daily counters), what it must never relax, and the epoch written last.
+ * The durable state it writes is what every later rebuild in this database restores, so it
+ * names accounts and symbols no other test trades, and the universe is the seed's.
  */
 let redis: Redis;
 let pool: pg.Pool;
 let app: StateRebuildApp;
 const run = randomUUID().slice(0, 8);
 const ACCOUNT = `rebuild-${run}`;
+const HALTED = 'RBLD/USD';
+const CALM = 'RBLE/USD';
 const ids = {
-  globalEngage: randomUUID(),
+  accountEngage: randomUUID(),
   releasedEngage: randomUUID(),
   symbolEngage: randomUUID(),
   oldSnapshotEngage: randomUUID(),
@@ -62,23 +66,24 @@ beforeAll(async () => {
   await seedPostgres(pool);
   app = await createStateRebuildApp(stateRebuildConfigSchema.parse({ ...localStoreEnv(), STATE_EPOCH_GRACE_MS: '1' }));
 
-  // The durable state: the global switch engaged; an account switch engaged then released;
-  // a symbol switch engaged without the reduce-only allowance.
-  await log(ids.globalEngage, 'global', '*', 'engage', { allow_reduce_only: true });
-  await log(ids.releasedEngage, 'account', ACCOUNT, 'engage', { allow_reduce_only: true });
-  await log(ids.releasedEngage, 'account', ACCOUNT, 'release_approval');
-  await log(ids.releasedEngage, 'account', ACCOUNT, 'release');
-  await log(ids.symbolEngage, 'symbol', 'SOL/USD', 'engage', { allow_reduce_only: false });
+  // The durable state: an account switch engaged; another engaged then released; a symbol
+  // switch engaged without the reduce-only allowance.
+  await log(ids.accountEngage, 'account', ACCOUNT, 'engage', { allow_reduce_only: true });
+  await log(ids.releasedEngage, 'account', `released-${run}`, 'engage', { allow_reduce_only: true });
+  await log(ids.releasedEngage, 'account', `released-${run}`, 'release_approval');
+  await log(ids.releasedEngage, 'account', `released-${run}`, 'release');
+  await log(ids.symbolEngage, 'symbol', HALTED, 'engage', { allow_reduce_only: false });
   // An engagement an old snapshot still holds, released since.
   await log(ids.oldSnapshotEngage, 'account', `old-${run}`, 'engage');
   await log(ids.oldSnapshotEngage, 'account', `old-${run}`, 'release');
-  // Breakers: BTC volatility tripped (latest); ETH spread tripped then cleared; a manual reset row.
-  await breakerEvent('BTC/USD', 'volatility', true, '2026-01-01T00:00:00Z');
-  await breakerEvent('ETH/USD', 'spread', true, '2026-01-01T00:00:00Z');
-  await breakerEvent('ETH/USD', 'spread', false, '2026-01-01T00:01:00Z');
-  await breakerEvent('ETH/USD', 'manual', false, '2026-01-01T00:02:00Z');
+  // Breakers: one symbol's volatility tripped (latest); another's spread tripped then
+  // cleared; a manual reset row.
+  await breakerEvent(HALTED, 'volatility', true, '2026-01-01T00:00:00Z');
+  await breakerEvent(CALM, 'spread', true, '2026-01-01T00:00:00Z');
+  await breakerEvent(CALM, 'spread', false, '2026-01-01T00:01:00Z');
+  await breakerEvent(CALM, 'manual', false, '2026-01-01T00:02:00Z');
   await pool.query(`INSERT INTO ${TABLES.universeVersions} (symbols, source) VALUES ($1, '{}')`, [
-    ['BTC/USD', 'ETH/USD', 'SOL/USD'],
+    SEED_INSTRUMENTS.map((i) => i.symbol),
   ]);
   await pool.query(
     `INSERT INTO ${TABLES.positions} (account_id, symbol, qty, avg_entry, realised_pnl, fees, last_fill_id)
@@ -109,27 +114,27 @@ describe('Function: rebuildState over Aurora (PostgreSQL) and Redis', () => {
 
     // Assess: kill switches
     expect(outcome).toMatchObject({ action: 'rebuilt', trigger: 'missing' });
-    expect(decodeKillSwitch(await redis.hgetall(REDIS_KEYS.killSwitchGlobal))).toMatchObject({
-      scope: 'global',
-      eventId: ids.globalEngage,
+    expect(decodeKillSwitch(await redis.hgetall(REDIS_KEYS.killSwitchAccount(ACCOUNT)))).toMatchObject({
+      scope: 'account',
+      eventId: ids.accountEngage,
       allowReduceOnly: true,
     });
-    expect(decodeKillSwitch(await redis.hgetall(REDIS_KEYS.killSwitchSymbol('SOL/USD')))).toMatchObject({
+    expect(decodeKillSwitch(await redis.hgetall(REDIS_KEYS.killSwitchSymbol(HALTED)))).toMatchObject({
       eventId: ids.symbolEngage,
       allowReduceOnly: false,
     });
-    expect(await redis.exists(REDIS_KEYS.killSwitchAccount(ACCOUNT))).toBe(0);
+    expect(await redis.exists(REDIS_KEYS.killSwitchAccount(`released-${run}`))).toBe(0);
     // Breakers: the latest event per cause decides
-    expect(decodeBreaker(await redis.hgetall(REDIS_KEYS.breaker('BTC/USD')))).toMatchObject({
+    expect(decodeBreaker(await redis.hgetall(REDIS_KEYS.breaker(HALTED)))).toMatchObject({
       tripped: true,
       causes: new Set(['volatility']),
     });
-    expect(decodeBreaker(await redis.hgetall(REDIS_KEYS.breaker('ETH/USD'))).tripped).toBe(false);
+    expect(decodeBreaker(await redis.hgetall(REDIS_KEYS.breaker(CALM))).tripped).toBe(false);
     // Instruments, universe
     const btc = decodeInstrument('BTC/USD', await redis.hget(REDIS_KEYS.instruments, 'BTC/USD'));
     expect(btc?.priceIncrement.toString()).toBe('0.1');
     expect(btc?.status).toBe('online');
-    expect((await redis.smembers(REDIS_KEYS.universe)).sort()).toEqual(['BTC/USD', 'ETH/USD', 'SOL/USD']);
+    expect((await redis.smembers(REDIS_KEYS.universe)).sort()).toEqual(SEED_INSTRUMENTS.map((i) => i.symbol).sort());
     // Positions (flat ones absent) and the latest trading day's counters
     expect(await redis.hgetall(REDIS_KEYS.positions(ACCOUNT))).toEqual({ 'BTC/USD': '0.25' });
     expect(await redis.hgetall(REDIS_KEYS.dailyCounters(ACCOUNT))).toEqual({
@@ -142,9 +147,8 @@ describe('Function: rebuildState over Aurora (PostgreSQL) and Redis', () => {
     expect(epoch).toMatchObject({ generation: await new PostgresStateGenerations(pool).current() });
     expect(epoch?.writtenBy).toBe('rebuild:missing');
     expect(outcome.action === 'rebuilt' && outcome.restored).toMatchObject({
-      killSwitchesEngaged: 2,
       breakerTrips: 1,
-      universe: 3,
+      universe: SEED_INSTRUMENTS.length,
     });
   });
 

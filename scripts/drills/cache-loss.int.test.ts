@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localStoreEnv } from '../../test/local-env.js';
+import { releaseDurableControls } from '../../test/support/durable-controls.js';
 import { seedPostgres } from '../../test/support/seed.js';
 import { cacheLossDrill } from './cache-loss.js';
 import { type LocalGate, startLocalGate } from './local-gate.js';
@@ -13,6 +14,9 @@ let gate: LocalGate;
 beforeAll(async () => {
   gate = await startLocalGate({ ...localStoreEnv(), POWERTOOLS_METRICS_DISABLED: 'true' });
   await seedPostgres(gate.pool);
+  // What other tests left engaged in the shared database is not this drill's subject.
+  await gate.rebuild({ force: true });
+  await releaseDurableControls(gate.admin, ['BTC/USD']);
 });
 
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { ROUTES } from '../../shared/names.js';
-import { DecisionStream, drillOrder, type StreamedDecision, sleep } from './drill-gate.js';
+import { DecisionStream, drillOrder, resetDrillBreaker, type StreamedDecision, sleep } from './drill-gate.js';
 import type { LocalGate } from './local-gate.js';
 
 /** What the cache-loss drill measured (printed as JSON; docs/runbooks/cache-loss.md). */
@@ -46,7 +46,9 @@ export interface CacheLossOptions {
  */
 export async function cacheLossDrill(gate: LocalGate, options: CacheLossOptions = {}): Promise<CacheLossReport> {
   const log = options.log ?? (() => undefined);
-  await gate.rebuild();
+  // Rebuilt first, so a trip the database holds is in the cache for the reset to clear.
+  await gate.rebuild({ force: true });
+  await resetDrillBreaker(gate);
   await gate.freshMark();
   const before = await gate.validate(drillOrder('company', `cache-loss-pre-${Date.now()}`));
   if (before.decision !== 'accept') throw new Error(`the gate does not accept before the drill (${before.code})`);

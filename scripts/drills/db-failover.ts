@@ -1,6 +1,7 @@
 import { DescribeDBClustersCommand, FailoverDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ROUTES } from '../../shared/names.js';
 import { DecisionStream, type DrillGate, longestGapWithoutAccept, sleep } from './drill-gate.js';
+import { remoteAudit, writeIds } from './remote-gate.js';
 
 /** What the db-failover drill measured (printed as JSON; docs/runbooks/cache-loss.md). */
 export interface DbFailoverReport {
@@ -11,6 +12,8 @@ export interface DbFailoverReport {
   readonly time_without_accepts_ms: number;
   readonly wrongful_accepts: number;
   readonly missing_audit_rows: number;
+  /** Decisions too old for the audit route to list (check them from the ids file). */
+  readonly audit_rows_unchecked: number;
   /** Aurora's writer before and after. */
   readonly writer_before: string | null;
   readonly writer_after: string | null;
@@ -71,7 +74,7 @@ export async function dbFailoverDrillAws(
   });
   if (engaged.status !== 200) throw new Error(`engage answered ${engaged.status}`);
   const before = await writer();
-  const stream = new DecisionStream(gate, [free, options.killedAccount], undefined, `db-failover-${Date.now()}`);
+  const stream = new DecisionStream(gate, [free, options.killedAccount], undefined, `db-failover-${Date.now()}`, 250);
   stream.start();
   await sleep(10_000);
   log(`FailoverDBCluster ${clusterId} (writer ${before.writer})`);
@@ -94,12 +97,8 @@ export async function dbFailoverDrillAws(
   const endMs = Date.now();
   log('waiting for the audit drainer');
   await sleep(options.auditWaitMs ?? 90_000);
-  const found = new Set<string>();
-  for (const account of [free, options.killedAccount]) {
-    const { body } = await gate.admin('GET', `${ROUTES.decisions}?account_id=${account}&limit=1000`);
-    for (const d of (body.decisions as { decision_id: string }[] | undefined) ?? []) found.add(d.decision_id);
-  }
-  const ids = decisions.map((d) => d.decisionId).filter((id): id is string => id !== null);
+  const audit = await remoteAudit(gate, decisions);
+  log(`decision ids for a full audit check: ${writeIds('db-failover', decisions)}`);
   return {
     drill: 'db-failover',
     stage: options.stage,
@@ -110,7 +109,8 @@ export async function dbFailoverDrillAws(
       endMs,
     ),
     wrongful_accepts: decisions.filter((d) => d.accountId === options.killedAccount && d.decision === 'accept').length,
-    missing_audit_rows: ids.filter((id) => !found.has(id)).length,
+    missing_audit_rows: audit.missing,
+    audit_rows_unchecked: audit.unchecked,
     writer_before: before.writer,
     writer_after: after.writer,
     failover_ms: failedOverAtMs - failoverAtMs,

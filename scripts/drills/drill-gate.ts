@@ -1,4 +1,5 @@
 import type { RebuildOutcome } from '../../functions/state-rebuild/rebuild-state.js';
+import { ROUTES } from '../../shared/names.js';
 
 /** One decision as a drill records it. */
 export interface DrillDecision {
@@ -75,12 +76,29 @@ export class DecisionStream {
   }
 }
 
+/**
+ * Resets the drill symbol's breaker through the admin API (audited as the drill's): a drill
+ * measures the cache, and a trip left by the market (or restored by a rebuild, which only an
+ * operator clears) would refuse every order for a reason that has nothing to do with it.
+ */
+export async function resetDrillBreaker(gate: Pick<DrillGate, 'admin'>): Promise<void> {
+  const reset = await gate.admin('POST', ROUTES.adminBreakerReset, {
+    symbol: DRILL_SYMBOL,
+    actor: 'drill',
+    reason: 'drill: measure the cache, not the market',
+  });
+  if (reset.status !== 200) throw new Error(`breaker reset answered ${reset.status}`);
+}
+
+/** The symbol every drill order is for. */
+export const DRILL_SYMBOL = 'BTC/USD';
+
 /** A small limit buy well inside every seed account's limits. */
 export function drillOrder(accountId: string, orderId: string): Record<string, unknown> {
   return {
     account_id: accountId,
     order_id: orderId,
-    symbol: 'BTC/USD',
+    symbol: DRILL_SYMBOL,
     side: 'buy',
     type: 'limit',
     quantity: '0.01',

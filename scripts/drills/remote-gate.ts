@@ -1,6 +1,8 @@
+import { writeFileSync } from 'node:fs';
 import type { RebuildOutcome } from '../../functions/state-rebuild/rebuild-state.js';
+import { ROUTES } from '../../shared/names.js';
 import { requestGate } from '../cli/gate-client.js';
-import type { DrillDecision, DrillGate } from './drill-gate.js';
+import type { DrillDecision, DrillGate, StreamedDecision } from './drill-gate.js';
 
 /**
  * A stage's gate for a drill: its API Gateway URL, SigV4-signed with the current AWS session
@@ -40,4 +42,37 @@ function safeJson(text: string): unknown {
   } catch {
     return {};
   }
+}
+
+/**
+ * Looks a stage drill's decisions up in the audit through `GET /v1/risk/decisions` (the
+ * newest 200 per account, the route's maximum). Decisions older than the oldest one returned
+ * cannot be checked this way and are counted apart; `writeIds` keeps every id for a full
+ * check in the audit table (`SELECT ... WHERE decision_id = ANY(...)` in the query editor).
+ */
+export async function remoteAudit(
+  gate: DrillGate,
+  decisions: readonly StreamedDecision[],
+): Promise<{ missing: number; unchecked: number }> {
+  let missing = 0;
+  let unchecked = 0;
+  for (const accountId of new Set(decisions.map((d) => d.accountId))) {
+    const { body } = await gate.admin('GET', `${ROUTES.decisions}?account_id=${accountId}&limit=200`);
+    const listed = (body.decisions as { decision_id: string; evaluated_at: string }[] | undefined) ?? [];
+    const ids = new Set(listed.map((d) => d.decision_id));
+    const oldestMs = Math.min(...listed.map((d) => Date.parse(d.evaluated_at)));
+    for (const d of decisions) {
+      if (d.accountId !== accountId || d.decisionId === null) continue;
+      if (d.atMs < oldestMs) unchecked++;
+      else if (!ids.has(d.decisionId)) missing++;
+    }
+  }
+  return { missing, unchecked };
+}
+
+/** Writes every decision id of a drill to a file for a full audit check; returns its path. */
+export function writeIds(name: string, decisions: readonly StreamedDecision[]): string {
+  const path = `drill-${name}-${new Date().toISOString().replace(/[:.]/g, '-')}-decision-ids.txt`;
+  writeFileSync(path, `${decisions.flatMap((d) => (d.decisionId ? [d.decisionId] : [])).join('\n')}\n`);
+  return path;
 }

@@ -14,6 +14,7 @@ import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../local-env.js';
 import { proxyEvent, writeMark } from '../risk-fixtures.js';
+import { releaseDurableControls } from '../support/durable-controls.js';
 import { seedPostgres, seedRedis } from '../support/seed.js';
 import { establishStateEpoch } from '../support/state-epoch.js';
 
@@ -37,7 +38,7 @@ const validate = async () => {
   const result = await riskRoute(proxyEvent('POST', '/v1/risk/validate', orderBody({ quantity: '0.01' })));
   return JSON.parse(result.body) as { decision: string; reasons: { code: string }[] };
 };
-const adminCall = async (method: string, path: string, body?: unknown) => {
+const adminCall = async (method: 'GET' | 'POST', path: string, body?: Record<string, unknown>) => {
   const result = await adminRoute(proxyEvent(method, path, body));
   return { status: result.statusCode, body: JSON.parse(result.body) as Record<string, unknown> };
 };
@@ -59,6 +60,10 @@ beforeAll(async () => {
   risk = await createRiskApi(riskApiConfigSchema.parse({ ...env, REDIS_COMMAND_TIMEOUT_MS: '1000' }));
   riskRoute = createRouter(risk.ports, 'local');
   rebuild = await createStateRebuildApp(stateRebuildConfigSchema.parse(env));
+  // Other tests share this database: what they left engaged or tripped is durable, and not
+  // this test's subject. Rebuilt first, so it is in the cache to be released.
+  await rebuild.run({ force: true });
+  await releaseDurableControls(adminCall, ['BTC/USD']);
 });
 
 afterAll(async () => {
