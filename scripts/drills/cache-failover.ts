@@ -102,6 +102,15 @@ export async function cacheFailoverDrillLocal(
     log('drain the audit spool and look every decision up');
     await local.drainAudit();
     const status = await local.admin('GET', ROUTES.adminKillSwitch);
+    // The drill's own switch, released as any other: two approvers (it is logged durably).
+    for (const actor of ['alice', 'bob']) {
+      await local.admin('POST', ROUTES.adminKillSwitchRelease, {
+        scope: 'account',
+        target: KILLED,
+        actor,
+        reason: 'drill complete',
+      });
+    }
     return {
       ...figures('local', decisions, failoverAtMs, endMs),
       missing_audit_rows: await missingLocally(local, decisions),
