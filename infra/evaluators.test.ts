@@ -89,6 +89,20 @@ describe('Construct: Evaluators (prod)', () => {
     for (const [, fn] of scheduled) expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
   });
 
+  it('makes the control writers (market evaluator, reference prices) wait for a replica, as prod requires at cold start', () => {
+    // Prepare
+    const variables = (pattern: RegExp) =>
+      ofType('AWS::Lambda::Function')
+        .filter(([id]) => pattern.test(id))
+        .map(([, fn]) => (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
+
+    // Assess: functions/*/config.ts refuses CONTROL_MIN_REPLICA_ACKS < 1 when STAGE=prod.
+    const writers = variables(/MarketEvaluator|ReferencePrices/);
+    expect(writers).toHaveLength(2);
+    for (const env of writers) expect(env.CONTROL_MIN_REPLICA_ACKS).toBe('1');
+    for (const env of variables(/Positions|Universe/)) expect(env).not.toHaveProperty('CONTROL_MIN_REPLICA_ACKS');
+  });
+
   it('puts every function in the VPC; only the CoinGecko callers get the external-API security group', () => {
     const functions = ofType('AWS::Lambda::Function');
     expect(functions).toHaveLength(4);

@@ -90,6 +90,18 @@ describe('Construct: RiskApi', () => {
     expect(variables.filter((v) => 'RISK_STATE' in v)).toEqual([]);
   });
 
+  it('makes the admin API wait for a cache replica on kill switch writes in prod, and for none in dev (no replica)', () => {
+    // Prepare
+    const adminEnv = (template: Template) =>
+      Object.entries(template.findResources('AWS::Lambda::Function'))
+        .filter(([id]) => id.includes('AdminApi'))
+        .map(([, fn]) => fn.Properties.Environment.Variables as Record<string, unknown>);
+
+    // Assess: functions/admin-api/config.ts refuses CONTROL_MIN_REPLICA_ACKS < 1 when STAGE=prod.
+    expect(adminEnv(prod)).toEqual([expect.objectContaining({ CONTROL_MIN_REPLICA_ACKS: '1' })]);
+    expect(adminEnv(dev)).toEqual([expect.objectContaining({ CONTROL_MIN_REPLICA_ACKS: '0' })]);
+  });
+
   it('keeps provisioned concurrency where the stage config asks for it', () => {
     prod.hasResourceProperties('AWS::Lambda::Alias', {
       Name: 'live',

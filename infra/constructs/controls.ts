@@ -15,7 +15,7 @@ import { NagSuppressions } from '../nag.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
 import { FunctionWithLogGroup } from './function-with-log-group.js';
 import { grantSecretRead, grantSecretWrite, secretArnPattern } from './grants.js';
-import { functionPlacement, grantStoreAccess, storeEnvironment } from './store-access.js';
+import { controlEnvironment, functionPlacement, grantStoreAccess, storeEnvironment } from './store-access.js';
 
 export interface ControlsProps {
   readonly stageConfig: StageConfig;
@@ -60,6 +60,7 @@ export class Controls extends Construct {
       memorySize: 512,
       environment: {
         ...storeEnvironment(stateful, props.rdsCaLayer),
+        ...controlEnvironment(stageConfig),
         KILL_EVENT_BUS_NAME: this.bus.eventBusName,
         KILL_NOTIFY_TOPIC_ARN: this.topic.topicArn,
         KRAKEN_REST_URL: krakenUrl,

@@ -14,6 +14,7 @@ import { FunctionWithLogGroup } from './function-with-log-group.js';
 import { grantKeyViaService, grantSecretRead } from './grants.js';
 import {
   acknowledgeDatabaseConnectWildcards,
+  controlEnvironment,
   functionPlacement,
   grantStoreAccess,
   storeEnvironment,
@@ -71,7 +72,12 @@ export class Evaluators extends Construct {
       stageConfig,
       memorySize: config.marketEvaluator.memoryMb,
       timeout: Duration.seconds(60),
-      environment: { ...storeEnv, ...timeSeriesEnvironment, DLQ_URL: this.marketEventsDlq.queueUrl },
+      environment: {
+        ...storeEnv,
+        ...controlEnvironment(stageConfig),
+        ...timeSeriesEnvironment,
+        DLQ_URL: this.marketEventsDlq.queueUrl,
+      },
       functionProps: placement(false),
     });
     this.consume(
@@ -110,7 +116,7 @@ export class Evaluators extends Construct {
       stageConfig,
       memorySize: 256,
       timeout: Duration.seconds(30),
-      environment: { ...storeEnv, ...coingeckoEnvironment },
+      environment: { ...storeEnv, ...controlEnvironment(stageConfig), ...coingeckoEnvironment },
       // One run at a time: a slow CoinGecko must not stack up runs that share its rate limit.
       functionProps: { ...placement(true), reservedConcurrentExecutions: 1 },
     });
