@@ -76,6 +76,8 @@ export async function cacheLossDrill(gate: LocalGate, options: CacheLossOptions 
   await sleep(200);
   const status = await gate.admin('GET', ROUTES.adminKillSwitch);
   const engagedAfter = JSON.stringify(status.body).includes('"global"');
+  // Stopped before the release: every decision in it was asked and answered while engaged.
+  const engagedDecisions = await stream.stop();
 
   log('release by two approvers');
   const first = await gate.admin('POST', ROUTES.adminKillSwitchRelease, {
@@ -88,8 +90,6 @@ export async function cacheLossDrill(gate: LocalGate, options: CacheLossOptions 
     actor: 'bob',
     reason: 'drill complete',
   });
-  const releasedAtMs = Date.now();
-  const engagedDecisions = (await stream.stop()).filter((d) => d.atMs < releasedAtMs);
   await gate.freshMark();
   const after = await gate.validate(drillOrder('company', `cache-loss-post-${Date.now()}`));
 
