@@ -5,11 +5,20 @@ import type { DeployStage } from './config/stages.js';
 import type { RiskGateStage } from './stage.js';
 
 /**
- * Synthesises the whole app once per test file (bundling is the slow part) and hands out
- * stages, templates and cdk-nag findings for assertions.
+ * Synthesises the whole app once per test file and hands out stages, templates and cdk-nag
+ * findings for assertions. Bundling (esbuild, every function of every stage) is most of the
+ * time: a file that asserts on templates only passes `bundle: false`, and CDK stages a
+ * placeholder asset instead, so only the test that inspects bundles pays for them.
  */
-export function synthApp(context: Record<string, string> = {}): App {
-  const app = new App({ context: { account: '123456789012', buildVersion: 'test', ...context } });
+export function synthApp(context: Record<string, string> = {}, options: { bundle?: boolean } = {}): App {
+  const app = new App({
+    context: {
+      account: '123456789012',
+      buildVersion: 'test',
+      ...context,
+      ...(options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
+    },
+  });
   buildApp(app);
   app.synth();
   return app;
