@@ -10,14 +10,12 @@ import type { RiskGateStage } from './stage.js';
  * time: a file that asserts on templates only passes `bundle: false`, and CDK stages a
  * placeholder asset instead, so only the test that inspects bundles pays for them.
  */
-export function synthApp(context: Record<string, string> = {}, options: { bundle?: boolean } = {}): App {
+export function synthApp(context: Record<string, string> = {}, options: { bundle?: boolean | DeployStage } = {}): App {
+  const bundle = options.bundle ?? true;
+  // Stack paths are `risk-gate-<stage>/<Stack>`; a stage name bundles only that stage's stacks.
+  const bundlingStacks = bundle === true ? ['**'] : bundle === false ? [] : [`risk-gate-${bundle}/**`];
   const app = new App({
-    context: {
-      account: '123456789012',
-      buildVersion: 'test',
-      ...context,
-      ...(options.bundle === false ? { 'aws:cdk:bundling-stacks': [] } : {}),
-    },
+    context: { account: '123456789012', buildVersion: 'test', ...context, 'aws:cdk:bundling-stacks': bundlingStacks },
   });
   buildApp(app);
   app.synth();
