@@ -146,10 +146,11 @@ describe('Function: rebuildState over Aurora (PostgreSQL) and Redis', () => {
     const epoch = decodeStateEpoch(await redis.hgetall(REDIS_KEYS.stateEpoch));
     expect(epoch).toMatchObject({ generation: await new PostgresStateGenerations(pool).current() });
     expect(epoch?.writtenBy).toBe('rebuild:missing');
-    expect(outcome.action === 'rebuilt' && outcome.restored).toMatchObject({
-      breakerTrips: 1,
-      universe: SEED_INSTRUMENTS.length,
-    });
+    // Counted with what other tests left in the shared database: at least this test's.
+    const restored = outcome.action === 'rebuilt' ? outcome.restored : null;
+    expect(restored?.breakerTrips).toBeGreaterThanOrEqual(1);
+    expect(restored?.killSwitchesEngaged).toBeGreaterThanOrEqual(2);
+    expect(restored?.universe).toBe(SEED_INSTRUMENTS.length);
   });
 
   it('clears an engagement the log released and keeps one the log does not know (never relaxes what it cannot see)', async () => {
