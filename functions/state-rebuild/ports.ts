@@ -1,6 +1,7 @@
 import type { BreakerCause } from '../../shared/domain/breakers/hysteresis.js';
 import type { KillSwitchState } from '../../shared/domain/controls/kill-switch.js';
 import type { Decimal } from '../../shared/domain/decimal.js';
+import type { WorkingOrder } from '../../shared/domain/executions/working-orders.js';
 import type { InstrumentPair } from '../../shared/domain/market/kraken-v2.js';
 import type { EpochVerdict, StateEpoch } from '../../shared/domain/state-epoch.js';
 
@@ -21,12 +22,19 @@ export interface BreakerTrip {
   readonly atMs: number;
 }
 
-/** One account's positions and its latest trading day's counters (`positions`, `daily_pnl`). */
+/**
+ * One account's positions, its latest trading day's counters, its open working orders and
+ * its balances (`positions`, `daily_pnl`, `working_orders`, `account_balances`).
+ */
 export interface AccountPositions {
   readonly accountId: string;
   /** Non-flat positions only. */
   readonly positions: ReadonlyMap<string, Decimal>;
   readonly daily: { readonly date: string; readonly realisedPnl: Decimal; readonly fees: Decimal } | null;
+  /** Open working orders only (tombstones of closed ones stay out). */
+  readonly workingOrders: readonly WorkingOrder[];
+  /** Null when Kraken never sent this account a balance (the cache's is left alone). */
+  readonly balances: ReadonlyMap<string, Decimal> | null;
 }
 
 /** What the durable store (Aurora) says the cache must hold. */
@@ -56,6 +64,10 @@ export interface RestoreCounts {
   readonly instruments: number;
   readonly universe: number;
   readonly accounts: number;
+  /** Open working orders written to account books. */
+  readonly workingOrders: number;
+  /** Accounts whose balances hash was rewritten. */
+  readonly balances: number;
 }
 
 /** The cache (Redis), written through the codecs in shared/adapters/redis. */

@@ -18,6 +18,8 @@ const COUNTS: RestoreCounts = {
   instruments: 0,
   universe: 0,
   accounts: 0,
+  workingOrders: 0,
+  balances: 0,
 };
 
 /** The durable side: a generation that control changes advance, and a state to read. */

@@ -3,6 +3,12 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PostgresStateGenerations } from '../../shared/adapters/postgres/state-generation.js';
+import {
+  decodeAccountBook,
+  reservationField,
+  workingOrderField,
+} from '../../shared/adapters/redis/account-book-hash.js';
+import { decodeBalances } from '../../shared/adapters/redis/balances-hash.js';
 import { decodeBreaker } from '../../shared/adapters/redis/breaker-hash.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { decodeInstrument } from '../../shared/adapters/redis/instruments-hash.js';
@@ -17,7 +23,8 @@ import { stateRebuildConfigSchema } from './config.js';
 /**
  * The rebuild against real PostgreSQL and Redis: every kind of state it restores (kill
  * switches from the log, tripped breakers from their events, instruments, universe,
- * positions and daily counters), what it must never relax, and the epoch written last.
+ * positions, daily counters, open working orders and balances), what it must never relax,
+ * and the epoch written last.
  * The durable state it writes is what every later rebuild in this database restores, so it
  * names accounts and symbols no other test trades, and the universe is the seed's.
  */
@@ -95,6 +102,22 @@ beforeAll(async () => {
      VALUES ($1, '2026-03-01', -100.5, 2), ($1, '2026-03-02', -42.25, 1.5)`,
     [ACCOUNT],
   );
+  // Working orders as the positions consumer keeps them: one open limit (partly filled), one
+  // open stop, and the tombstone of a closed one (which must not come back as exposure).
+  await pool.query(
+    `INSERT INTO ${TABLES.workingOrders}
+       (account_id, kraken_order_id, cl_ord_id, symbol, side, order_type, order_qty, cum_qty, filled_qty,
+        limit_price, trigger_price, reduce_only, closed_at_ms)
+     VALUES ($1, $2, 'cl-open', 'BTC/USD', 'buy', 'limit', 0.50000000, 0.1, 0.1, 60000.10, NULL, false, NULL),
+            ($1, $3, NULL, 'ETH/USD', 'sell', 'stop-loss', 2, 0, 0, NULL, 2900, true, NULL),
+            ($1, $4, 'cl-done', 'BTC/USD', 'sell', 'limit', 1, 1, 1, 65000, NULL, false, 1767225600000)`,
+    [ACCOUNT, `OPEN-${run}`, `STOP-${run}`, `DONE-${run}`],
+  );
+  await pool.query(
+    `INSERT INTO ${TABLES.accountBalances} (account_id, asset, balance, occurred_at)
+     VALUES ($1, 'USD', 12500.50, now()), ($1, 'BTC', 0.25000000, now())`,
+    [ACCOUNT],
+  );
 });
 
 afterAll(async () => {
@@ -142,6 +165,30 @@ describe('Function: rebuildState over Aurora (PostgreSQL) and Redis', () => {
       realised_pnl: '-42.25',
       fees: '1.5',
     });
+    // Open working orders in a fresh book (version 0 before, 1 after one compare-and-set);
+    // the closed order's tombstone stays out
+    const { book, version, unreadable } = decodeAccountBook(
+      ACCOUNT,
+      await redis.hgetall(REDIS_KEYS.accountBook(ACCOUNT)),
+    );
+    expect(unreadable).toEqual([]);
+    expect(version).toBe(1);
+    expect([...book.orders.keys()].sort()).toEqual([`OPEN-${run}`, `STOP-${run}`]);
+    const open = book.orders.get(`OPEN-${run}`);
+    expect(open).toMatchObject({ clOrdId: 'cl-open', side: 'buy', type: 'limit', reduceOnly: false, closedAtMs: null });
+    expect(open?.orderQty.toString()).toBe('0.5');
+    expect(open?.filledQty.toString()).toBe('0.1');
+    expect(open?.limitPrice?.toString()).toBe('60000.1');
+    const stop = book.orders.get(`STOP-${run}`);
+    expect(stop).toMatchObject({ clOrdId: null, type: 'stop-loss', reduceOnly: true });
+    expect(stop?.triggerPrice?.toString()).toBe('2900');
+    expect(book.reservations.size).toBe(0);
+    // Balances, exact
+    const { balances } = decodeBalances(await redis.hgetall(REDIS_KEYS.balances(ACCOUNT)));
+    expect(Object.fromEntries([...(balances ?? new Map())].map(([a, b]) => [a, b.toString()]))).toEqual({
+      BTC: '0.25',
+      USD: '12500.5',
+    });
     // The epoch, last, at the durable generation
     const epoch = decodeStateEpoch(await redis.hgetall(REDIS_KEYS.stateEpoch));
     expect(epoch).toMatchObject({ generation: await new PostgresStateGenerations(pool).current() });
@@ -151,6 +198,34 @@ describe('Function: rebuildState over Aurora (PostgreSQL) and Redis', () => {
     expect(restored?.breakerTrips).toBeGreaterThanOrEqual(1);
     expect(restored?.killSwitchesEngaged).toBeGreaterThanOrEqual(2);
     expect(restored?.universe).toBe(SEED_INSTRUMENTS.length);
+    expect(restored?.workingOrders).toBeGreaterThanOrEqual(2);
+    expect(restored?.balances).toBeGreaterThanOrEqual(1);
+  });
+
+  it('brings a book found behind back to PostgreSQL through its version, keeping the reservations it holds', async () => {
+    // Prepare: a restored book then moved on: version 5, a pending reservation, an order
+    // PostgreSQL does not have open (unreadable here) and the open one at an older fill
+    const key = REDIS_KEYS.accountBook(ACCOUNT);
+    await app.run();
+    const restored = await redis.hget(key, workingOrderField(`OPEN-${run}`));
+    const older = JSON.stringify({ ...JSON.parse(restored ?? '{}'), cum_qty: '0', filled_qty: '0' });
+    await redis.hset(key, {
+      '~v': '5',
+      [reservationField('pending-1')]: '{"kept":"verbatim"}',
+      [workingOrderField(`GONE-${run}`)]: '{"unreadable":true}',
+      [workingOrderField(`OPEN-${run}`)]: older,
+    });
+
+    // Act
+    await app.run({ force: true });
+
+    // Assess
+    const fields = await redis.hgetall(key);
+    expect(fields['~v']).toBe('6');
+    expect(fields[reservationField('pending-1')]).toBe('{"kept":"verbatim"}');
+    expect(fields[workingOrderField(`GONE-${run}`)]).toBeUndefined();
+    expect(fields[workingOrderField(`OPEN-${run}`)]).toBe(restored);
+    expect(decodeAccountBook(ACCOUNT, fields).book.orders.get(`OPEN-${run}`)?.filledQty.toString()).toBe('0.1');
   });
 
   it('clears an engagement the log released and keeps one the log does not know (never relaxes what it cannot see)', async () => {

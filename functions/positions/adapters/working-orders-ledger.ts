@@ -1,11 +1,10 @@
 import type pg from 'pg';
-import { Decimal } from '../../../shared/domain/decimal.js';
 import {
-  type KrakenOrderType,
-  krakenOrderTypeSchema,
-  type OrderEvent,
-} from '../../../shared/domain/executions/events.js';
-import type { WorkingOrder } from '../../../shared/domain/executions/working-orders.js';
+  WORKING_ORDER_COLUMNS as ORDER_COLUMNS,
+  workingOrderFromRow as orderFromRow,
+  type WorkingOrderRow,
+} from '../../../shared/adapters/postgres/working-order-row.js';
+import type { OrderEvent } from '../../../shared/domain/executions/events.js';
 import { TABLES } from '../../../shared/names.js';
 import type {
   OrderEventWrite,
@@ -15,42 +14,6 @@ import type {
   WorkingOrdersSnapshot,
 } from '../ports.js';
 import { applyFillInTransaction } from './positions-ledger.js';
-
-interface WorkingOrderRow {
-  kraken_order_id: string;
-  cl_ord_id: string | null;
-  symbol: string;
-  side: 'buy' | 'sell';
-  order_type: string;
-  order_qty: string;
-  cum_qty: string;
-  filled_qty: string;
-  limit_price: string | null;
-  trigger_price: string | null;
-  reduce_only: boolean;
-  closed_at_ms: string | null;
-}
-
-const ORDER_COLUMNS = `kraken_order_id, cl_ord_id, symbol, side, order_type, order_qty::text, cum_qty::text,
-  filled_qty::text, limit_price::text, trigger_price::text, reduce_only, closed_at_ms::text`;
-
-function orderFromRow(row: WorkingOrderRow): WorkingOrder {
-  return {
-    krakenOrderId: row.kraken_order_id,
-    clOrdId: row.cl_ord_id,
-    symbol: row.symbol,
-    side: row.side,
-    // The column is only ever written from a parsed event, so this cannot refuse a stored row.
-    type: krakenOrderTypeSchema.parse(row.order_type) as KrakenOrderType,
-    orderQty: Decimal.parse(row.order_qty),
-    cumQty: Decimal.parse(row.cum_qty),
-    filledQty: Decimal.parse(row.filled_qty),
-    ...(row.limit_price !== null ? { limitPrice: Decimal.parse(row.limit_price) } : {}),
-    ...(row.trigger_price !== null ? { triggerPrice: Decimal.parse(row.trigger_price) } : {}),
-    reduceOnly: row.reduce_only,
-    closedAtMs: row.closed_at_ms === null ? null : Number(row.closed_at_ms),
-  };
-}
 
 async function insertReleases(
   client: pg.ClientBase,

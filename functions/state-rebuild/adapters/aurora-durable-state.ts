@@ -1,9 +1,15 @@
 import type pg from 'pg';
 import { PostgresStateGenerations } from '../../../shared/adapters/postgres/state-generation.js';
+import {
+  WORKING_ORDER_COLUMNS,
+  type WorkingOrderRow,
+  workingOrderFromRow,
+} from '../../../shared/adapters/postgres/working-order-row.js';
 import { instrumentProblems } from '../../../shared/adapters/redis/instruments-hash.js';
 import { BREAKER_CAUSES, type BreakerCause } from '../../../shared/domain/breakers/hysteresis.js';
 import type { KillScope } from '../../../shared/domain/controls/kill-switch.js';
 import { Decimal } from '../../../shared/domain/decimal.js';
+import type { WorkingOrder } from '../../../shared/domain/executions/working-orders.js';
 import type { InstrumentPair } from '../../../shared/domain/market/kraken-v2.js';
 import { TABLES } from '../../../shared/names.js';
 import type { AccountPositions, BreakerTrip, DurableState, DurableStateSource, KillSwitchLatest } from '../ports.js';
@@ -14,7 +20,8 @@ const ms = (column: string) => MS.replace('%s', column);
 /**
  * What the cache must hold, read from Aurora: the kill switch log (latest engage or release
  * per scope and target), breaker events (latest per symbol and cause), instruments, the
- * latest universe, positions and each account's latest trading day. One REPEATABLE READ
+ * latest universe, positions, each account's latest trading day, open working orders and
+ * balances. One REPEATABLE READ
  * transaction, so the parts agree with each other.
  */
 export class AuroraDurableState implements DurableStateSource {
@@ -82,6 +89,13 @@ export class AuroraDurableState implements DurableStateSource {
                 realised_pnl::text, fees::text
            FROM ${TABLES.dailyPnl} ORDER BY account_id, trading_day DESC`,
       );
+      const orders = await client.query<WorkingOrderRow & { account_id: string }>(
+        `SELECT account_id, ${WORKING_ORDER_COLUMNS} FROM ${TABLES.workingOrders}
+          WHERE closed_at_ms IS NULL ORDER BY account_id, kraken_order_id`,
+      );
+      const balances = await client.query<{ account_id: string; asset: string; balance: string }>(
+        `SELECT account_id, asset, balance::text FROM ${TABLES.accountBalances} ORDER BY account_id, asset`,
+      );
       await client.query('COMMIT');
       return {
         killSwitches: kills.rows.map(
@@ -128,7 +142,7 @@ export class AuroraDurableState implements DurableStateSource {
           // A row the codec would refuse stays out: the rules then reject its symbol, unknown.
           .filter((pair) => instrumentProblems(pair).length === 0),
         universe: universe.rows[0]?.symbols ?? null,
-        accounts: accountsOf(positions.rows, daily.rows),
+        accounts: accountsOf(positions.rows, daily.rows, orders.rows, balances.rows),
       };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -142,12 +156,22 @@ export class AuroraDurableState implements DurableStateSource {
 function accountsOf(
   positions: readonly { account_id: string; symbol: string; qty: string }[],
   daily: readonly { account_id: string; day: string; realised_pnl: string; fees: string }[],
+  orders: readonly (WorkingOrderRow & { account_id: string })[],
+  balances: readonly { account_id: string; asset: string; balance: string }[],
 ): AccountPositions[] {
-  const accounts = new Map<string, { positions: Map<string, Decimal>; daily: AccountPositions['daily'] }>();
+  const accounts = new Map<
+    string,
+    {
+      positions: Map<string, Decimal>;
+      daily: AccountPositions['daily'];
+      workingOrders: WorkingOrder[];
+      balances: Map<string, Decimal> | null;
+    }
+  >();
   const of = (accountId: string) => {
     let account = accounts.get(accountId);
     if (!account) {
-      account = { positions: new Map(), daily: null };
+      account = { positions: new Map(), daily: null, workingOrders: [], balances: null };
       accounts.set(accountId, account);
     }
     return account;
@@ -159,6 +183,12 @@ function accountsOf(
       realisedPnl: Decimal.parse(row.realised_pnl),
       fees: Decimal.parse(row.fees),
     };
+  }
+  for (const row of orders) of(row.account_id).workingOrders.push(workingOrderFromRow(row));
+  for (const row of balances) {
+    const account = of(row.account_id);
+    account.balances ??= new Map();
+    account.balances.set(row.asset, Decimal.parse(row.balance));
   }
   return [...accounts].map(([accountId, account]) => ({ accountId, ...account }));
 }

@@ -1,19 +1,61 @@
 import type { Redis } from 'ioredis';
 import { RedisBreakerStore } from '../../../shared/adapters/breakers/breaker-store.js';
+import {
+  ACCOUNT_BOOK_FIELDS,
+  type AccountBookOp,
+  compareAndSetAccountBook,
+  decodeAccountBook,
+  decodeWorkingOrder,
+  deleteWorkingOrderOp,
+  encodeWorkingOrder,
+  setWorkingOrderOp,
+} from '../../../shared/adapters/redis/account-book-hash.js';
+import { encodeBalances } from '../../../shared/adapters/redis/balances-hash.js';
 import { encodeInstrument } from '../../../shared/adapters/redis/instruments-hash.js';
 import { decodeKillSwitch, encodeKillSwitch, killSwitchKey } from '../../../shared/adapters/redis/kill-switch-hash.js';
 import { encodeDailyCounters, encodePositions } from '../../../shared/adapters/redis/positions-hash.js';
 import { queueUniverseSwap } from '../../../shared/adapters/redis/universe-set.js';
 import type { StateEpochStore } from '../../../shared/adapters/state-epoch.js';
+import type { WorkingOrder } from '../../../shared/domain/executions/working-orders.js';
 import type { EpochVerdict, StateEpoch } from '../../../shared/domain/state-epoch.js';
 import { REDIS_KEYS } from '../../../shared/names.js';
 import type { DurableState, HotStateStore, RestoreCounts } from '../ports.js';
 
+/** The book kept moving under the restore (another writer) past every retry. */
+export class AccountBookRestoreConflictError extends Error {
+  override readonly name = 'AccountBookRestoreConflictError';
+}
+
+/**
+ * The writes that make an account book's working orders agree with PostgreSQL's open ones:
+ * each open order set (when the cache differs), and an `o:` field the cache holds open (or
+ * cannot read) that PostgreSQL has not open deleted, since PostgreSQL is the source of
+ * truth the positions consumer writes first. Tombstones the cache holds stay (harmless, the
+ * consumer prunes them); reservations stay (they are not in PostgreSQL at all).
+ */
+export function bookRestoreOps(fields: Record<string, string>, open: readonly WorkingOrder[]): AccountBookOp[] {
+  const ops: AccountBookOp[] = [];
+  const wanted = new Map(open.map((o) => [setWorkingOrderOp(o).field, o]));
+  for (const [field, order] of wanted) {
+    if (fields[field] !== encodeWorkingOrder(order)) ops.push(setWorkingOrderOp(order));
+  }
+  for (const [field, value] of Object.entries(fields)) {
+    if (!field.startsWith(ACCOUNT_BOOK_FIELDS.orderPrefix) || wanted.has(field)) continue;
+    const held = decodeWorkingOrder(value);
+    if (!held || held.closedAtMs === null) {
+      ops.push(deleteWorkingOrderOp(field.slice(ACCOUNT_BOOK_FIELDS.orderPrefix.length)));
+    }
+  }
+  return ops;
+}
+
 /**
  * The cache side of the rebuild, every layout through its codec in shared/adapters/redis:
  * kill switch hashes, breaker hashes (through the breaker store's script, which keeps the
- * summary fields right), the instruments hash, the universe set, positions and daily
- * counters. One MULTI for the restore; the epoch (through {@link StateEpochStore}) after it.
+ * summary fields right), the instruments hash, the universe set, positions, daily counters
+ * and balances in one MULTI; then each account book's working orders through the book's
+ * compare-and-set (the positions consumer writes the same hash, so its version must move
+ * with every write); the epoch (through {@link StateEpochStore}) after both.
  */
 export class RedisHotState implements HotStateStore {
   private readonly breakers: RedisBreakerStore;
@@ -21,6 +63,7 @@ export class RedisHotState implements HotStateStore {
   constructor(
     private readonly redis: Redis,
     private readonly epoch: StateEpochStore,
+    private readonly bookAttempts = 8,
   ) {
     // No epoch on this one: restoring a trip is not a new control change.
     this.breakers = new RedisBreakerStore(redis);
@@ -77,11 +120,21 @@ export class RedisHotState implements HotStateStore {
         multi.del(REDIS_KEYS.dailyCounters(account.accountId));
         multi.hset(REDIS_KEYS.dailyCounters(account.accountId), encodeDailyCounters(account.daily));
       }
+      if (account.balances && account.balances.size > 0) {
+        multi.del(REDIS_KEYS.balances(account.accountId));
+        multi.hset(REDIS_KEYS.balances(account.accountId), encodeBalances(account.balances));
+      }
     }
 
     const results = await multi.exec();
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw new Error(`state restore failed: ${failed?.[0]?.message ?? 'aborted'}`);
+
+    let workingOrders = 0;
+    for (const account of state.accounts) {
+      await this.restoreBook(account.accountId, account.workingOrders);
+      workingOrders += account.workingOrders.length;
+    }
     return {
       killSwitchesEngaged: engaged.length,
       killSwitchesCleared: cleared,
@@ -89,7 +142,24 @@ export class RedisHotState implements HotStateStore {
       instruments: state.instruments.length,
       universe: state.universe?.length ?? 0,
       accounts: state.accounts.length,
+      workingOrders,
+      balances: state.accounts.filter((a) => a.balances && a.balances.size > 0).length,
     };
+  }
+
+  /** A book lost with the cache is absent, version 0: the first write makes it 1. */
+  private async restoreBook(accountId: string, open: readonly WorkingOrder[]): Promise<void> {
+    const key = REDIS_KEYS.accountBook(accountId);
+    for (let attempt = 1; attempt <= this.bookAttempts; attempt++) {
+      const fields = await this.redis.hgetall(key);
+      const ops = bookRestoreOps(fields, open);
+      if (ops.length === 0) return;
+      const { version } = decodeAccountBook(accountId, fields);
+      if ((await compareAndSetAccountBook(this.redis, key, version, ops)).applied) return;
+    }
+    throw new AccountBookRestoreConflictError(
+      `account book of ${accountId} moved on each of ${this.bookAttempts} attempts to restore it`,
+    );
   }
 
   /** Every engaged kill switch hash in the cache: key -> the engagement's event id. */
