@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleContainerEntries } from '../../shared/runtime/container-bundle.js';
 
 /**
  * Bundles the account feed for its container image: self-contained ESM files, no
@@ -11,24 +11,8 @@ import { build } from 'esbuild';
  */
 export const ACCOUNT_FEED_ENTRY_POINTS = ['main', 'healthcheck'] as const;
 
-export async function bundleAccountFeed(outdir: string): Promise<string[]> {
-  const here = import.meta.dirname;
-  const result = await build({
-    entryPoints: ACCOUNT_FEED_ENTRY_POINTS.map((name) => path.join(here, `${name}.ts`)),
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    minify: true,
-    sourcemap: true,
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    // Some dependencies still call require(); ESM output needs one.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
-    metafile: true,
-  });
-  return Object.keys(result.metafile.outputs).filter((file) => file.endsWith('.mjs'));
+export function bundleAccountFeed(outdir: string): Promise<string[]> {
+  return bundleContainerEntries(import.meta.dirname, ACCOUNT_FEED_ENTRY_POINTS, outdir);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

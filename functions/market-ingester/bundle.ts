@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { bundleContainerEntries } from '../../shared/runtime/container-bundle.js';
 
 /**
  * Bundles the ingester for its container image: self-contained ESM files, no node_modules
@@ -13,24 +13,8 @@ import { build } from 'esbuild';
  */
 export const INGESTER_ENTRY_POINTS = ['main', 'kinesis-worker', 'healthcheck'] as const;
 
-export async function bundleIngester(outdir: string): Promise<string[]> {
-  const here = import.meta.dirname;
-  const result = await build({
-    entryPoints: INGESTER_ENTRY_POINTS.map((name) => path.join(here, `${name}.ts`)),
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'esm',
-    minify: true,
-    sourcemap: true,
-    outdir,
-    outExtension: { '.js': '.mjs' },
-    // Some dependencies still call require(); ESM output needs one.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: 'warning',
-    metafile: true,
-  });
-  return Object.keys(result.metafile.outputs).filter((file) => file.endsWith('.mjs'));
+export function bundleIngester(outdir: string): Promise<string[]> {
+  return bundleContainerEntries(import.meta.dirname, INGESTER_ENTRY_POINTS, outdir);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
