@@ -60,6 +60,9 @@ export const REASON_CODES = [
   'ACCOUNT_FEED_UNAVAILABLE',
   /** The account's book kept moving under concurrent decisions; retried, then refused rather than guessed. */
   'BOOK_CONTENDED',
+  // Issue #13: NAV from balances.
+  /** nav_source 'balances': no balances snapshot yet, or a held asset has no mark to value it: fail closed. */
+  'NAV_UNAVAILABLE',
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];

@@ -16,6 +16,12 @@ const positiveInt = z.number().int().positive();
 export const accountLimitsSchema = z.strictObject({
   /** Net asset value the percentage limits are measured against (USD). */
   nav: positive,
+  /**
+   * Where NAV comes from: `fixed` uses `nav` above; `balances` values the account's Kraken
+   * balances at mark mid (USD + sum of asset x mid) and rejects with NAV_UNAVAILABLE while that
+   * cannot be computed. `nav` stays required as the figure a switch back to `fixed` uses.
+   */
+  nav_source: z.enum(['fixed', 'balances']).default('fixed'),
   /** Daily realised loss (plus projected loss of the order) may not exceed this (USD). */
   loss_cap: positive.default(Decimal.parse('50000')),
   /** Daily fees (plus the order's projected fee) may not exceed this (USD). */

@@ -15,6 +15,7 @@ import {
 } from './exposure.js';
 import { checkInstrumentStatus } from './instrument-status.js';
 import type { AccountRecord } from './limits.js';
+import { navOf } from './nav.js';
 import { markCurrentAtMs, type OpenOrder, type RiskState } from './state.js';
 
 /**
@@ -356,6 +357,12 @@ export function evaluateOrder(
     }
   }
 
+  // NAV behind the percentage caps: fixed, or from balances x marks. Unknown rejects every
+  // order, reducing ones included: the gate cannot tell what the account is worth.
+  const navOutcome = navOf(limits, state);
+  if (!navOutcome.known) fail('NAV_UNAVAILABLE', navOutcome.detail);
+  const nav = navOutcome.known ? navOutcome.nav : null;
+
   // 11-13, 15-16. Exposure limits on the worst case of position + working + reserved, the
   // order's symbol valued at the larger of its mark and the order's worst price. They bind
   // only orders that increase the measured figure, so an over-limit book can always be reduced.
@@ -375,8 +382,8 @@ export function evaluateOrder(
     if (!before || !after) {
       fail('MARK_UNAVAILABLE', 'a held position or open order has no mark to value it');
     } else {
-      const navCap = limits.nav.mul(limits.max_nav_percent);
-      if (after.net.gt(navCap) && after.net.gt(before.net)) {
+      const navCap = nav?.mul(limits.max_nav_percent);
+      if (navCap && after.net.gt(navCap) && after.net.gt(before.net)) {
         fail('NAV_LIMIT_BREACH', `|net exposure| ${after.net} would exceed ${navCap} (NAV x max_nav_percent)`);
       }
       const varAfter = after.gross.mul(limits.default_daily_vol).mul(Z_95);
@@ -386,8 +393,8 @@ export function evaluateOrder(
         fail('VAR_BREACH', `VaR(95%) ${varFigure.toFixed(2)} would exceed ${limits.var_limit}`);
       }
       const increasesSymbol = after.symbolValue.gt(before.symbolValue);
-      const concentrationCap = limits.nav.mul(limits.max_single_instrument_percent);
-      if (increasesSymbol && after.symbolValue.gt(concentrationCap)) {
+      const concentrationCap = nav?.mul(limits.max_single_instrument_percent);
+      if (concentrationCap && increasesSymbol && after.symbolValue.gt(concentrationCap)) {
         fail(
           'DIVERSIFICATION_BREACH',
           `${order.symbol} exposure ${after.symbolValue} would exceed ${concentrationCap}`,
