@@ -151,6 +151,12 @@ export const PANELS: readonly Panel[] = [
     ],
   },
   {
+    // Percent, drawn on a plain axis: the panel unit set has no percentage and 1 reads as 1%.
+    title: 'Positions: largest balance drift from position (%)',
+    unit: 'count',
+    metrics: [{ name: METRICS.balanceDrift, stat: 'Maximum' }],
+  },
+  {
     title: 'State cache: decisions without an epoch, rebuilds, replica ack shortfalls',
     unit: 'count',
     metrics: [
@@ -341,6 +347,17 @@ export const ALARMS: readonly AlarmSpec[] = [
     description:
       'Accepted orders keep expiring unacknowledged: the account feed or the positions consumer is not delivering executions.',
     runbook: `${ACCOUNT_FEED_RUNBOOK}#reservations-expiring`,
+  },
+  {
+    id: 'BalanceDrift',
+    metric: { name: METRICS.balanceDrift, stat: 'Maximum' },
+    // A balance update can land a batch before the fill that explains it, so one period past
+    // the tolerance is expected; three in a row is a fill or a balance the ledger missed.
+    threshold: 1,
+    periods: 3,
+    description:
+      "An account's Kraken balance differs from its position by more than 1% (the log names the asset): a fill was missed or booked twice, or something outside the gate traded.",
+    runbook: `${ACCOUNT_FEED_RUNBOOK}#balance-drift`,
   },
   {
     id: 'StateEpochMissing',

@@ -143,6 +143,11 @@ export const METRICS = {
   orderEventsDuplicate: 'OrderEventsDuplicate',
   /** Orders on Kraken the positions consumer found with no reservation behind them (counted; the account feed alarms). */
   unreservedOrders: 'UnreservedOrders',
+  /**
+   * Issue #13: the largest |Kraken balance - position| / |balance| of a positions batch that
+   * applied balances, in percent (service dimension only); the asset is in the log line.
+   */
+  balanceDrift: 'BalanceDrift',
   /** Records of `executions` that could not be read, parked in the positions DLQ. */
   positionsPoisonRecords: 'PositionsPoisonRecords',
 } as const;

@@ -16,6 +16,13 @@ const app = await createPositionsApp(loadPositionsConfig(), (summary) => {
   metrics.addMetric(METRICS.orderEventsDuplicate, MetricUnit.Count, summary.orderEventsDuplicate);
   metrics.addMetric(METRICS.unreservedOrders, MetricUnit.Count, summary.unreserved);
   metrics.addMetric(METRICS.reservationsExpired, MetricUnit.Count, summary.reservationsExpired);
+  if (summary.balanceDrift) {
+    const { accountId, asset, relative } = summary.balanceDrift;
+    // Percent, so the alarm's threshold reads as the runbook's tolerance (1 = 1%).
+    metrics.addMetric(METRICS.balanceDrift, MetricUnit.Percent, relative.toNumber() * 100);
+    if (relative.toNumber() > 0)
+      logger.warn('balance drifts from position', { accountId, asset, relative: relative.toString() });
+  }
   if (summary.unreserved > 0 || summary.reservationsExpired > 0) {
     logger.info('order book changes outside the gate', {
       unreserved: summary.unreserved,

@@ -1,4 +1,5 @@
 import type { PoisonRecord } from '../../shared/adapters/poison-sink.js';
+import type { Decimal } from '../../shared/domain/decimal.js';
 import type { BalanceEvent, OrderEvent } from '../../shared/domain/executions/events.js';
 import type { WorkingOrder } from '../../shared/domain/executions/working-orders.js';
 import type { Fill } from '../../shared/domain/positions/positions.js';
@@ -94,6 +95,14 @@ export interface BalancesLedgerPort {
   apply(event: BalanceEvent): Promise<BalanceOutcome>;
   /** Rewrites the hot balances of these accounts from the source of truth. */
   mirror(accountIds: Iterable<string>): Promise<void>;
+  /** The account's balances (Kraken asset names) and positions (signed qty per symbol), to reconcile. */
+  holdings(accountId: string): Promise<AccountHoldings>;
+}
+
+/** What Kraken says the account holds against what the fills ledger says, read from the source of truth. */
+export interface AccountHoldings {
+  readonly balances: ReadonlyMap<string, Decimal>;
+  readonly positions: ReadonlyMap<string, Decimal>;
 }
 
 /** Where a record that can never be applied is parked for a human. */

@@ -354,5 +354,39 @@ describe('Function: createExecutionsHandler', () => {
       expect(ports.balances.mirrored).toEqual([['acct-1']]);
       expect(summaries[0]).toMatchObject({ balances: 1 });
     });
+
+    it("reports the largest drift of a balance from its position, after the batch's fills", async () => {
+      // Prepare: one fill of 1 BTC/USD; Kraken says 1.25 XBT (BTC) and 0.5 ETH with no position
+      const { handle, summaries } = consumer();
+      const balance = (asset: string, value: string) => ({
+        kind: 'balance',
+        event_id: `b-${asset}`,
+        account_id: 'acct-1',
+        asset,
+        balance: value,
+        occurred_at: '2026-03-02T10:00:01Z',
+      });
+
+      // Act
+      await handle(kinesisEvent([fill('f-1'), balance('XBT', '1.25'), balance('USD', '10')]));
+      await handle(kinesisEvent([balance('ETH', '0.5')]));
+
+      // Assess
+      expect(summaries[0]?.balanceDrift?.asset).toBe('XBT');
+      expect(summaries[0]?.balanceDrift?.relative.toString()).toBe('0.2');
+      expect(summaries[1]?.balanceDrift?.asset).toBe('ETH');
+      expect(summaries[1]?.balanceDrift?.relative.toString()).toBe('1');
+    });
+
+    it('reports no drift for a batch without balances', async () => {
+      // Prepare
+      const { handle, summaries } = consumer();
+
+      // Act
+      await handle(kinesisEvent([fill('f-1')]));
+
+      // Assess
+      expect(summaries[0]?.balanceDrift).toBeNull();
+    });
   });
 });

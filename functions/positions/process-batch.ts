@@ -1,5 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { balanceDrifts } from '../../shared/domain/balances/drift.js';
+import type { Decimal } from '../../shared/domain/decimal.js';
 import {
   balanceEventSchema,
   type ExecutionRecord,
@@ -31,6 +33,11 @@ export interface PositionsSummary {
   /** Terminal events (canceled, expired, rejected, filled) that freed an unfilled remainder. */
   released: number;
   balances: number;
+  /**
+   * The largest relative drift between a Kraken balance and the position in its USD pair over
+   * the accounts whose balances this batch changed; null when no balance was applied.
+   */
+  balanceDrift: { readonly accountId: string; readonly asset: string; readonly relative: Decimal } | null;
 }
 
 export interface ExecutionsHandlerOptions {
@@ -54,6 +61,7 @@ const emptySummary = (): PositionsSummary => ({
   reservationsExpired: 0,
   released: 0,
   balances: 0,
+  balanceDrift: null,
 });
 
 /** The schema of each record shape, chosen by `kind` so a refusal names the field at fault. */
@@ -198,6 +206,15 @@ export function createExecutionsHandler(
       await ports.book.mirror({ ...snapshot, orders: snapshot.orders.filter((o) => !forgotten.has(o.krakenOrderId)) });
     }
     await ports.balances.mirror(balancesTouched);
+    // Reconciled after the positions mirror so both sides include this batch's fills. A drift
+    // is reported, never corrected: Kraken's balance and our fills disagreeing is for a human.
+    for (const accountId of balancesTouched) {
+      const { balances, positions } = await ports.balances.holdings(accountId);
+      const [largest] = balanceDrifts(balances, positions);
+      if (largest && (!summary.balanceDrift || largest.relative.gt(summary.balanceDrift.relative))) {
+        summary.balanceDrift = { accountId, asset: largest.asset, relative: largest.relative };
+      }
+    }
     onSummary?.(summary);
     return response;
   };

@@ -4,7 +4,7 @@ import { encodeBalances } from '../../../shared/adapters/redis/balances-hash.js'
 import { Decimal } from '../../../shared/domain/decimal.js';
 import type { BalanceEvent } from '../../../shared/domain/executions/events.js';
 import { REDIS_KEYS, TABLES } from '../../../shared/names.js';
-import type { BalanceOutcome, BalancesLedgerPort } from '../ports.js';
+import type { AccountHoldings, BalanceOutcome, BalancesLedgerPort } from '../ports.js';
 
 /**
  * Kraken balances in PostgreSQL, the latest per asset by Kraken's timestamp (a reconnect
@@ -41,5 +41,22 @@ export class BalancesLedger implements BalancesLedgerPort {
       const failed = results?.find(([error]) => error);
       if (!results || failed) throw new Error(`balances mirror failed: ${failed?.[0]?.message ?? 'aborted'}`);
     }
+  }
+
+  async holdings(accountId: string): Promise<AccountHoldings> {
+    const [balances, positions] = await Promise.all([
+      this.pool.query<{ asset: string; balance: string }>(
+        `SELECT asset, balance::text FROM ${TABLES.accountBalances} WHERE account_id = $1`,
+        [accountId],
+      ),
+      this.pool.query<{ symbol: string; qty: string }>(
+        `SELECT symbol, qty::text FROM ${TABLES.positions} WHERE account_id = $1`,
+        [accountId],
+      ),
+    ]);
+    return {
+      balances: new Map(balances.rows.map((r) => [r.asset, Decimal.parse(r.balance)])),
+      positions: new Map(positions.rows.map((r) => [r.symbol, Decimal.parse(r.qty)])),
+    };
   }
 }

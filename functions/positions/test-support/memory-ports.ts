@@ -6,6 +6,7 @@ import { applyFill, type Fill, FLAT, type Position } from '../../../shared/domai
 import type { Reservation } from '../../../shared/domain/risk/exposure.js';
 import type {
   AccountBookPort,
+  AccountHoldings,
   BalanceOutcome,
   BalancesLedgerPort,
   FillOutcome,
@@ -142,6 +143,8 @@ export class MemoryBalancesLedger implements BalancesLedgerPort {
   readonly stored = new Map<string, { balance: string; at: string }>();
   readonly mirrored: string[][] = [];
 
+  constructor(private readonly positions: MemoryPositionsLedger) {}
+
   async apply(event: BalanceEvent): Promise<BalanceOutcome> {
     const key = `${event.account_id}|${event.asset}`;
     const held = this.stored.get(key);
@@ -152,6 +155,20 @@ export class MemoryBalancesLedger implements BalancesLedgerPort {
 
   async mirror(accountIds: Iterable<string>): Promise<void> {
     this.mirrored.push([...accountIds].sort());
+  }
+
+  async holdings(accountId: string): Promise<AccountHoldings> {
+    const balances = new Map<string, Decimal>();
+    for (const [key, { balance }] of this.stored) {
+      const [account, asset] = key.split('|');
+      if (account === accountId && asset) balances.set(asset, Decimal.parse(balance));
+    }
+    const positions = new Map<string, Decimal>();
+    for (const [key, position] of this.positions.held) {
+      const [account, symbol] = key.split('|');
+      if (account === accountId && symbol) positions.set(symbol, position.qty);
+    }
+    return { balances, positions };
   }
 }
 
@@ -168,7 +185,7 @@ export function memoryPorts() {
     positions,
     orders: new MemoryWorkingOrdersLedger(positions),
     book: new MemoryAccountBook(),
-    balances: new MemoryBalancesLedger(),
+    balances: new MemoryBalancesLedger(positions),
     poison: new MemoryPoisonSink(),
   } satisfies PositionsPorts;
   return ports;
