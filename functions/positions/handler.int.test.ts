@@ -108,4 +108,59 @@ describe('Handler: positions', () => {
     expect(book.orders.get('O-H1')?.orderQty.toString()).toBe('0.5');
     expect(await redis.hgetall(REDIS_KEYS.balances(account))).toEqual({ USD: '250.5' });
   });
+
+  it('emits BalanceDrift when a Kraken balance disagrees with the position its fills built', async () => {
+    // Prepare: metrics on (dev mode silences them otherwise), EMF read from the console
+    const env = {
+      ...localStoreEnv(),
+      DLQ_URL: `${local.awsEndpoint}/000000000000/positions-handler-unused`,
+      POWERTOOLS_DEV: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'false',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    };
+    for (const [key, value] of Object.entries(env)) vi.stubEnv(key, value);
+    vi.resetModules();
+    const { handler } = await import('./handler.js');
+    const account = `acct-${randomUUID().slice(0, 8)}`;
+    const buy = {
+      fill_id: `f-${randomUUID()}`,
+      account_id: account,
+      symbol: 'BTC/USD',
+      side: 'buy',
+      qty: '2',
+      price: '100',
+      fee: '0.1',
+      executed_at: '2026-03-02T10:00:00Z',
+    };
+    // Kraken says 2.5 XBT where the ledger's fills hold 2 BTC/USD: |2.5 - 2| / 2.5 = 20%
+    const balance = {
+      kind: 'balance',
+      event_id: 'b-xbt',
+      account_id: account,
+      asset: 'XBT',
+      balance: '2.5',
+      occurred_at: '2026-03-02T10:02:00Z',
+    };
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: unknown) => {
+      printed.push(String(line));
+    });
+
+    // Act
+    let response: Awaited<ReturnType<typeof handler>>;
+    try {
+      response = await handler(executionsEvent([buy, balance]), context);
+    } finally {
+      spy.mockRestore();
+    }
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const emf = printed
+      .map((line) => JSON.parse(line) as Record<string, unknown> & { _aws?: { CloudWatchMetrics: unknown[] } })
+      .find((doc) => doc._aws);
+    expect(emf?.BalanceDrift).toBe(20);
+    expect(emf?._aws?.CloudWatchMetrics).toEqual([expect.objectContaining({ Dimensions: [['service']] })]);
+  });
 });
