@@ -98,12 +98,14 @@ describe('Class: PostgresAccountAdministration', () => {
     const offAgain = await accounts.setEnabled(id, false, { ...audit('bob'), reason: 'breach' });
     const on = await accounts.setEnabled(id, true, { ...audit('carol'), reason: 'cleared' });
     const unknown = accounts.setEnabled(`pa-${suffix}-none`, false, { ...audit(), reason: 'x' });
-    const tamper = pool.query(`UPDATE ${TABLES.accountAdminLog} SET actor = 'mallory' WHERE account_id = $1`, [id]);
+    // A function, not a promise: a rejection created now would be unhandled while the awaits below run.
+    const tamper = () =>
+      pool.query(`UPDATE ${TABLES.accountAdminLog} SET actor = 'mallory' WHERE account_id = $1`, [id]);
 
     // Assess
     expect([off, offAgain, on]).toEqual([true, false, true]);
     await expect(unknown).rejects.toBeInstanceOf(NotFoundError);
-    await expect(tamper).rejects.toThrow(/append-only/);
+    await expect(tamper()).rejects.toThrow(/append-only/);
     expect((await accounts.history(id, 10)).map((e) => [e.action, e.actor])).toEqual([
       ['enable', 'carol'],
       ['disable', 'bob'],
