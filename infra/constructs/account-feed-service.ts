@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, IgnoreMode, Stack } from 'aws-cdk-lib';
+import { IgnoreMode, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,12 +13,17 @@ import { krakenKeySecretPrefix, SERVICE_NAME } from '../../shared/names.js';
 import { type AccountFeedStageConfig, retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import { grantKeyViaService, grantSecretRead, secretArnPattern } from './grants.js';
+import {
+  createHardenedTask,
+  createOverlappingFargateService,
+  HARDENED_CONTAINER_USER,
+} from './hardened-fargate-service.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Port of /healthz and /ready inside the task (functions/account-feed/config.ts's default). */
 export const ACCOUNT_FEED_HEALTH_PORT = 8081;
 /** Non-root user of the distroless image (`nonroot`). */
-export const ACCOUNT_FEED_USER = '65532:65532';
+export const ACCOUNT_FEED_USER = HARDENED_CONTAINER_USER;
 /** SIGTERM flush budget; the container's stop timeout leaves ECS 10 s more before SIGKILL. */
 export const ACCOUNT_FEED_SHUTDOWN_FLUSH_MS = 20_000;
 
@@ -152,52 +157,26 @@ export class AccountFeedService extends Construct {
     const image = props.image ?? AccountFeedService.imageFromRepository();
 
     for (let shard = 0; shard < feed.shards; shard++) {
-      const taskDefinition = new ecs.FargateTaskDefinition(this, `Task${shard}`, {
+      const { taskDefinition } = createHardenedTask(this, `Task${shard}`, {
         cpu: props.cpu ?? 256,
         memoryLimitMiB: props.memoryLimitMiB ?? 512,
-        runtimePlatform: {
-          cpuArchitecture: ecs.CpuArchitecture.ARM64,
-          operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-        },
         taskRole: this.taskRole,
-      });
-      taskDefinition.addContainer('account-feed', {
+        containerName: 'account-feed',
         image,
-        user: ACCOUNT_FEED_USER,
-        readonlyRootFilesystem: true,
-        essential: true,
-        stopTimeout: Duration.seconds(30),
-        logging: ecs.LogDrivers.awsLogs({
-          logGroup: this.logGroup,
-          streamPrefix: `account-feed-${shard}`,
-          mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-        }),
-        portMappings: [{ containerPort: ACCOUNT_FEED_HEALTH_PORT, protocol: ecs.Protocol.TCP }],
-        healthCheck: {
-          command: ['CMD', '/nodejs/bin/node', '/app/healthcheck.mjs'],
-          interval: Duration.seconds(15),
-          timeout: Duration.seconds(5),
-          retries: 4,
-          startPeriod: Duration.seconds(60),
-        },
+        logGroup: this.logGroup,
+        logStreamPrefix: `account-feed-${shard}`,
+        healthPort: ACCOUNT_FEED_HEALTH_PORT,
         environment: { ...environment, SHARD_INDEX: String(shard) },
       });
 
-      const service = new ecs.FargateService(this, `Shard${shard}`, {
+      // One task per shard and no gap between old and new: a gap would fail every account
+      // of the shard closed (and let its dead man's switch run down).
+      const service = createOverlappingFargateService(this, `Shard${shard}`, {
         cluster: this.cluster,
         taskDefinition,
         desiredCount: 1,
-        // The new task starts before the old one stops: a gap would fail every account of
-        // the shard closed (and let its dead man's switch run down). The overlap publishes
-        // duplicate events, which consumers drop by event_id.
-        minHealthyPercent: 100,
-        maxHealthyPercent: 200,
-        circuitBreaker: { enable: true, rollback: true },
         vpcSubnets: props.vpcSubnets,
-        securityGroups: [props.securityGroup],
-        assignPublicIp: false,
-        enableExecuteCommand: false,
-        propagateTags: ecs.PropagatedTagSource.SERVICE,
+        securityGroup: props.securityGroup,
       });
       this.taskDefinitions.push(taskDefinition);
       this.services.push(service);

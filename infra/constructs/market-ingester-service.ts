@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, IgnoreMode, Stack } from 'aws-cdk-lib';
+import { IgnoreMode, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,12 +14,17 @@ import { SERVICE_NAME } from '../../shared/names.js';
 import { retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import { grantKeyViaService, grantSecretRead } from './grants.js';
+import {
+  createHardenedTask,
+  createOverlappingFargateService,
+  HARDENED_CONTAINER_USER,
+} from './hardened-fargate-service.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** Port of /healthz and /ready inside the task. */
 export const INGESTER_HEALTH_PORT = INGESTER_DEFAULTS.HEALTH_PORT;
 /** Non-root user of the distroless image (`nonroot`). */
-export const INGESTER_USER = '65532:65532';
+export const INGESTER_USER = HARDENED_CONTAINER_USER;
 /** Where the Dockerfile puts the RDS CA bundle inside the image. */
 export const INGESTER_RDS_CA_FILE = '/app/rds-ca/rds-ca-bundle.pem';
 
@@ -137,35 +142,15 @@ export class MarketIngesterService extends Construct {
       grantSecretRead(taskRole, [props.redisAuthSecret.secretArn], props.secretsKey);
     }
 
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+    const { taskDefinition, container } = createHardenedTask(this, 'Task', {
       cpu: props.cpu ?? 512,
       memoryLimitMiB: props.memoryLimitMiB ?? 1024,
-      runtimePlatform: {
-        cpuArchitecture: ecs.CpuArchitecture.ARM64,
-        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
-      },
       taskRole,
-    });
-
-    this.container = this.taskDefinition.addContainer('ingester', {
+      containerName: 'ingester',
       image: props.image ?? MarketIngesterService.imageFromRepository(),
-      user: INGESTER_USER,
-      readonlyRootFilesystem: true,
-      essential: true,
-      stopTimeout: Duration.seconds(30),
-      logging: ecs.LogDrivers.awsLogs({
-        logGroup: this.logGroup,
-        streamPrefix: 'ingester',
-        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-      }),
-      portMappings: [{ containerPort: INGESTER_HEALTH_PORT, protocol: ecs.Protocol.TCP }],
-      healthCheck: {
-        command: ['CMD', '/nodejs/bin/node', '/app/healthcheck.mjs'],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 4,
-        startPeriod: Duration.seconds(60),
-      },
+      logGroup: this.logGroup,
+      logStreamPrefix: 'ingester',
+      healthPort: INGESTER_HEALTH_PORT,
       environment: {
         STAGE: stageConfig.stage,
         ...stageConfig.runtime,
@@ -187,21 +172,16 @@ export class MarketIngesterService extends Construct {
         ...props.environment,
       },
     });
+    this.taskDefinition = taskDefinition;
+    this.container = container;
 
-    this.service = new ecs.FargateService(this, 'Service', {
+    // No gap in marks during a deploy: the new task starts before the old one stops.
+    this.service = createOverlappingFargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: props.desiredCount ?? 1,
-      // Start the new task before stopping the old: no gap in marks during a deploy (the
-      // brief overlap publishes duplicate events, which consumers drop by event_id).
-      minHealthyPercent: 100,
-      maxHealthyPercent: 200,
-      circuitBreaker: { enable: true, rollback: true },
       vpcSubnets: props.vpcSubnets,
-      securityGroups: [props.securityGroup],
-      assignPublicIp: false,
-      enableExecuteCommand: false,
-      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      securityGroup: props.securityGroup,
     });
 
     NagSuppressions.addResourceSuppressions(
