@@ -36,10 +36,15 @@ const api = await createRiskApi(config, {
         metrics.singleMetric().addMetric(METRICS.reservationsExpired, MetricUnit.Count, expired.length);
         logger.info('reservations_expired', { order_ids: expired.map((r) => r.orderId) });
       },
-      // The answer stands (it is what Redis holds); the window a failover could lose it is alarmed.
+      // The answer stands (it is what Redis holds); its audit row is written straight to the table.
       onReplicaAckShortfall: (acknowledged, wanted) => {
         metrics.singleMetric().addMetric(METRICS.replicaAckShortfalls, MetricUnit.Count, 1);
         logger.warn('replica_ack_shortfall', { acknowledged, wanted });
+      },
+      // Primary-only and the table refused it too: the decision's audit hangs on the spool alone.
+      onDurableAuditFailed: (decisionId, error) => {
+        metrics.singleMetric().addMetric(METRICS.auditWriteFailures, MetricUnit.Count, 1);
+        logger.error('audit_write_failed', { decision_id: decisionId, error: String(error) });
       },
     }),
   // Incident counts go out as single metrics (service dimension only, as their alarms query

@@ -180,6 +180,14 @@ export interface RedisRiskStateOptions {
   readonly onReservationsExpired?: (expired: readonly Reservation[]) => void;
   /** Told when fewer replicas than configured acknowledged a commit (metric ReplicaAckShortfalls). */
   readonly onReplicaAckShortfall?: (acknowledged: number, wanted: number) => void;
+  /**
+   * Where a decision's audit record goes straight away when fewer replicas than configured
+   * acknowledged its commit (the audit table): the spool entry on the primary alone could be
+   * lost by a failover, the audit row must not be. The drainer's later copy is a no-op.
+   */
+  readonly durableAudit?: { insert(records: readonly DecisionRecord[]): Promise<unknown> };
+  /** Told when that direct audit write failed too (the decision stands: it is already committed). */
+  readonly onDurableAuditFailed?: (decisionId: string, error: unknown) => void;
 }
 
 export class RedisRiskStateStore implements RiskStateStore {
@@ -244,8 +252,9 @@ export class RedisRiskStateStore implements RiskStateStore {
    * primary before WAIT ran; turning the answer into a REJECT would leave an ACCEPT under the
    * order id (a replay, or a failover that kept the write, would then contradict the answer),
    * and a correcting write could itself be lost the same way. So the answer agrees with Redis
-   * by construction, and the shortfall is alarmed (ReplicaAckShortfalls) for the window in
-   * which a failover could lose it.
+   * by construction, and the shortfall is alarmed (ReplicaAckShortfalls). What a failover in
+   * that window could lose is the spool entry, so the decision's audit row is written straight
+   * to the audit table before the answer leaves ({@link RedisRiskStateOptions.durableAudit}).
    */
   async commit(
     record: DecisionRecord,
@@ -282,6 +291,7 @@ export class RedisRiskStateStore implements RiskStateStore {
       ...ops,
     ];
     let reply: unknown[];
+    let shortfall = false;
     try {
       const minAcks = this.options.minReplicaAcks ?? 0;
       if (minAcks === 0) {
@@ -296,12 +306,24 @@ export class RedisRiskStateStore implements RiskStateStore {
         if (!commitResult || commitResult[0]) throw commitResult?.[0] ?? new Error('commit failed');
         reply = commitResult[1] as unknown[];
         const acknowledged = waitResult && !waitResult[0] ? Number(waitResult[1]) : 0;
-        if (acknowledged < minAcks) this.options.onReplicaAckShortfall?.(acknowledged, minAcks);
+        shortfall = acknowledged < minAcks;
+        if (shortfall) this.options.onReplicaAckShortfall?.(acknowledged, minAcks);
       }
     } catch (error) {
       throw new StateUnavailableError('redis', { cause: error });
     }
-    return this.commitOutcome(reply);
+    const outcome = this.commitOutcome(reply);
+    // Committed by this call (not a duplicate, not a moved book) but held by the primary alone.
+    if (shortfall && outcome === null) await this.auditDurably(record);
+    return outcome;
+  }
+
+  private async auditDurably(record: DecisionRecord): Promise<void> {
+    try {
+      await this.options.durableAudit?.insert([record]);
+    } catch (error) {
+      this.options.onDurableAuditFailed?.(record.decisionId, error);
+    }
   }
 
   private commitOutcome(reply: unknown[]): StoredDecision | BookMoved | null {

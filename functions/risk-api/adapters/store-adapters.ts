@@ -22,12 +22,17 @@ const PING_TIMEOUT_MS = 200;
  */
 export async function connectRiskStores(
   config: RiskApiConfig,
-  hooks: Pick<RedisRiskStateOptions, 'onStateEpochMissing' | 'onReservationsExpired' | 'onReplicaAckShortfall'> = {},
+  hooks: Pick<
+    RedisRiskStateOptions,
+    'onStateEpochMissing' | 'onReservationsExpired' | 'onReplicaAckShortfall' | 'onDurableAuditFailed'
+  > = {},
 ): Promise<StoreRiskAdapters> {
   const stores = await connectStores(config);
   const { redis, pool } = stores;
   const decisions = new PostgresDecisionQuery(pool);
+  const fallbackAudit = new PostgresDecisionAuditWriter(pool);
   const state = new RedisRiskStateStore(redis, {
+    durableAudit: fallbackAudit,
     minReplicaAcks: config.AUDIT_MIN_REPLICA_ACKS,
     replicaAckTimeoutMs: config.AUDIT_REPLICA_ACK_TIMEOUT_MS,
     tradingDayBoundaryMinutes: boundaryMinutes(config.TRADING_DAY_BOUNDARY_UTC),
@@ -38,7 +43,7 @@ export async function connectRiskStores(
     state,
     exposure: { load: (accountId, nowMs) => state.loadExposure(accountId, nowMs) },
     limits: new PostgresLimitsSource(pool),
-    fallbackAudit: new PostgresDecisionAuditWriter(pool),
+    fallbackAudit,
     decisions,
     health: async () => {
       const [redisOk, postgresOk] = await Promise.all([
