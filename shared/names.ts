@@ -4,6 +4,8 @@
  */
 
 export const SERVICE_NAME = 'risk-gate';
+/** The Cognito group whose members' tokens the admin API accepts (the console's sign-in). */
+export const RISK_MANAGER_GROUP = 'risk-manager';
 export const METRIC_NAMESPACE = 'RiskGate';
 
 export const STREAMS = {
@@ -61,6 +63,12 @@ export const ROUTES = {
    */
   adminAccounts: '/v1/admin/accounts',
   adminBreakerReset: '/v1/admin/breakers/reset',
+  /** Risk desk console reads: the market as the gate sees it, the decisions stream, metric series. */
+  adminMarket: '/v1/admin/market',
+  adminDecisions: '/v1/admin/decisions',
+  adminMetrics: '/v1/admin/metrics',
+  /** The risk desk console's static assets (CloudFront in a stage, local mode's port locally). */
+  console: '/console',
   /** `GET /v1/risk/accounts/{id}/exposure`: position, working, pending and headroom per limit. */
   accountExposure: '/v1/risk/accounts/{id}/exposure',
 } as const;

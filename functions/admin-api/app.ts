@@ -20,10 +20,14 @@ import {
   setAccountEnabled,
   showAccount,
 } from './accounts.js';
+import { CloudWatchMetricsSource } from './adapters/cloudwatch-metrics.js';
 import { PostgresAccountAdministration } from './adapters/postgres-accounts.js';
 import { PostgresControlLog, PostgresKeyRotationLog, PostgresLimitsAdmin } from './adapters/postgres-controls.js';
+import { PostgresDecisionFeed } from './adapters/postgres-decision-feed.js';
 import { RedisKillSwitchStore } from './adapters/redis-kill-switch.js';
+import { RedisMarketOverview } from './adapters/redis-market-overview.js';
 import type { AdminApiConfig } from './config.js';
+import type { DeskReads, MetricsSource } from './desk-reads.js';
 import { KillSwitchService, type KillSwitchServiceDeps } from './kill-switch-service.js';
 import type { ControlLog, EventPublisher, KillSwitchState, LimitsAdministration, Notifier } from './ports.js';
 import { resetBreaker } from './reset-breaker.js';
@@ -42,6 +46,10 @@ export interface AdminServices {
   /** Clears every cause of a symbol's breaker, audited first; returns the causes it cleared. */
   resetBreaker(symbol: string, actor: string, reason: string): Promise<{ cleared: string[] }>;
   onLimitsApplied?(accountId: string): void;
+  /** The risk desk console's reads (market, decisions stream, metrics); absent in tests that need none. */
+  readonly desk?: DeskReads;
+  /** The clock the reads stamp their answers with. @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface AdminApi {
@@ -59,6 +67,8 @@ export interface AdminOverrides {
   readonly onLimitsApplied?: (accountId: string) => void;
   /** Told when a kill switch change stands on the primary but is not yet safe from a failover. */
   readonly onDurabilityGap?: (what: string, error: unknown) => void;
+  /** Where the console's charts come from. @default CloudWatch (local mode passes its own metrics) */
+  readonly metrics?: MetricsSource;
 }
 
 /** Composition root of the admin API: the use cases on their Postgres, Redis, AWS and Kraken adapters. */
@@ -111,6 +121,12 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
     onLimitsApplied: overrides.onLimitsApplied,
     rotateKrakenKey: (accountId, credentials, actor) => rotateKrakenKey({ accountId, credentials, actor }, keyRotation),
     resetBreaker: (symbol, actor, reason) => resetBreaker({ symbol, actor, reason }, breakerReset),
+    desk: {
+      market: new RedisMarketOverview(redis),
+      decisions: new PostgresDecisionFeed(pool),
+      metrics: overrides.metrics ?? new CloudWatchMetricsSource(),
+    },
+    now,
   };
   return { services, redis, pool, close: stores.close };
 }

@@ -5,10 +5,11 @@ import { engageRequestSchema, releaseRequestSchema } from '../../shared/domain/c
 import { NotFoundError } from '../../shared/domain/errors.js';
 import { accountIdSchema, symbolSchema } from '../../shared/domain/order.js';
 import { type AccountLimitsInput, accountLimitsSchema } from '../../shared/domain/risk/limits.js';
-import { ROUTES } from '../../shared/names.js';
+import { RISK_MANAGER_GROUP, ROUTES } from '../../shared/names.js';
 import { errorResponse, HttpError, jsonResponse, validationErrorFrom } from '../../shared/runtime/http.js';
 import type { AccountDetails, AccountView, CreatedAccount } from './accounts.js';
 import type { AdminServices } from './app.js';
+import { routeDeskReads } from './desk-routes.js';
 import { toAdminHttpError } from './http-errors.js';
 import type { EngageResult } from './kill-switch-service.js';
 
@@ -67,6 +68,14 @@ export function createAdminRouter(services: AdminServices, observers: AdminRoute
     try {
       const path = event.path.replace(/\/+$/, '');
       const method = event.httpMethod.toUpperCase();
+      const person = cognitoCaller(event);
+      if (person && !person.groups.includes(RISK_MANAGER_GROUP)) {
+        throw new HttpError(403, 'FORBIDDEN', `signed in, but not in the ${RISK_MANAGER_GROUP} group`);
+      }
+      if (services.desk) {
+        const read = await routeDeskReads(event, path, services.desk, services.now ?? Date.now);
+        if (read) return read;
+      }
 
       if (path === ROUTES.adminKillSwitch) {
         if (method === 'GET') return jsonResponse(200, { engaged: await services.killSwitch.states() });
@@ -260,8 +269,13 @@ function withActor(event: APIGatewayProxyEvent): unknown {
   } catch {
     throw new HttpError(400, 'INVALID_JSON', 'request body is not valid JSON');
   }
+  if (body === null || typeof body !== 'object') return body;
+  // A console user signed in through Cognito: the pool's user name is the actor, so a second
+  // approver is a different person of the pool, whatever the body says.
+  const person = cognitoCaller(event);
+  if (person) return { ...(body as Record<string, unknown>), actor: person.username };
   const arn = event.requestContext?.identity?.userArn;
-  if (!arn || body === null || typeof body !== 'object') return body;
+  if (!arn) return body;
   // Assumed-role ARNs end in the session name: the person behind the MFA session.
   const actor =
     arn
@@ -270,4 +284,23 @@ function withActor(event: APIGatewayProxyEvent): unknown {
       ?.replace(/[^A-Za-z0-9._@-]/g, '')
       .slice(0, 64) || 'unknown';
   return { ...(body as Record<string, unknown>), actor };
+}
+
+/**
+ * The person behind a request the Cognito authorizer let through (the console in a stage):
+ * user name and groups from the token's claims; null for IAM callers and local mode.
+ */
+function cognitoCaller(event: APIGatewayProxyEvent): { username: string; groups: string[] } | null {
+  const claims = (event.requestContext?.authorizer as { claims?: Record<string, unknown> } | null | undefined)?.claims;
+  const raw = claims?.['cognito:username'];
+  if (typeof raw !== 'string' || raw.length === 0) return null;
+  const username = raw.replace(/[^A-Za-z0-9._@-]/g, '').slice(0, 64) || 'unknown';
+  const groupsClaim = claims?.['cognito:groups'];
+  // API Gateway REST hands the groups over as one string ("a,b" or "[a b]"); a list when mapped by hand.
+  const groups = Array.isArray(groupsClaim)
+    ? groupsClaim.map(String)
+    : typeof groupsClaim === 'string'
+      ? groupsClaim.split(/[\s,[\]]+/).filter(Boolean)
+      : [];
+  return { username, groups };
 }

@@ -92,6 +92,8 @@ export const REQUEST_ERROR_CODES = [
   'KRAKEN_KEY_REJECTED',
   'UPSTREAM_UNAVAILABLE',
   'ACCOUNT_EXISTS',
+  /** 403: a signed-in console user outside the risk-manager group. */
+  'FORBIDDEN',
 ] as const;
 
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
