@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseConfigShape, parseConfig, positiveInt } from '../../shared/config/env.js';
 import { checkKrakenRestUrl, krakenRestConfigShape } from '../../shared/config/kraken.js';
 

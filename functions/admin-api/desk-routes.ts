@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { accountIdSchema, symbolSchema } from '../../shared/domain/order.js';
 import { REASON_CODES } from '../../shared/domain/reasons.js';
 import { METRICS, ROUTES } from '../../shared/names.js';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { accountKindSchema } from '../../shared/domain/accounts/account.js';
 import { engageRequestSchema, releaseRequestSchema } from '../../shared/domain/controls/kill-switch.js';
 import { NotFoundError } from '../../shared/domain/errors.js';

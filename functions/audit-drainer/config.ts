@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseConfigShape, parseConfig, positiveInt } from '../../shared/config/env.js';
 import { checkStoresConfig, storesConfigShape } from '../../shared/config/stores.js';
 import type { DrainSettings } from './drain-audit-spool.js';

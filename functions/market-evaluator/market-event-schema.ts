@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MarketEvent } from '../../shared/domain/market/events.js';
 
 /** A decimal string as the ingester writes them (no exponent, no sign on prices). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseConfigShape, parseConfig, positiveInt } from '../../shared/config/env.js';
 import { checkDatabaseConfig, storesConfigShape } from '../../shared/config/stores.js';
 import { KRAKEN_BOOK_DEPTHS } from '../../shared/domain/market/order-book.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { baseConfigShape, PRODUCTION_STAGE, parseConfig, positiveInt } from '../../shared/config/env.js';
 import { checkDatabaseConfig, storesConfigShape } from '../../shared/config/stores.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { refineStoreConfig, storeConfigShape } from '../../shared/adapters/batch-stores.js';
 import { baseConfigShape, httpUrl, parseConfig, positiveInt } from '../../shared/config/env.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { refineStoreConfig, storeConfigShape } from '../../shared/adapters/batch-stores.js';
 import { coinGeckoConfigShape, refineCoinGeckoConfig } from '../../shared/adapters/coingecko-client.js';
 import { baseConfigShape, parseConfig, positiveInt } from '../../shared/config/env.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { positiveInt } from '../config/env.js';
 import { checkStoresConfig, type StoresConfig, storesConfigShape } from '../config/stores.js';
 import { SecretReader } from './secrets.js';

@@ -1,5 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { z } from 'zod';
+import * as z from 'zod';
 import { httpUrl, type Stage } from '../config/env.js';
 import { Decimal } from '../domain/decimal.js';
 import { METRICS } from '../names.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Configuration is parsed once, at start-up, by one schema per deployable unit. A bad or

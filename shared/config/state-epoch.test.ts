@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkStateEpochConfig, stateEpochConfigShape, stateEpochOptions } from './state-epoch.js';
 
 const schema = z.object({ STAGE: z.string(), ...stateEpochConfigShape }).superRefine(checkStateEpochConfig);

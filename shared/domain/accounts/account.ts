@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Trading accounts as risk managers administer them (issue #18): created through the admin

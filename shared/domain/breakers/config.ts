@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Breaker thresholds of one symbol, as stored (versioned) in the `breaker_config` table.
