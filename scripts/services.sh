@@ -29,6 +29,8 @@ DO \$\$ BEGIN
     CREATE ROLE $LOCAL_DB_USER LOGIN PASSWORD '$LOCAL_DB_PASSWORD' CREATEDB;
   END IF;
 END \$\$;
+-- The migrator creates the per-unit roles (migration 011), as Aurora's master user can.
+ALTER ROLE $LOCAL_DB_USER CREATEROLE;
 SQL
   for db in "$LOCAL_DB_NAME" "$TEST_DB_NAME"; do
     if [ -z "$(pg_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then

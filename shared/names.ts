@@ -50,6 +50,34 @@ export const TABLES = {
   schemaMigrations: 'schema_migrations',
 } as const;
 
+/**
+ * PostgreSQL roles of the units that reach the database (migration 011, which spells the
+ * same names: test/system/database-roles.int.test.ts checks they match). Each unit has a NOLOGIN group
+ * role holding exactly the grants its adapters use, and a login user that is its only
+ * member: the user a unit connects as (IAM-authenticated through RDS Proxy in AWS, where
+ * `rds-db:connect` is scoped to that user). The migrator alone owns the schema.
+ */
+export const DATABASE_ROLES = {
+  riskApi: 'rg_risk_api',
+  auditDrainer: 'rg_audit_drainer',
+  adminApi: 'rg_admin_api',
+  killExecutor: 'rg_kill_executor',
+  marketEvaluator: 'rg_market_evaluator',
+  referencePrices: 'rg_reference_prices',
+  positions: 'rg_positions',
+  universe: 'rg_universe',
+  stateRebuild: 'rg_state_rebuild',
+  marketIngester: 'rg_market_ingester',
+  partitionMaintenance: 'rg_partition_maintenance',
+} as const;
+
+export type DatabaseUnit = keyof typeof DATABASE_ROLES;
+
+/** The login user of a unit's group role: `<group>_login`. */
+export function databaseLoginUser(unit: DatabaseUnit): `${(typeof DATABASE_ROLES)[DatabaseUnit]}_login` {
+  return `${DATABASE_ROLES[unit]}_login`;
+}
+
 export const ROUTES = {
   validate: '/v1/risk/validate',
   decisions: '/v1/risk/decisions',

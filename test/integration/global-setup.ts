@@ -3,6 +3,7 @@ import pg from 'pg';
 import { migrate } from '../../shared/adapters/postgres/migrate.js';
 import { assertSchemathesisInstalled } from '../contract/schemathesis.js';
 import { databaseUrl, local } from '../local-env.js';
+import { setLocalUnitPasswords } from '../support/database-roles.js';
 
 /**
  * Runs once before the integration project. Every stand-in must answer: a missing one is a
@@ -54,6 +55,7 @@ export default async function setup(): Promise<void> {
     await admin.query('DROP SCHEMA IF EXISTS public CASCADE');
     await admin.query('CREATE SCHEMA public');
     await migrate(admin);
+    await setLocalUnitPasswords(admin);
   } finally {
     await admin.end();
   }

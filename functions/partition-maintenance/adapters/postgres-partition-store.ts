@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { DefaultPartitionDay, DefaultRowsRecovery, PartitionStore, TableLayout, UtcDay } from '../ports.js';
 import { addDays } from '../utc-day.js';
 
@@ -11,12 +11,6 @@ export interface PostgresPartitionStoreOptions {
   readonly lockTimeoutMs: number;
 }
 
-/** The partition key column and DEFAULT partition of a day-partitioned table, read from the catalog. */
-interface PartitionedShape {
-  readonly column: string;
-  readonly defaultPartition: string | null;
-}
-
 /** `FOR VALUES FROM ('2030-01-01 00:00:00+00') TO ('2030-01-02 00:00:00+00')`, printed with TimeZone=UTC. */
 const DAILY_BOUND =
   /^FOR VALUES FROM \('(\d{4}-\d{2}-\d{2}) 00:00:00\+00'\) TO \('(\d{4}-\d{2}-\d{2}) 00:00:00\+00'\)$/;
@@ -26,6 +20,10 @@ const DAILY_BOUND =
  * `ensure_daily_partitions` (migration 001), the same function the migrations use, so a
  * partition has one name and one range whoever made it: `<table>_pYYYYMMDD` covering one
  * UTC day. Only partitions of exactly that name and range are ever dropped.
+ *
+ * The job's database role owns nothing (migration 011): every change goes through the
+ * migrator's SECURITY DEFINER `maintenance_*` functions, which touch only the maintained
+ * tables and refuse to drop a partition younger than the table's floor in the database.
  */
 export class PostgresPartitionStore implements PartitionStore {
   constructor(
@@ -65,12 +63,10 @@ export class PostgresPartitionStore implements PartitionStore {
   }
 
   async defaultRowsByDay(table: string): Promise<DefaultPartitionDay[]> {
-    const shape = await partitionedShape(this.pool, table);
-    if (!shape.defaultPartition) return [];
-    const column = pg.escapeIdentifier(shape.column);
     const { rows } = await this.pool.query<{ day: string; rows: string }>(
-      `SELECT to_char((${column} AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day, count(*) AS rows
-         FROM ${pg.escapeIdentifier(shape.defaultPartition)} GROUP BY 1 ORDER BY 1`,
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, row_count AS rows
+         FROM maintenance_default_rows_by_day($1::regclass) ORDER BY 1`,
+      [table],
     );
     return rows.map((r) => ({ day: r.day, rows: Number(r.rows) }));
   }
@@ -80,27 +76,15 @@ export class PostgresPartitionStore implements PartitionStore {
   }
 
   async recoverDefaultRows(table: string, days: readonly UtcDay[]): Promise<DefaultRowsRecovery> {
+    // DEFAULT steps out, the days' partitions are made, the rows move, DEFAULT comes back
+    // with its append-only trigger (migration 011's function), all in this transaction: a
+    // failure leaves the table exactly as it was.
     return this.inTransaction(table, async (client) => {
-      const shape = await partitionedShape(client, table);
-      if (!shape.defaultPartition) return { partitionsCreated: 0, rowsMoved: 0 };
-      const parent = pg.escapeIdentifier(table);
-      const fallback = pg.escapeIdentifier(shape.defaultPartition);
-      const column = pg.escapeIdentifier(shape.column);
-      // PostgreSQL refuses a partition whose range holds rows in DEFAULT, so DEFAULT steps
-      // out first. Detaching also drops the append-only trigger cloned onto it (audit
-      // table), which is what lets the rows leave; attaching clones it back. Everything
-      // happens in this transaction: a failure leaves the table exactly as it was.
-      await client.query(`ALTER TABLE ${parent} DETACH PARTITION ${fallback}`);
-      const partitionsCreated = await ensureDays(client, table, days);
-      const moved = await client.query(
-        `WITH moved AS (
-           DELETE FROM ${fallback} WHERE (${column} AT TIME ZONE 'UTC')::date = ANY ($1::date[]) RETURNING *
-         )
-         INSERT INTO ${parent} SELECT * FROM moved`,
-        [days],
+      const { rows } = await client.query<{ partitions_created: number; rows_moved: string }>(
+        'SELECT partitions_created, rows_moved FROM maintenance_recover_default_rows($1::regclass, $2::date[])',
+        [table, days],
       );
-      await client.query(`ALTER TABLE ${parent} ATTACH PARTITION ${fallback} DEFAULT`);
-      return { partitionsCreated, rowsMoved: moved.rowCount ?? 0 };
+      return { partitionsCreated: rows[0]?.partitions_created ?? 0, rowsMoved: Number(rows[0]?.rows_moved ?? 0) };
     });
   }
 
@@ -111,8 +95,11 @@ export class PostgresPartitionStore implements PartitionStore {
       for (const day of days) {
         const name = partitions.get(day);
         if (!name) continue;
-        await client.query(`DROP TABLE ${pg.escapeIdentifier(name)}`);
-        dropped += 1;
+        const { rows } = await client.query<{ dropped: boolean }>(
+          'SELECT maintenance_drop_partition($1::regclass, $2::date) AS dropped',
+          [table, day],
+        );
+        if (rows[0]?.dropped) dropped += 1;
       }
       return dropped;
     });
@@ -122,7 +109,7 @@ export class PostgresPartitionStore implements PartitionStore {
     // Not exercised here (no TimescaleDB on these machines, nor on Aurora); the call is the
     // extension's documented retention primitive.
     const { rows } = await this.pool.query<{ dropped: number }>(
-      `SELECT count(*)::int AS dropped FROM drop_chunks($1::regclass, older_than => ($2::date)::timestamp AT TIME ZONE 'UTC')`,
+      'SELECT maintenance_drop_chunks_before($1::regclass, $2::date) AS dropped',
       [table, day],
     );
     return rows[0]?.dropped ?? 0;
@@ -153,22 +140,6 @@ export class PostgresPartitionStore implements PartitionStore {
   }
 }
 
-type Queryable = Pick<pg.Pool | pg.PoolClient, 'query'>;
-
-async function partitionedShape(db: Queryable, table: string): Promise<PartitionedShape> {
-  const { rows } = await db.query<{ column: string; default_partition: string | null }>(
-    `SELECT a.attname AS column, d.relname AS default_partition
-       FROM pg_partitioned_table pt
-       JOIN pg_attribute a ON a.attrelid = pt.partrelid AND a.attnum = pt.partattrs[0]
-       LEFT JOIN pg_class d ON d.oid = pt.partdefid
-      WHERE pt.partrelid = to_regclass($1)`,
-    [table],
-  );
-  const row = rows[0];
-  if (!row) throw new Error(`${table} is not a partitioned table`);
-  return { column: row.column, defaultPartition: row.default_partition };
-}
-
 /** Day -> partition name, for partitions named and bounded as `ensure_daily_partitions` makes them. */
 async function listDailyPartitions(client: pg.PoolClient, table: string): Promise<Map<UtcDay, string>> {
   const { rows } = await client.query<{ name: string; bound: string }>(
@@ -192,7 +163,7 @@ async function ensureDays(client: pg.PoolClient, table: string, days: readonly U
   let created = 0;
   for (const day of days) {
     const { rows } = await client.query<{ created: number }>(
-      'SELECT ensure_daily_partitions($1::regclass, $2::date, 1) AS created',
+      'SELECT maintenance_create_partitions($1::regclass, $2::date, 1) AS created',
       [table, day],
     );
     created += rows[0]?.created ?? 0;
