@@ -28,6 +28,7 @@ import {
   evaluateOrder,
   reservationFor,
 } from './rules.js';
+import { recordState } from './recorded-state.js';
 import { markCurrentAtMs, type RiskState } from './state.js';
 
 export interface ValidateOrderDeps {
@@ -170,7 +171,11 @@ export function createValidateOrder(deps: ValidateOrderDeps) {
       const { evaluation, reservation } = decide(request, account, state, decisionId, nowMs);
       const response = respond(evaluation.decision, [...evaluation.reasons], account, state);
       const record: DecisionRecord = {
-        ...recordOf(response, account, inputsOf(state, evaluation.notional, attempt)),
+        ...recordOf(response, account, {
+          ...inputsOf(state, evaluation.notional, attempt),
+          // Every rule input, for the limits what-if to replay (shared/domain/limits/what-if.ts).
+          state: recordState(state, subject.symbol, account.enabled),
+        }),
         latencyUs: Math.round(deps.monotonicMicros() - startedUs),
         ...(reservation ? { reservation: reservationToRecord(reservation) } : {}),
       };
