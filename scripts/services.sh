@@ -76,6 +76,12 @@ ensure_kinesis() {
     || die "kinesis-local did not open port $KINESIS_PLAIN_PORT (see $STATE_DIR/kinesis-local.log)"
 }
 
+# Debian's chromium, driven by playwright-core in the console's browser tests (no browser download).
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then log "chromium ready"; return; fi
+  apt_install chromium
+}
+
 # shellcheck source=scripts/aws-emulator.sh
 source "$ROOT/scripts/aws-emulator.sh"
 # shellcheck source=scripts/schemathesis.sh
@@ -95,6 +101,7 @@ case "${1:-up}" in
     ensure_postgres
     ensure_redis
     ensure_kinesis
+    ensure_chromium
     ensure_aws_emulator
     ensure_schemathesis
     ;;

@@ -11,6 +11,8 @@ import { StateEpochStore } from '../../shared/adapters/state-epoch.js';
 import { connectStores } from '../../shared/adapters/stores.js';
 import { stateEpochOptions } from '../../shared/config/state-epoch.js';
 import type { KrakenCredentials } from '../../shared/domain/controls/ports.js';
+import { exposureView } from '../../shared/domain/risk/exposure-view.js';
+import { parseLimits } from '../../shared/domain/risk/limits.js';
 import {
   type AccountDetails,
   type AccountView,
@@ -24,6 +26,7 @@ import { CloudWatchMetricsSource } from './adapters/cloudwatch-metrics.js';
 import { PostgresAccountAdministration } from './adapters/postgres-accounts.js';
 import { PostgresControlLog, PostgresKeyRotationLog, PostgresLimitsAdmin } from './adapters/postgres-controls.js';
 import { PostgresDecisionFeed } from './adapters/postgres-decision-feed.js';
+import { RedisExposureSource } from './adapters/redis-exposure.js';
 import { RedisKillSwitchStore } from './adapters/redis-kill-switch.js';
 import { RedisMarketOverview } from './adapters/redis-market-overview.js';
 import type { AdminApiConfig } from './config.js';
@@ -109,6 +112,7 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
     newId: randomUUID,
   };
 
+  const exposureSource = new RedisExposureSource(redis);
   const services: AdminServices = {
     killSwitch: { service, log, states: () => store.list() },
     limits,
@@ -125,6 +129,18 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
       market: new RedisMarketOverview(redis),
       decisions: new PostgresDecisionFeed(pool),
       metrics: overrides.metrics ?? new CloudWatchMetricsSource(),
+      exposure: async (accountId) => {
+        const current = await limits.current(accountId);
+        if (!current) return null;
+        const nowMs = now();
+        const account = {
+          accountId,
+          enabled: true,
+          limitsVersion: current.version,
+          limits: parseLimits(current.limits),
+        };
+        return exposureView(account, await exposureSource.load(accountId, nowMs), nowMs);
+      },
     },
     now,
   };

@@ -1,3 +1,5 @@
+import type { ExposureView } from '../../shared/domain/risk/exposure-view.js';
+
 /**
  * What the risk desk console reads beyond the control routes: the market as the gate sees
  * it, the decisions stream across accounts, and metric series for the charts. Read only:
@@ -96,4 +98,6 @@ export interface DeskReads {
   readonly market: MarketOverviewSource;
   readonly decisions: DecisionFeed;
   readonly metrics: MetricsSource;
+  /** An account's exposure and headroom per limit, as the risk API measures it; null for an account without limits. */
+  exposure(accountId: string): Promise<ExposureView | null>;
 }

@@ -52,6 +52,7 @@ function desk() {
           return [{ label: 'accept', points: [{ t: NOW - 60_000, v: 3 }] }];
         },
       },
+      exposure: async () => null,
     },
   };
   const route = createAdminRouter(services);

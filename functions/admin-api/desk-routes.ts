@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
+import { NotFoundError } from '../../shared/domain/errors.js';
 import { accountIdSchema, symbolSchema } from '../../shared/domain/order.js';
 import { REASON_CODES } from '../../shared/domain/reasons.js';
 import { METRICS, ROUTES } from '../../shared/names.js';
@@ -27,8 +28,11 @@ export const metricsQuerySchema = z.strictObject({
   period: z.coerce.number().int().min(10).max(3600).default(60),
 });
 
+const EXPOSURE = new RegExp(`^${ROUTES.adminAccounts}/([^/]+)/exposure$`);
+
 /**
- * The console's read routes (`GET /v1/admin/market|decisions|metrics`); null for any
+ * The console's read routes (`GET /v1/admin/market|decisions|metrics`,
+ * `GET /v1/admin/accounts/{id}/exposure`); null for any
  * other path, which the admin router then handles. Reads only: GET or 405.
  */
 export async function routeDeskReads(
@@ -37,8 +41,17 @@ export async function routeDeskReads(
   reads: DeskReads,
   now: () => number,
 ): Promise<APIGatewayProxyResult | null> {
-  if (path !== ROUTES.adminMarket && path !== ROUTES.adminDecisions && path !== ROUTES.adminMetrics) return null;
+  const exposure = EXPOSURE.exec(path);
+  if (!exposure && path !== ROUTES.adminMarket && path !== ROUTES.adminDecisions && path !== ROUTES.adminMetrics) {
+    return null;
+  }
   if (event.httpMethod.toUpperCase() !== 'GET') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use GET');
+  if (exposure) {
+    const accountId = parse(accountIdSchema, decodeURIComponent(exposure[1] ?? ''));
+    const view = await reads.exposure(accountId);
+    if (!view) throw new NotFoundError(`no limits for ${accountId}`);
+    return jsonResponse(200, view);
+  }
   const query = event.queryStringParameters ?? {};
   if (path === ROUTES.adminMarket) return jsonResponse(200, await reads.market.overview(now()));
   if (path === ROUTES.adminDecisions) {

@@ -4,6 +4,7 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
+import type { MetricsSource } from '../../functions/admin-api/desk-reads.js';
 import type { RiskApiConfig } from '../../functions/risk-api/config.js';
 import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js';
 import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
@@ -51,8 +52,12 @@ export async function startLocalMode(options: {
   const units =
     local.RISK_STATE === 'memory' ? await startInMemory(riskConfig) : await startOnStores(env, local, riskConfig);
 
-  const server = createLocalServer(async (event) =>
-    event.path.startsWith('/v1/admin') && units.adminRoute ? units.adminRoute(event) : units.riskRoute(event),
+  // The risk desk console beside the admin API it reads (scripts/local/local-console.ts).
+  const consoleRoute = units.adminRoute ? await (await import('./local-console.js')).createLocalConsole() : null;
+  const server = createLocalServer(
+    async (event) =>
+      consoleRoute?.(event) ??
+      (event.path.startsWith('/v1/admin') && units.adminRoute ? units.adminRoute(event) : units.riskRoute(event)),
   );
   await new Promise<void>((resolve) => server.listen(options.port, options.host, resolve));
   const { port } = server.address() as AddressInfo;
@@ -139,7 +144,13 @@ async function startOnStores(
   await admin.connect();
   await migrate(admin);
   await admin.end();
-  const risk = await createRiskApi(config, { adapters: connectRiskStores });
+  // What a stage sends to CloudWatch, kept in memory for the console's charts.
+  const { LocalMetrics } = await import('./local-metrics.js');
+  const localMetrics = new LocalMetrics();
+  const risk = await createRiskApi(config, {
+    adapters: connectRiskStores,
+    onDecision: (result, elapsedMs) => localMetrics.recordDecision(result, elapsedMs),
+  });
   const { redis, pool } = risk.adapters;
 
   const stops: (() => Promise<void> | void)[] = [];
@@ -167,6 +178,7 @@ async function startOnStores(
     });
     krakenWsUrl = feed.krakenWsUrl;
     stops.push(() => feed.stop());
+    stops.push(localMetrics.sampleDataAge(redis, LOCAL_TRADED_SYMBOLS));
     // After the feed: the universe job reads the instruments table the ingester wrote, and
     // CoinGecko's fake quotes the marks.
     const jobs = await startMarketJobs({
@@ -202,7 +214,7 @@ async function startOnStores(
   }
   // The key the onboarding runbook stores: it must pass the admin API's Balance check here.
   kraken.addKey(0, LOCAL_KRAKEN_KEY);
-  const adminRoute = await startAdmin(env, config.STAGE, kraken.url, redis, pool);
+  const adminRoute = await startAdmin(env, config.STAGE, kraken.url, redis, pool, localMetrics);
   return {
     riskRoute: createRouter(risk.ports, config.STAGE),
     adminRoute,
@@ -252,7 +264,14 @@ async function startAuditDrainer(env: NodeJS.ProcessEnv, redis: Redis, pool: pg.
 }
 
 /** The admin API against LocalStack (bus, topic, secrets) with the executor run in-process. */
-async function startAdmin(env: NodeJS.ProcessEnv, stage: string, krakenUrl: string, redis: Redis, pool: pg.Pool) {
+async function startAdmin(
+  env: NodeJS.ProcessEnv,
+  stage: string,
+  krakenUrl: string,
+  redis: Redis,
+  pool: pg.Pool,
+  metrics: MetricsSource,
+) {
   const { adminApiConfigSchema } = await import('../../functions/admin-api/config.js');
   const { createAdminApi } = await import('../../functions/admin-api/app.js');
   const { createAdminRouter } = await import('../../functions/admin-api/router.js');
@@ -282,6 +301,7 @@ async function startAdmin(env: NodeJS.ProcessEnv, stage: string, krakenUrl: stri
       KRAKEN_REST_URL: krakenUrl,
     }),
     {
+      metrics,
       // Locally the bus has no Lambda target: hand the event to the executor in-process too.
       events: {
         async publish(event, detailType) {

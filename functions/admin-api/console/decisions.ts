@@ -1,0 +1,66 @@
+/// <reference lib="dom" />
+import { REASON_CODES } from '../../../shared/domain/reasons.js';
+import { ROUTES } from '../../../shared/names.js';
+import type { DecisionFeedEntry } from '../desk-reads.js';
+import type { AdminApiClient } from './api.js';
+import { byId, el, formatTime } from './dom.js';
+
+/** Rows kept on the page: the stream is for watching, the audit table for looking back. */
+const KEEP = 100;
+
+/** The live decisions stream: newest first, filtered by account, symbol, outcome and reason code. */
+export function startDecisionsView(api: AdminApiClient): () => Promise<void> {
+  const body = byId('decision-rows');
+  const form = byId<HTMLFormElement>('decision-filters');
+  byId('reason-codes').replaceChildren(...REASON_CODES.map((code) => el('option', { value: code })));
+  let newest: string | undefined;
+  let filterKey = '';
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void refresh();
+  });
+
+  const filters = () => ({
+    account_id: byId<HTMLInputElement>('filter-account').value.trim() || undefined,
+    symbol: byId<HTMLInputElement>('filter-symbol').value.trim() || undefined,
+    decision: byId<HTMLSelectElement>('filter-decision').value || undefined,
+    reason: byId<HTMLInputElement>('filter-reason').value.trim() || undefined,
+  });
+
+  async function refresh(): Promise<void> {
+    const current = filters();
+    const key = JSON.stringify(current);
+    if (key !== filterKey) {
+      // New filters: start the stream over.
+      filterKey = key;
+      newest = undefined;
+      body.replaceChildren();
+    }
+    const { body: answer } = await api.get<{ decisions: DecisionFeedEntry[] }>(ROUTES.adminDecisions, {
+      ...current,
+      after: newest,
+      limit: '50',
+    });
+    if (answer.decisions.length === 0) return;
+    newest = answer.decisions[0]?.decided_at ?? newest;
+    body.prepend(
+      ...answer.decisions.map((d) =>
+        el(
+          'tr',
+          { class: d.decision, 'data-decision': d.decision },
+          el('td', {}, formatTime(d.decided_at)),
+          el('td', {}, d.account_id),
+          el('td', {}, d.symbol),
+          el('td', {}, d.order_id),
+          el('td', {}, d.decision.toUpperCase()),
+          el('td', {}, d.reason_codes.join(', ')),
+          el('td', { class: 'num' }, d.latency_ms === null ? '' : d.latency_ms.toFixed(2)),
+        ),
+      ),
+    );
+    while (body.children.length > KEEP) body.lastElementChild?.remove();
+    byId('decision-count').textContent = `${body.children.length} most recent decisions shown`;
+  }
+  return refresh;
+}

@@ -1,0 +1,241 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
+import { createRedisClient, redisConfigFromUrl } from '../../shared/adapters/redis/client.js';
+import { awsEnvironment, local, localStoreEnv, redisUrl } from '../../test/local-env.js';
+import { requestGate } from '../cli/gate-client.js';
+import { type LocalMode, startLocalMode } from './local-mode.js';
+import { LOCAL_TRADED_SYMBOLS } from './local-seed.js';
+
+/**
+ * The risk desk console in a real browser (Debian's chromium driven by playwright-core)
+ * against local mode on the test stores: it loads, marks move, a breaker trip shows, one
+ * risk manager engages the kill switch and a second releases it, and a limits proposal shows
+ * its what-if and is applied by a second risk manager. Two browser contexts are the two
+ * people (each types their own name: local mode has no sign-in). Screenshots go to
+ * .local/artifacts/ (docs/console.png in the README is one of them).
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = path.join(local.root, '.local', 'artifacts');
+const TRIP_SYMBOL = 'SOL/USD';
+const KILL_ACCOUNT = 'director-a';
+const LIMITS_ACCOUNT = 'director-b';
+
+async function openConsole(
+  browser: Browser,
+  url: string,
+  actor: string,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  await page.goto(`${url}/console/`);
+  await page.getByLabel('Acting as').fill(actor);
+  await page.getByLabel('Acting as').dispatchEvent('change');
+  await page.locator('body[data-ready="true"]').waitFor();
+  return { context, page };
+}
+
+const row = (page: Page, symbol: string) => page.locator(`#market-rows tr[data-symbol="${symbol}"]`);
+
+describe('Risk desk console (browser)', () => {
+  let mode: LocalMode;
+  let browser: Browser;
+  let redis: Redis;
+  let alice: Page;
+  let bob: Page;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `chromium not found at ${CHROMIUM}: run 'bash scripts/services.sh up' (installs Debian's chromium)`,
+      );
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    redis = createRedisClient({ ...redisConfigFromUrl(redisUrl()), commandTimeoutMs: 5_000 });
+    await redis.connect();
+    const [started, launched] = await Promise.all([
+      startLocalMode({
+        port: 0,
+        host: '127.0.0.1',
+        env: {
+          ...process.env,
+          ...awsEnvironment(),
+          ...localStoreEnv(),
+          POWERTOOLS_METRICS_DISABLED: 'true',
+          POWERTOOLS_LOG_LEVEL: 'ERROR',
+          LOCAL_TRADING: 'off',
+          LIMITS_CACHE_TTL_MS: '500',
+        },
+      }),
+      // As root (CI) chromium needs --no-sandbox; it only ever loads the local console.
+      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] }),
+    ]);
+    mode = started;
+    browser = launched;
+    [{ page: alice }, { page: bob }] = await Promise.all([
+      openConsole(browser, mode.url, 'alice'),
+      openConsole(browser, mode.url, 'bob'),
+    ]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await mode?.stop();
+    redis?.disconnect();
+  });
+
+  it('loads against local mode and shows every traded symbol with a live, moving mark', async () => {
+    // Act
+    for (const symbol of LOCAL_TRADED_SYMBOLS) await row(alice, symbol).waitFor();
+    const btcMid = row(alice, 'BTC/USD').locator('[data-field="mid"]');
+    const first = await btcMid.textContent();
+
+    // Assess: the mark is live and moves (the fake Kraken walks its book; the page refreshes every second)
+    await expect.poll(() => btcMid.textContent(), { timeout: 15_000 }).not.toBe(first);
+    expect(await row(alice, 'BTC/USD').locator('[data-field="feed"]').textContent()).toBe('live');
+    expect(await alice.locator('#feed-status').textContent()).toMatch(/^Market feed: live/);
+  });
+
+  it('shows a breaker trip with its cause, and a reset from the console clears it', async () => {
+    // Prepare: the trip as the market evaluator writes it
+    await new RedisBreakerStore(redis).apply([
+      {
+        symbol: TRIP_SYMBOL,
+        cause: 'spread',
+        tripped: true,
+        reason: 'spread 80 bps over 50 bps',
+        atMs: Date.now(),
+        value: '80',
+        threshold: '50',
+        sourceId: `console-test-${Date.now()}`,
+      },
+    ]);
+    const tripped = row(alice, TRIP_SYMBOL);
+
+    // Act / Assess
+    await expect
+      .poll(() => tripped.locator('[data-field="breaker"]').textContent(), { timeout: 5_000 })
+      .toBe('TRIPPED');
+    expect(await tripped.locator('[data-field="cause"]').textContent()).toContain('spread');
+    await alice.screenshot({ path: path.join(ARTIFACTS, 'console-breaker-tripped.png'), fullPage: true });
+    await tripped.getByRole('button', { name: `Reset breaker of ${TRIP_SYMBOL}` }).click();
+    await expect.poll(() => tripped.locator('[data-field="breaker"]').textContent(), { timeout: 5_000 }).toBe('clear');
+  });
+
+  it('lets one risk manager engage the kill switch and needs a second, different one to release it', async () => {
+    // Act: alice engages an account kill switch
+    await alice.getByLabel('Scope').selectOption('account');
+    await alice.getByLabel('Target (account id or symbol)').fill(KILL_ACCOUNT);
+    await alice.getByLabel('Kill reason').selectOption('drill');
+    await alice.getByRole('button', { name: 'Engage kill switch' }).click();
+    await expect
+      .poll(() => alice.locator('#status').textContent())
+      .toContain(`Kill switch engaged (account ${KILL_ACCOUNT})`);
+    const bobsRow = bob.locator(`#kill-rows tr[data-kill="account:${KILL_ACCOUNT}"]`);
+    await bobsRow.waitFor({ timeout: 5_000 });
+    const gate = await requestGate(mode.url, 'POST', '/v1/risk/validate', {
+      account_id: KILL_ACCOUNT,
+      order_id: `console-kill-${Date.now()}`,
+      symbol: 'BTC/USD',
+      side: 'buy',
+      type: 'market',
+      quantity: '0.01',
+    });
+    await alice.screenshot({ path: path.join(ARTIFACTS, 'console-kill-switch.png'), fullPage: true });
+
+    // Act: alice approves the release alone, then twice; bob confirms
+    const release = (page: Page) =>
+      page
+        .locator(`#kill-rows tr[data-kill="account:${KILL_ACCOUNT}"]`)
+        .getByRole('button', { name: /Approve release/ })
+        .click();
+    await release(alice);
+    await expect
+      .poll(() => alice.locator('#status').textContent())
+      .toContain('a second, different risk manager must confirm');
+    await release(alice);
+    await expect.poll(() => alice.locator('#status').textContent()).toContain('SECOND_APPROVER_REQUIRED');
+    const stillEngaged = await bobsRow.count();
+    await release(bob);
+
+    // Assess
+    expect(JSON.parse(gate.text)).toMatchObject({ decision: 'reject' });
+    expect(stillEngaged).toBe(1);
+    await expect.poll(() => bob.locator('#status').textContent()).toContain('released by alice and bob');
+    await expect.poll(() => bobsRow.count(), { timeout: 5_000 }).toBe(0);
+    await expect
+      .poll(() => alice.locator('#kill-history').textContent(), { timeout: 5_000 })
+      .toMatch(/release.*bob|bob.*release/is);
+  });
+
+  it('shows a limits proposal with its what-if to a second risk manager, who applies it', async () => {
+    // Prepare: alice proposes a lower max order quantity for the account
+    await alice.getByLabel('Account', { exact: true }).selectOption(LIMITS_ACCOUNT);
+    const textarea = alice.getByLabel(/^Limits \(JSON/);
+    await expect
+      .poll(() => alice.locator('#limits-caption').textContent(), { timeout: 5_000 })
+      .toContain(LIMITS_ACCOUNT);
+    await expect.poll(() => textarea.inputValue(), { timeout: 5_000 }).toContain('"nav"');
+    const current = JSON.parse(await textarea.inputValue()) as Record<string, unknown>;
+    const versionBefore = Number(
+      /version (\d+)/.exec((await alice.locator('#limits-caption').textContent()) ?? '')?.[1],
+    );
+    await textarea.fill(JSON.stringify({ ...current, max_order_quantity: '0.5' }, null, 2));
+    await alice.getByLabel('Reason for the change').fill('tighter size after the drill');
+    await alice.getByRole('button', { name: 'Propose' }).click();
+    await expect.poll(() => alice.locator('#status').textContent()).toContain('a second risk manager applies it');
+
+    // Act: bob opens the account, sees the proposal and its what-if, applies it
+    await bob.getByLabel('Account', { exact: true }).selectOption(LIMITS_ACCOUNT);
+    const proposal = bob
+      .locator('#proposal-list > li[data-proposal]')
+      .filter({ hasText: 'tighter size after the drill' });
+    await proposal.waitFor({ timeout: 10_000 });
+    const changes = await proposal.locator('.changes').textContent();
+    const whatIf = await proposal.locator('.what-if').textContent();
+    await bob.screenshot({ path: path.join(ARTIFACTS, 'console-proposal.png'), fullPage: true });
+    await proposal.getByRole('button', { name: /Apply proposal by alice/ }).click();
+
+    // Assess
+    expect(changes).toContain('max_order_quantity');
+    expect(changes).toContain('0.5');
+    expect(whatIf).toMatch(/What-if/);
+    await expect.poll(() => bob.locator('#status').textContent()).toContain(`applied as version ${versionBefore + 1}`);
+    await expect
+      .poll(() => bob.locator('#limits-caption').textContent(), { timeout: 10_000 })
+      .toContain(`version ${versionBefore + 1}, applied by bob`);
+  });
+
+  it('streams decisions with their reason codes, filtered by outcome, and charts them', async () => {
+    // Prepare: one order the account's limits reject (quantity over its max order quantity)
+    const orderId = `console-reject-${Date.now()}`;
+    await requestGate(mode.url, 'POST', '/v1/risk/validate', {
+      account_id: 'company',
+      order_id: orderId,
+      symbol: 'BTC/USD',
+      side: 'buy',
+      type: 'market',
+      quantity: '1000',
+    });
+
+    // Act
+    await alice.getByLabel('Filter: outcome').selectOption('reject');
+    await alice.getByRole('button', { name: 'Apply filters' }).click();
+    const streamed = alice.locator('#decision-rows tr').filter({ hasText: orderId });
+    await streamed.waitFor({ timeout: 10_000 });
+    const outcomes = await alice
+      .locator('#decision-rows tr')
+      .evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.decision));
+
+    // Assess
+    expect(await streamed.textContent()).toContain('MAX_ORDER_QUANTITY');
+    expect(new Set(outcomes)).toEqual(new Set(['reject']));
+    const decisionsChart = alice.locator('figure[data-panel="Decisions by outcome"] svg');
+    await expect.poll(() => decisionsChart.getAttribute('aria-label'), { timeout: 15_000 }).toContain('reject');
+    await alice.locator('#market').scrollIntoViewIfNeeded();
+    await alice.screenshot({ path: path.join(ARTIFACTS, 'console-overview.png'), fullPage: true });
+  });
+});
