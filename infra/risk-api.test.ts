@@ -170,7 +170,8 @@ describe('Construct: Controls', () => {
 describe('Construct: Observability', () => {
   it('builds the stage dashboard and one alarm per spec, each notifying the desk topic', async () => {
     const { ALARMS, NAMESPACE } = await import('../dashboards/panels.js');
-    prod.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    // This one and the per-resource dashboard of infra/constructs/monitoring.ts.
+    prod.resourceCountIs('AWS::CloudWatch::Dashboard', 2);
     const alarms = Object.values(prod.findResources('AWS::CloudWatch::Alarm'));
     // The panel-list alarms; a function's own Errors alarm (AWS/Lambda) is its construct's.
     const ours = alarms.filter(

@@ -146,6 +146,58 @@ export interface AccountFeedStageConfig {
   readonly healthSymbols: readonly string[];
 }
 
+/** Who an alarm's SNS topic notifies (both on ALARM and on OK). */
+export interface AlarmSubscriptions {
+  readonly emails: readonly string[];
+  /** HTTPS webhooks (the paging service's CloudWatch integration URL). */
+  readonly httpsEndpoints: readonly string[];
+}
+
+/**
+ * The standard AWS resource alarms (infra/constructs/monitoring.ts) and where every alarm of
+ * the stage routes: `page` wakes the on-call, `ticket` is looked at in working hours
+ * (docs/runbooks/README.md#severities). Every threshold is the last healthy value: an alarm
+ * fires past it (above, or below for a floor). Counts are per 5-minute period.
+ */
+export interface AlarmsConfig {
+  readonly page: AlarmSubscriptions;
+  readonly ticket: AlarmSubscriptions;
+  readonly lambda: {
+    readonly errorsPer5Min: number;
+    readonly throttlesPer5Min: number;
+    /** Duration p99 as a percent of the function's timeout (a function near its timeout gets killed). */
+    readonly durationP99PercentOfTimeout: number;
+    /** Duration p99 of the risk API handler, ms: the request path has its own, tighter bound. */
+    readonly riskApiDurationP99Ms: number;
+    /** Age of the oldest record a Kinesis consumer has not processed, ms. */
+    readonly iteratorAgeMs: number;
+  };
+  readonly api: {
+    readonly fault5xxRatePercent: number;
+    readonly error4xxRatePercent: number;
+    /** API Gateway `Latency` p99, ms (the SLO's burn-rate alarms are separate). */
+    readonly latencyP99Ms: number;
+  };
+  readonly streams: { readonly writeThrottledRecordsPer5Min: number };
+  readonly deadLetterQueues: { readonly visibleMessages: number; readonly oldestMessageAgeMinutes: number };
+  readonly services: { readonly cpuPercent: number; readonly memoryPercent: number };
+  readonly database: {
+    readonly cpuPercent: number;
+    /** Connections to the cluster (the proxy pools them; a climb means pinning or a leak). */
+    readonly connections: number;
+    readonly replicaLagMs: number;
+    readonly freeableMemoryMb: number;
+    /** RDS Proxy: p99 wait for a pooled connection, ms. */
+    readonly proxyBorrowLatencyP99Ms: number;
+  };
+  readonly cache: {
+    readonly engineCpuPercent: number;
+    readonly memoryPercent: number;
+    readonly replicationLagSeconds: number;
+    readonly evictionsPer5Min: number;
+  };
+}
+
 /** Stablecoins the depeg breaker watches: every stage must subscribe them, or it never runs. */
 export const DEPEG_WATCHED_SYMBOLS = ['USDC/USD', 'USDT/USD'] as const;
 
@@ -173,6 +225,7 @@ export interface StageConfig {
   readonly api: ApiConfig;
   readonly evaluators: EvaluatorsConfig;
   readonly accountFeed: AccountFeedStageConfig;
+  readonly alarms: AlarmsConfig;
   /** Settings every function receives and validates at cold start (and preflight checks). */
   readonly runtime: {
     readonly SIMULATION_MODE: 'true' | 'false';
@@ -189,6 +242,32 @@ const TIMESTREAM_OFF: TimestreamConfig = {
   magneticRetentionDays: 365,
   ingestCell: 'cell1',
 };
+
+/**
+ * Alarm thresholds shared by staging and prod: what a healthy gate never reaches. Dev keeps
+ * the same alarms with looser numbers, so a broken alarm shows up there first.
+ */
+const ALARM_THRESHOLDS = {
+  lambda: {
+    errorsPer5Min: 0,
+    throttlesPer5Min: 0,
+    durationP99PercentOfTimeout: 80,
+    riskApiDurationP99Ms: 50,
+    iteratorAgeMs: 30_000,
+  },
+  api: { fault5xxRatePercent: 1, error4xxRatePercent: 10, latencyP99Ms: 100 },
+  streams: { writeThrottledRecordsPer5Min: 0 },
+  deadLetterQueues: { visibleMessages: 0, oldestMessageAgeMinutes: 30 },
+  services: { cpuPercent: 80, memoryPercent: 80 },
+  database: {
+    cpuPercent: 80,
+    connections: 400,
+    replicaLagMs: 1_000,
+    freeableMemoryMb: 256,
+    proxyBorrowLatencyP99Ms: 20,
+  },
+  cache: { engineCpuPercent: 70, memoryPercent: 75, replicationLagSeconds: 1, evictionsPer5Min: 0 },
+} as const satisfies Omit<AlarmsConfig, 'page' | 'ticket'>;
 
 export const STAGE_CONFIGS = {
   dev: {
@@ -250,6 +329,23 @@ export const STAGE_CONFIGS = {
       deadMansSwitchAccounts: [],
       cancelUnvettedAccounts: [],
       healthSymbols: ['BTC/USD', 'ETH/USD'],
+    },
+    alarms: {
+      // Dev pages no one: everything goes to the team's ticket queue.
+      page: { emails: [], httpsEndpoints: [] },
+      ticket: { emails: ['risk-gate-dev@example.com'], httpsEndpoints: [] },
+      ...ALARM_THRESHOLDS,
+      lambda: {
+        ...ALARM_THRESHOLDS.lambda,
+        errorsPer5Min: 4,
+        throttlesPer5Min: 9,
+        riskApiDurationP99Ms: 500,
+        iteratorAgeMs: 300_000,
+      },
+      api: { fault5xxRatePercent: 5, error4xxRatePercent: 25, latencyP99Ms: 1_000 },
+      streams: { writeThrottledRecordsPer5Min: 100 },
+      deadLetterQueues: { visibleMessages: 0, oldestMessageAgeMinutes: 1_440 },
+      database: { ...ALARM_THRESHOLDS.database, connections: 100, freeableMemoryMb: 128, proxyBorrowLatencyP99Ms: 100 },
     },
     runtime: {
       SIMULATION_MODE: 'false',
@@ -313,6 +409,13 @@ export const STAGE_CONFIGS = {
       cancelUnvettedAccounts: '*',
       healthSymbols: ['BTC/USD', 'ETH/USD'],
     },
+    alarms: {
+      page: { emails: ['risk-gate-staging-oncall@example.com'], httpsEndpoints: [] },
+      ticket: { emails: ['risk-gate-staging@example.com'], httpsEndpoints: [] },
+      ...ALARM_THRESHOLDS,
+      api: { ...ALARM_THRESHOLDS.api, latencyP99Ms: 200 },
+      deadLetterQueues: { visibleMessages: 0, oldestMessageAgeMinutes: 240 },
+    },
     runtime: {
       SIMULATION_MODE: 'false',
       ALLOW_INSECURE_DEFAULTS: 'false',
@@ -374,6 +477,13 @@ export const STAGE_CONFIGS = {
       deadMansSwitchAccounts: '*',
       cancelUnvettedAccounts: '*',
       healthSymbols: ['BTC/USD', 'ETH/USD'],
+    },
+    alarms: {
+      // The paging service's CloudWatch integration URL joins httpsEndpoints once it exists;
+      // until then the on-call rota's address is paged by email.
+      page: { emails: ['risk-gate-oncall@example.com'], httpsEndpoints: [] },
+      ticket: { emails: ['risk-gate-sre@example.com'], httpsEndpoints: [] },
+      ...ALARM_THRESHOLDS,
     },
     runtime: {
       SIMULATION_MODE: 'false',
@@ -482,6 +592,14 @@ function computeGuardrailViolations(config: StageConfig): string[] {
     }
   }
   problems.push(...accountFeedViolations(config));
+  const { page } = config.alarms;
+  // An alarm that notifies no one is a dashboard line: prod must page somebody.
+  if (config.stage === 'prod' && page.emails.length + page.httpsEndpoints.length === 0) {
+    problems.push('prod needs alarms.page subscriptions (emails or httpsEndpoints)');
+  }
+  if (page.httpsEndpoints.some((url) => !url.startsWith('https://'))) {
+    problems.push('alarms.page.httpsEndpoints must be https:// URLs');
+  }
   return problems;
 }
 

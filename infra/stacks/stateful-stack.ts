@@ -52,6 +52,8 @@ export class StatefulStack extends Stack {
   readonly redisReaderEndpointAddress: string;
   readonly redisPort: number;
   readonly redisAuthSecret: secretsmanager.ISecret;
+  /** The cache's replication group id; its nodes are `<id>-001`, `-002`, ... (the alarms' dimensions). */
+  readonly redisReplicationGroupId: string;
   readonly marketEventsStream: kinesis.Stream;
   readonly executionsStream: kinesis.Stream;
   readonly coingeckoApiKeySecret: secretsmanager.ISecret;
@@ -101,6 +103,7 @@ export class StatefulStack extends Stack {
     this.redisReaderEndpointAddress = cache.readerEndpointAddress;
     this.redisPort = cache.port;
     this.redisAuthSecret = cache.authToken;
+    this.redisReplicationGroupId = cache.replicationGroup.ref;
 
     const streams = new Streams(this, 'Streams', { stageConfig, dataKey: this.dataKey });
     this.marketEventsStream = streams.marketEvents;

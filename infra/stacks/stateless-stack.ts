@@ -6,6 +6,7 @@ import { Controls } from '../constructs/controls.js';
 import { Evaluators } from '../constructs/evaluators.js';
 import { FunctionWithLogGroup } from '../constructs/function-with-log-group.js';
 import { MarketIngesterService } from '../constructs/market-ingester-service.js';
+import { Monitoring } from '../constructs/monitoring.js';
 import { SUBNETS } from '../constructs/network.js';
 import { Observability } from '../constructs/observability.js';
 import { PartitionMaintenance } from '../constructs/partition-maintenance.js';
@@ -32,6 +33,7 @@ export class StatelessStack extends Stack {
   readonly ingester: MarketIngesterService;
   readonly accountFeed: AccountFeedService;
   readonly observability: Observability;
+  readonly monitoring: Monitoring;
   readonly schema: SchemaMigrations;
   readonly partitionMaintenance: PartitionMaintenance;
   readonly stateRebuild: StateRebuild;
@@ -116,10 +118,17 @@ export class StatelessStack extends Stack {
     ]) {
       dependent.node.addDependency(this.schema);
     }
+    // Last: it alarms on every function, service and dead-letter queue built above, and routes
+    // every alarm of the stack (the desk's topic is under aws/sns, which CloudWatch cannot use).
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stageConfig,
+      stateful: props.stateful,
+      api: this.riskApi.api,
+    });
     this.observability = new Observability(this, 'Observability', {
       stageConfig,
-      alarmTopic: this.controls.topic,
+      alarmTopic: this.monitoring.pageTopic,
     });
-    this.partitionMaintenance.alarmOnErrors(this.controls.topic);
+    this.partitionMaintenance.alarmOnErrors(this.monitoring.pageTopic);
   }
 }
