@@ -2,7 +2,7 @@ import { App, Aspects, type Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { krakenKeySecretName } from '../shared/names.js';
+import { DATABASE_ROLES, type DatabaseUnit, databaseLoginUser, krakenKeySecretName } from '../shared/names.js';
 import { DEPLOY_STAGES, type DeployStage, STAGE_CONFIGS, type StageConfig, stageConfig } from './config/stages.js';
 import { EGRESS_ALLOWED_DOMAINS } from './constructs/network.js';
 import { AwsSolutionsChecks } from './nag.js';
@@ -29,7 +29,7 @@ function build(config: StageConfig, withGrantee = false): Built {
   if (withGrantee) {
     const role = new iam.Role(stack, 'ProbeRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     stack.grantReadKrakenKeys(role);
-    stack.grantDatabaseConnect(role);
+    stack.grantDatabaseConnect(role, 'riskApi');
   }
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   app.synth();
@@ -142,6 +142,34 @@ describe('StatefulStack: prod cannot lose data', () => {
     });
     const policies = JSON.stringify(ofType(prod, 'AWS::IAM::Policy').map(([, r]) => r.Properties));
     expect(policies).toContain('rds-db:connect');
+  });
+
+  it('signs every unit in as its own database user, end to end with IAM, and a function only as its own', () => {
+    // Prepare
+    const prod = built.prod;
+    const connectResources = (policyId: RegExp): string[] =>
+      ofType(prod, 'AWS::IAM::Policy')
+        .filter(([id]) => policyId.test(id))
+        .flatMap(
+          ([, r]) =>
+            (r.Properties?.PolicyDocument as { Statement?: { Action: unknown; Resource: unknown }[] } | undefined)
+              ?.Statement ?? [],
+        )
+        .filter((st) => st.Action === 'rds-db:connect')
+        .flatMap((st) => (Array.isArray(st.Resource) ? st.Resource : [st.Resource]))
+        .map((resource) => JSON.stringify(resource));
+
+    // Assess: units without a secret authenticate to Aurora with IAM; the master user keeps its secret
+    prod.template.hasResourceProperties('AWS::RDS::DBProxy', { DefaultAuthScheme: 'IAM_AUTH' });
+    const proxyUsers = connectResources(/ProxyIAMRole/);
+    for (const unit of Object.keys(DATABASE_ROLES) as DatabaseUnit[]) {
+      expect(proxyUsers.filter((r) => r.includes(`/${databaseLoginUser(unit)}"`))).toHaveLength(1);
+    }
+    expect(proxyUsers.join()).not.toContain('riskgate_admin');
+    // The probe role was granted the risk API: that user, nobody else's.
+    const probe = connectResources(/ProbeRole/);
+    expect(probe).toHaveLength(1);
+    expect(probe[0]).toContain(`/${databaseLoginUser('riskApi')}"`);
   });
 
   it('runs ElastiCache Multi-AZ with automatic failover, TLS required, encrypted at rest, AUTH token, snapshots kept 7 days', () => {

@@ -59,7 +59,7 @@ export class Controls extends Construct {
       stageConfig,
       memorySize: 512,
       environment: {
-        ...storeEnvironment(stateful, props.rdsCaLayer),
+        ...storeEnvironment(stateful, 'adminApi', props.rdsCaLayer),
         ...controlEnvironment(stageConfig),
         KILL_EVENT_BUS_NAME: this.bus.eventBusName,
         KILL_NOTIFY_TOPIC_ARN: this.topic.topicArn,
@@ -68,7 +68,7 @@ export class Controls extends Construct {
       },
       functionProps: functionPlacement(stateful, { internetEgress: true, rdsCaLayer: props.rdsCaLayer }),
     });
-    grantStoreAccess(this.admin.role, stateful);
+    grantStoreAccess(this.admin.role, stateful, 'adminApi');
     this.bus.grantPutEventsTo(this.admin.role);
     this.topic.grantPublish(this.admin.role);
     const krakenKeys = secretArnPattern(this.admin.role, krakenKeySecretPrefix(stageConfig.stage));
@@ -80,14 +80,14 @@ export class Controls extends Construct {
       memorySize: 512,
       timeout: Duration.seconds(60),
       environment: {
-        ...storeEnvironment(stateful, props.rdsCaLayer),
+        ...storeEnvironment(stateful, 'killExecutor', props.rdsCaLayer),
         KILL_EVENT_BUS_NAME: this.bus.eventBusName,
         KRAKEN_REST_URL: krakenUrl,
         DEAD_MANS_SWITCH_SECONDS: String(props.deadMansSwitchSeconds ?? 0),
       },
       functionProps: functionPlacement(stateful, { internetEgress: true, rdsCaLayer: props.rdsCaLayer }),
     });
-    grantStoreAccess(this.executor.role, stateful);
+    grantStoreAccess(this.executor.role, stateful, 'killExecutor');
     grantSecretRead(this.executor.role, [krakenKeys], stateful.dataKey);
     this.bus.grantPutEventsTo(this.executor.role);
 

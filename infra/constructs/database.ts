@@ -1,21 +1,32 @@
-import { Duration, Names, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { SERVICE_NAME } from '../../shared/names.js';
+import { DATABASE_ROLES, type DatabaseUnit, databaseLoginUser, SERVICE_NAME } from '../../shared/names.js';
 import { retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import { SUBNETS } from './network.js';
 
 /** The database the migrations create their tables in. */
 export const DATABASE_NAME = 'riskgate';
-/** The user the admin secret holds; RDS Proxy maps IAM-authenticated clients onto it. */
+/**
+ * The master user, whose rotated secret the proxy holds: the migrator connects as it, owns
+ * the schema and creates the units' roles (migration 011). No other function connects as it.
+ */
 export const DATABASE_ADMIN_USER = 'riskgate_admin';
 export const DATABASE_PORT = 5432;
+
+/** Who a function connects to the database as: a unit's own login user, or the migrator. */
+export type DatabaseClient = DatabaseUnit | 'migrator';
+
+/** The database user of a {@link DatabaseClient}. */
+export function databaseUserOf(client: DatabaseClient): string {
+  return client === 'migrator' ? DATABASE_ADMIN_USER : databaseLoginUser(client);
+}
 
 export interface DatabaseProps {
   readonly stageConfig: StageConfig;
@@ -152,6 +163,11 @@ export class Database extends Construct {
       securityGroups: [proxySecurityGroup],
       requireTLS: true,
       iamAuth: true,
+      // End-to-end IAM auth for every user without a secret: the units' login users (members
+      // of rds_iam, migration 011) have no password at all, so none can leak or need
+      // rotating; the proxy signs in to Aurora as them with its own role (granted below).
+      // The master user keeps its rotated secret (the rotation function needs a password).
+      defaultAuthScheme: rds.DefaultAuthScheme.IAM_AUTH,
       borrowTimeout: Duration.seconds(5),
       idleClientTimeout: Duration.minutes(15),
       maxConnectionsPercent: 90,
@@ -159,6 +175,7 @@ export class Database extends Construct {
     });
     // The proxy opens connections to the cluster (the proxy target adds the ingress rule).
     proxySecurityGroup.addEgressRule(securityGroup, ec2.Port.tcp(DATABASE_PORT), 'Proxy to the Aurora cluster');
+    this.allowProxyToSignInAsUnits();
 
     this.suppressFindings(stageConfig);
   }
@@ -168,9 +185,32 @@ export class Database extends Construct {
     this.proxy.connections.allowFrom(client, ec2.Port.tcp(DATABASE_PORT), description);
   }
 
-  /** IAM permission to open connections through the proxy as the database user. */
-  grantConnect(grantee: iam.IGrantable): iam.Grant {
-    return this.proxy.grantConnect(grantee, DATABASE_ADMIN_USER);
+  /** IAM permission to open connections through the proxy as that client's user, and no other. */
+  grantConnect(grantee: iam.IGrantable, client: DatabaseClient): iam.Grant {
+    return this.proxy.grantConnect(grantee, databaseUserOf(client));
+  }
+
+  /**
+   * End-to-end IAM auth: the proxy's role connects to the cluster as each unit's login
+   * user (`rds-db:connect` on the cluster's resource id), never as the master user.
+   */
+  private allowProxyToSignInAsUnits(): void {
+    const proxyRole = this.proxy.node.tryFindChild('IAMRole');
+    if (!(proxyRole instanceof iam.Role)) throw new Error('the proxy has no IAMRole of its own');
+    const stack = Stack.of(this);
+    proxyRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['rds-db:connect'],
+        resources: (Object.keys(DATABASE_ROLES) as DatabaseUnit[]).map((unit) =>
+          stack.formatArn({
+            service: 'rds-db',
+            resource: 'dbuser',
+            resourceName: `${this.cluster.clusterResourceIdentifier}/${databaseLoginUser(unit)}`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      }),
+    );
   }
 
   private suppressFindings(stageConfig: StageConfig): void {

@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import type { EvaluatorsConfig, StageConfig, StreamConsumerConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
+import type { DatabaseClient } from './database.js';
 import { FunctionWithLogGroup } from './function-with-log-group.js';
 import { grantKeyViaService, grantSecretRead } from './grants.js';
 import {
@@ -51,7 +52,7 @@ export class Evaluators extends Construct {
     const config = props.config ?? stageConfig.evaluators;
     const placement = (internetEgress: boolean) =>
       functionPlacement(stateful, { internetEgress, rdsCaLayer: props.rdsCaLayer });
-    const storeEnv = storeEnvironment(stateful, props.rdsCaLayer);
+    const storeEnv = (client: DatabaseClient) => storeEnvironment(stateful, client, props.rdsCaLayer);
 
     this.marketEventsDlq = this.deadLetterQueue('MarketEventsDlq');
     this.executionsDlq = this.deadLetterQueue('ExecutionsDlq');
@@ -73,7 +74,7 @@ export class Evaluators extends Construct {
       memorySize: config.marketEvaluator.memoryMb,
       timeout: Duration.seconds(60),
       environment: {
-        ...storeEnv,
+        ...storeEnv('marketEvaluator'),
         ...controlEnvironment(stageConfig),
         ...timeSeriesEnvironment,
         DLQ_URL: this.marketEventsDlq.queueUrl,
@@ -105,7 +106,7 @@ export class Evaluators extends Construct {
       stageConfig,
       memorySize: config.positions.memoryMb,
       timeout: Duration.seconds(60),
-      environment: { ...storeEnv, DLQ_URL: this.executionsDlq.queueUrl },
+      environment: { ...storeEnv('positions'), DLQ_URL: this.executionsDlq.queueUrl },
       functionProps: placement(false),
     });
     this.consume(this.positions, stateful.executionsStream, stateful.dataKey, this.executionsDlq, config.positions);
@@ -116,7 +117,7 @@ export class Evaluators extends Construct {
       stageConfig,
       memorySize: 256,
       timeout: Duration.seconds(30),
-      environment: { ...storeEnv, ...controlEnvironment(stageConfig), ...coingeckoEnvironment },
+      environment: { ...storeEnv('referencePrices'), ...controlEnvironment(stageConfig), ...coingeckoEnvironment },
       // One run at a time: a slow CoinGecko must not stack up runs that share its rate limit.
       functionProps: { ...placement(true), reservedConcurrentExecutions: 1 },
     });
@@ -125,7 +126,7 @@ export class Evaluators extends Construct {
       stageConfig,
       memorySize: 256,
       timeout: Duration.seconds(60),
-      environment: { ...storeEnv, ...coingeckoEnvironment },
+      environment: { ...storeEnv('universe'), ...coingeckoEnvironment },
       functionProps: { ...placement(true), reservedConcurrentExecutions: 1 },
     });
     for (const fn of [this.referencePrices, this.universe]) {
@@ -143,7 +144,10 @@ export class Evaluators extends Construct {
     });
 
     const all = [this.marketEvaluator, this.positions, this.referencePrices, this.universe];
-    for (const fn of all) grantStoreAccess(fn.role, stateful);
+    grantStoreAccess(this.marketEvaluator.role, stateful, 'marketEvaluator');
+    grantStoreAccess(this.positions.role, stateful, 'positions');
+    grantStoreAccess(this.referencePrices.role, stateful, 'referencePrices');
+    grantStoreAccess(this.universe.role, stateful, 'universe');
     acknowledgeDatabaseConnectWildcards(all.map((fn) => fn.role));
   }
 

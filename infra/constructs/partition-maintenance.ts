@@ -47,7 +47,7 @@ export class PartitionMaintenance extends Construct {
       // Moving a day of DEFAULT rows is a copy: minutes, not the request path's seconds.
       timeout: Duration.minutes(5),
       environment: {
-        ...databaseEnvironment(stateful, props.rdsCaLayer),
+        ...databaseEnvironment(stateful, 'partitionMaintenance', props.rdsCaLayer),
         PARTITION_DAYS_AHEAD: String(PARTITION_DAYS_AHEAD),
         PARTITION_LOCK_TIMEOUT_MS: String(PARTITION_LOCK_TIMEOUT_MS),
         RETENTION_RISK_DECISIONS_DAYS: String(retention.riskDecisionsDays),
@@ -59,7 +59,7 @@ export class PartitionMaintenance extends Construct {
         reservedConcurrentExecutions: 1,
       },
     });
-    stateful.grantDatabaseConnect(this.fn.role);
+    stateful.grantDatabaseConnect(this.fn.role, 'partitionMaintenance');
     acknowledgeDatabaseConnectWildcards([this.fn.role]);
 
     this.schedule = new events.Rule(this, 'Daily', {

@@ -11,6 +11,7 @@ import { ROUTES } from '../../shared/names.js';
 import { type ApiConfig, retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
+import type { DatabaseClient } from './database.js';
 import { FunctionWithLogGroup } from './function-with-log-group.js';
 import {
   acknowledgeDatabaseConnectWildcards,
@@ -45,10 +46,10 @@ export class RiskApi extends Construct {
     const { stageConfig, stateful } = props;
     const apiConfig = props.apiConfig ?? stageConfig.api;
     const vpcPlacement = functionPlacement(stateful, { rdsCaLayer: props.rdsCaLayer });
-    const storeEnv = {
-      ...storeEnvironment(stateful, props.rdsCaLayer),
+    const storeEnv = (client: DatabaseClient) => ({
+      ...storeEnvironment(stateful, client, props.rdsCaLayer),
       AUDIT_MIN_REPLICA_ACKS: String(apiConfig.auditMinReplicaAcks),
-    };
+    });
 
     this.function = new FunctionWithLogGroup(this, 'Handler', {
       entry: 'functions/risk-api/handler.ts',
@@ -56,7 +57,7 @@ export class RiskApi extends Construct {
       memorySize: apiConfig.memoryMb,
       timeout: Duration.seconds(5),
       environment: {
-        ...storeEnv,
+        ...storeEnv('riskApi'),
         ACCOUNT_FEED_REQUIRED: String(apiConfig.accountFeedRequired),
         BUILD_VERSION: props.buildVersion,
       },
@@ -67,10 +68,11 @@ export class RiskApi extends Construct {
       stageConfig,
       memorySize: 512,
       timeout: Duration.seconds(60),
-      environment: storeEnv,
+      environment: storeEnv('auditDrainer'),
       functionProps: { ...vpcPlacement, reservedConcurrentExecutions: 1 },
     });
-    for (const fn of [this.function, this.drainer]) grantStoreAccess(fn.role, stateful);
+    grantStoreAccess(this.function.role, stateful, 'riskApi');
+    grantStoreAccess(this.drainer.role, stateful, 'auditDrainer');
     new events.Rule(this, 'DrainEveryMinute', {
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(this.drainer.function, { retryAttempts: 0 })],

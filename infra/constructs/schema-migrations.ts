@@ -54,7 +54,7 @@ export class SchemaMigrations extends Construct {
       memorySize: 256,
       timeout: Duration.minutes(5),
       environment: {
-        ...storeEnvironment(stateful, rdsCaLayer),
+        ...storeEnvironment(stateful, 'migrator', rdsCaLayer),
         // DDL on a large partitioned table can take minutes; requests keep their 1 s budget.
         DATABASE_STATEMENT_TIMEOUT_MS: '270000',
       },
@@ -67,7 +67,7 @@ export class SchemaMigrations extends Construct {
       },
     });
     // PostgreSQL only: no Redis secret, no other store.
-    stateful.grantDatabaseConnect(this.migrator.role);
+    stateful.grantDatabaseConnect(this.migrator.role, 'migrator');
     acknowledgeDatabaseConnectWildcards([this.migrator.role]);
 
     this.resource = new CustomResource(this, 'Schema', {

@@ -42,13 +42,16 @@ export class StateRebuild extends Construct {
       // A full restore reads every account's limits, positions and working orders; a run that
       // finds the epoch current returns after two reads.
       timeout: Duration.minutes(2),
-      environment: { ...storeEnvironment(stateful, props.rdsCaLayer), ...controlEnvironment(stageConfig) },
+      environment: {
+        ...storeEnvironment(stateful, 'stateRebuild', props.rdsCaLayer),
+        ...controlEnvironment(stageConfig),
+      },
       functionProps: {
         ...functionPlacement(stateful, { internetEgress: false, rdsCaLayer: props.rdsCaLayer }),
         reservedConcurrentExecutions: 1,
       },
     });
-    grantStoreAccess(this.fn.role, stateful);
+    grantStoreAccess(this.fn.role, stateful, 'stateRebuild');
     acknowledgeDatabaseConnectWildcards([this.fn.role]);
 
     this.schedule = new events.Rule(this, 'EveryMinute', {

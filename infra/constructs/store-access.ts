@@ -7,34 +7,41 @@ import { RDS_CA_BUNDLE_PATH } from '../../shared/adapters/postgres/auth.js';
 import type { StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
+import { type DatabaseClient, databaseUserOf } from './database.js';
 import { grantSecretRead } from './grants.js';
 import { SUBNETS } from './network.js';
 
 /**
  * How every stateful function reaches Redis and Aurora: the environment its
- * shared/config/stores.ts schema reads (TLS on, IAM auth to RDS Proxy), its VPC placement,
- * and the grants. One place, so the units cannot drift apart.
+ * shared/config/stores.ts schema reads (TLS on, IAM auth to RDS Proxy as the unit's own
+ * database user), its VPC placement, and the grants. One place, so the units cannot drift
+ * apart; `client` names the unit, whose user is the only one its role may connect as.
  */
-export function storeEnvironment(stateful: StatefulStack, rdsCaLayer?: lambda.ILayerVersion): Record<string, string> {
+export function storeEnvironment(
+  stateful: StatefulStack,
+  client: DatabaseClient,
+  rdsCaLayer?: lambda.ILayerVersion,
+): Record<string, string> {
   return {
     REDIS_HOST: stateful.redisEndpointAddress,
     REDIS_PORT: String(stateful.redisPort),
     REDIS_TLS: 'true',
     REDIS_AUTH_SECRET_ID: stateful.redisAuthSecret.secretArn,
-    ...databaseEnvironment(stateful, rdsCaLayer),
+    ...databaseEnvironment(stateful, client, rdsCaLayer),
   };
 }
 
 /** The database half of {@link storeEnvironment}, for units that reach only PostgreSQL. */
 export function databaseEnvironment(
   stateful: StatefulStack,
+  client: DatabaseClient,
   rdsCaLayer?: lambda.ILayerVersion,
 ): Record<string, string> {
   return {
     DATABASE_HOST: stateful.databaseProxy.endpoint,
     DATABASE_PORT: String(stateful.databasePort),
     DATABASE_NAME: stateful.databaseName,
-    DATABASE_USER: stateful.databaseUser,
+    DATABASE_USER: databaseUserOf(client),
     DATABASE_AUTH: 'iam',
     DATABASE_TLS: 'true',
     ...(rdsCaLayer ? { DATABASE_CA_FILE: RDS_CA_BUNDLE_PATH } : {}),
@@ -84,7 +91,8 @@ export function acknowledgeDatabaseConnectWildcards(roles: IConstruct[]): void {
   );
 }
 
-export function grantStoreAccess(role: iam.IRole, stateful: StatefulStack): void {
+/** The Redis auth token and `rds-db:connect` as `client`'s database user only. */
+export function grantStoreAccess(role: iam.IRole, stateful: StatefulStack, client: DatabaseClient): void {
   grantSecretRead(role, [stateful.redisAuthSecret.secretArn], stateful.dataKey);
-  stateful.grantDatabaseConnect(role);
+  stateful.grantDatabaseConnect(role, client);
 }

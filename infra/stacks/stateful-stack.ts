@@ -8,7 +8,13 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { retainPolicy, type StageConfig } from '../config/stages.js';
 import { Cache } from '../constructs/cache.js';
-import { DATABASE_ADMIN_USER, DATABASE_NAME, DATABASE_PORT, Database } from '../constructs/database.js';
+import {
+  DATABASE_ADMIN_USER,
+  DATABASE_NAME,
+  DATABASE_PORT,
+  Database,
+  type DatabaseClient,
+} from '../constructs/database.js';
 import { Network } from '../constructs/network.js';
 import { ApiKeySecrets } from '../constructs/secrets.js';
 import { Streams, TimeSeriesStore } from '../constructs/streams.js';
@@ -24,8 +30,9 @@ export interface StatefulStackProps extends StackProps {
  *
  * How a function uses them: put it in `vpc` (`app` subnets) with `functionsSecurityGroup`
  * (plus `externalApiSecurityGroup` when it calls Kraken/CoinGecko), call
- * `grantDatabaseConnect` and connect to `databaseProxy.endpoint` as `databaseUser` with an
- * IAM token over TLS (shared/adapters/postgres), read `redisAuthSecret` and connect to
+ * `grantDatabaseConnect` with its unit and connect to `databaseProxy.endpoint` as that unit's
+ * login user (migration 011) with an IAM token over TLS (shared/adapters/postgres; the
+ * environment comes from infra/constructs/store-access.ts), read `redisAuthSecret` and connect to
  * `redisEndpointAddress:redisPort` over TLS (shared/adapters/redis).
  */
 export class StatefulStack extends Stack {
@@ -46,6 +53,7 @@ export class StatefulStack extends Stack {
   /** Admin credentials (rotated); the proxy uses them, functions use IAM tokens instead. */
   readonly databaseSecret: secretsmanager.ISecret;
   readonly databaseName = DATABASE_NAME;
+  /** The migrator's (master) user; every other function connects as its unit's own user. */
   readonly databaseUser = DATABASE_ADMIN_USER;
   readonly databasePort = DATABASE_PORT;
   readonly redisEndpointAddress: string;
@@ -122,9 +130,9 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'RedisEndpoint', { value: `${this.redisEndpointAddress}:${this.redisPort}` });
   }
 
-  /** `rds-db:connect` through the proxy as {@link databaseUser}. */
-  grantDatabaseConnect(grantee: iam.IGrantable): iam.Grant {
-    return this.databaseConstruct.grantConnect(grantee);
+  /** `rds-db:connect` through the proxy as `client`'s database user, and no other user. */
+  grantDatabaseConnect(grantee: iam.IGrantable, client: DatabaseClient): iam.Grant {
+    return this.databaseConstruct.grantConnect(grantee, client);
   }
 
   /** Read this stage's Kraken keys (`krakenKeySecretName(stage, accountId)`), nothing else. */

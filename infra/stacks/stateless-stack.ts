@@ -88,8 +88,8 @@ export class StatelessStack extends Stack {
       redisAuthSecret: props.stateful.redisAuthSecret,
       secretsKey: props.stateful.dataKey,
       database: {
-        environment: databaseEnvironment(props.stateful),
-        grantConnect: (grantee) => props.stateful.grantDatabaseConnect(grantee),
+        environment: databaseEnvironment(props.stateful, 'marketIngester'),
+        grantConnect: (grantee) => props.stateful.grantDatabaseConnect(grantee, 'marketIngester'),
       },
       buildVersion: props.buildVersion,
     });
