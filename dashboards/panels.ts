@@ -1,18 +1,42 @@
-import { METRIC_NAMESPACE, METRICS, SERVICE_NAME } from '../shared/names.js';
+import { CATALOGUE, type CatalogueMetric } from '../shared/metrics/catalogue.js';
+import { METRIC_NAMESPACE, SERVICE_NAME } from '../shared/names.js';
 
 /**
- * The one description of what the risk desk and SREs watch, built from the metric-name
- * constants the code emits. The CloudWatch dashboard (infra), the Grafana dashboard JSON
- * (dashboards/grafana/) and the alarms are all generated from this list, so a renamed
- * metric cannot leave a dashboard silently empty.
+ * The one description of what the risk desk and SREs watch, built from the metric catalogue
+ * (shared/metrics/catalogue.ts) the code emits through. The CloudWatch dashboard (infra), the
+ * Grafana dashboards (dashboards/grafana/) and the alarms are all generated from these lists,
+ * and each names a catalogue entry with one of its declared dimension sets, so a renamed metric
+ * or a dimension the code does not emit fails a test instead of leaving a panel or alarm blind.
  */
-export type Stat = 'Sum' | 'Average' | 'Maximum' | 'Minimum' | 'p99' | 'p50';
+export type Stat = 'Sum' | 'Average' | 'Maximum' | 'Minimum' | 'SampleCount' | 'p99' | 'p50';
+
+/** A dimension set an entry declares, as the list of its keys. */
+export type DimensionSetOf<M extends CatalogueMetric> = M['dimensionSets'][number];
 
 export interface PanelMetric {
-  readonly name: string;
+  readonly metric: CatalogueMetric;
   readonly stat: Stat;
-  /** Extra EMF dimension the metric is emitted with (besides `service`), if any. */
+  /**
+   * The exact dimension set drawn (one the catalogue declares). Keys besides `service` are
+   * drawn one line per value (SEARCH in CloudWatch, a wildcard in Grafana).
+   */
+  readonly dimensions: readonly string[];
+  /** The metric's name (for consumers of the plain list: the desk console). */
+  readonly name: string;
+  /** The split key, if any (the desk console charts one line per value of it). */
   readonly dimension?: string;
+}
+
+/** One line of a panel: `metric` under `set` (default: its first declared set). */
+export function draw<M extends CatalogueMetric>(metric: M, stat: Stat, set?: DimensionSetOf<M>): PanelMetric {
+  const dimensions: readonly string[] = set ?? metric.dimensionSets[0];
+  const dimension = dimensions.find((k) => k !== 'service');
+  return { metric, stat, dimensions, name: metric.name, ...(dimension ? { dimension } : {}) };
+}
+
+/** The keys of a drawn set besides `service` (the per-value lines). */
+export function splitKeys(line: PanelMetric): string[] {
+  return line.dimensions.filter((k) => k !== 'service');
 }
 
 export interface Panel {
@@ -21,9 +45,15 @@ export interface Panel {
   readonly metrics: readonly PanelMetric[];
 }
 
+/** The `{service}` series of a catalogue metric: what every alarm reads (one series, named exactly). */
+export interface AlarmMetric {
+  readonly metric: CatalogueMetric;
+  readonly stat: Stat;
+}
+
 export interface AlarmSpec {
   readonly id: string;
-  readonly metric: PanelMetric;
+  readonly metric: AlarmMetric;
   readonly threshold: number;
   /** Consecutive periods past the threshold before it fires. */
   readonly periods: number;
@@ -41,175 +71,189 @@ export interface AlarmSpec {
   readonly runbook: string;
 }
 
+/** An alarm series: only metrics the catalogue publishes under `{service}` qualify. */
+function series<M extends CatalogueMetric>(
+  metric: readonly ['service'] extends DimensionSetOf<M> ? M : never,
+  stat: Stat,
+): AlarmMetric {
+  return { metric, stat };
+}
+
 export const NAMESPACE = METRIC_NAMESPACE;
 export const SERVICE_DIMENSION = { service: SERVICE_NAME } as const;
+
+/** Runbook of an alarm added with the catalogue (issue #14): one file per alarm, its `Meaning` section. */
+export function alarmRunbook(id: string): string {
+  return `docs/runbooks/alarms/${id}.md#meaning`;
+}
 
 export const PANELS: readonly Panel[] = [
   {
     title: 'Decisions by outcome',
     unit: 'count',
-    metrics: [{ name: METRICS.decisions, stat: 'Sum', dimension: 'decision' }],
+    metrics: [draw(CATALOGUE.decisions, 'Sum', ['service', 'decision'])],
   },
   {
     title: 'Decision latency (ms)',
     unit: 'ms',
-    metrics: [
-      { name: METRICS.decisionLatencyMs, stat: 'p50', dimension: 'decision' },
-      { name: METRICS.decisionLatencyMs, stat: 'p99', dimension: 'decision' },
-    ],
+    metrics: [draw(CATALOGUE.decisionLatencyMs, 'p50'), draw(CATALOGUE.decisionLatencyMs, 'p99')],
   },
   {
     title: 'Reject reasons',
     unit: 'count',
-    metrics: [{ name: METRICS.rejectReasons, stat: 'Sum', dimension: 'code' }],
+    metrics: [draw(CATALOGUE.rejectReasons, 'Sum', ['service', 'code'])],
+  },
+  {
+    title: 'Decisions failed closed: state unavailable, no state epoch',
+    unit: 'count',
+    metrics: [draw(CATALOGUE.stateUnavailable, 'Sum'), draw(CATALOGUE.stateEpochMissing, 'Sum')],
   },
   {
     title: 'Audit: spool, drained, failures',
     unit: 'count',
     metrics: [
-      { name: METRICS.auditSpoolLength, stat: 'Maximum' },
-      { name: METRICS.auditSpoolDeadLetters, stat: 'Maximum' },
-      { name: METRICS.auditRecordsDrained, stat: 'Sum' },
-      { name: METRICS.auditWriteFailures, stat: 'Sum' },
-      { name: METRICS.stateUnavailable, stat: 'Sum' },
+      draw(CATALOGUE.auditSpoolLength, 'Maximum'),
+      draw(CATALOGUE.auditSpoolDeadLetters, 'Maximum'),
+      draw(CATALOGUE.auditRecordsDrained, 'Sum'),
+      draw(CATALOGUE.auditWriteFailures, 'Sum'),
+      draw(CATALOGUE.auditSpoolOnly, 'Sum'),
+      draw(CATALOGUE.auditDrainFailures, 'Sum'),
+      draw(CATALOGUE.reservationEventsDrainFailures, 'Sum'),
     ],
   },
   {
     title: 'Kill switch',
     unit: 'count',
     metrics: [
-      { name: METRICS.killSwitchState, stat: 'Maximum', dimension: 'scope' },
-      { name: METRICS.killSwitchChannelFailures, stat: 'Sum' },
-      { name: METRICS.killExecutorCancels, stat: 'Sum' },
-      { name: METRICS.killExecutorFailures, stat: 'Sum' },
+      draw(CATALOGUE.killSwitchState, 'Maximum', ['service', 'scope']),
+      draw(CATALOGUE.killSwitchChannelFailures, 'Sum'),
+      draw(CATALOGUE.killExecutorCancels, 'Sum'),
+      draw(CATALOGUE.killExecutorFailures, 'Sum'),
     ],
   },
   {
     title: 'Kill switch response (ms)',
     unit: 'ms',
-    metrics: [{ name: METRICS.killSwitchResponseMs, stat: 'Maximum' }],
+    metrics: [draw(CATALOGUE.killSwitchResponseMs, 'Maximum')],
   },
   {
     title: 'Ingester: frames, reconnects, checksum mismatches',
     unit: 'count',
     metrics: [
-      { name: METRICS.ingestFrames, stat: 'Sum' },
-      { name: METRICS.ingestReconnects, stat: 'Sum' },
-      { name: METRICS.ingestChecksumMismatches, stat: 'Sum' },
-      { name: METRICS.ingestBufferOverflow, stat: 'Sum' },
-      { name: METRICS.ingestPublishErrors, stat: 'Sum' },
+      draw(CATALOGUE.ingestFrames, 'Sum'),
+      draw(CATALOGUE.ingestReconnects, 'Sum'),
+      draw(CATALOGUE.ingestChecksumMismatches, 'Sum'),
+      draw(CATALOGUE.ingestBufferOverflow, 'Sum'),
+      draw(CATALOGUE.ingestPublishErrors, 'Sum'),
     ],
   },
   {
     title: 'Ingester: data age, heartbeat age, publish latency (ms)',
     unit: 'ms',
     metrics: [
-      { name: METRICS.ingestDataAgeMs, stat: 'Maximum' },
-      { name: METRICS.ingestHeartbeatAgeMs, stat: 'Maximum' },
-      { name: METRICS.ingestPublishLatencyMs, stat: 'p99' },
+      draw(CATALOGUE.ingestDataAgeMs, 'Maximum', ['service', 'symbol']),
+      draw(CATALOGUE.ingestDataAgeMs, 'Maximum', ['service']),
+      draw(CATALOGUE.ingestHeartbeatAgeMs, 'Maximum'),
+      draw(CATALOGUE.ingestPublishLatencyMs, 'p99'),
     ],
   },
   {
     title: 'Evaluators',
     unit: 'count',
     metrics: [
-      { name: METRICS.evaluatorEventsApplied, stat: 'Sum' },
-      { name: METRICS.evaluatorDuplicates, stat: 'Sum' },
-      { name: METRICS.evaluatorPoisonRecords, stat: 'Sum' },
-      { name: METRICS.breakerTransitions, stat: 'Sum' },
-      { name: METRICS.breakersTripped, stat: 'Maximum' },
-      { name: METRICS.timeSeriesRejectedRecords, stat: 'Sum' },
+      draw(CATALOGUE.evaluatorEventsApplied, 'Sum'),
+      draw(CATALOGUE.evaluatorDuplicates, 'Sum'),
+      draw(CATALOGUE.evaluatorPoisonRecords, 'Sum'),
+      draw(CATALOGUE.breakerTransitions, 'Sum'),
+      draw(CATALOGUE.timeSeriesRejectedRecords, 'Sum'),
     ],
   },
   {
     title: 'Evaluator iterator age (ms)',
     unit: 'ms',
-    metrics: [{ name: METRICS.evaluatorIteratorAgeMs, stat: 'Maximum' }],
+    metrics: [draw(CATALOGUE.evaluatorIteratorAgeMs, 'Maximum')],
   },
   {
     title: 'Reference prices, fills, universe',
     unit: 'count',
     metrics: [
-      { name: METRICS.referencePricesWritten, stat: 'Sum' },
-      { name: METRICS.referencePricesStale, stat: 'Sum' },
-      { name: METRICS.referenceRateLimited, stat: 'Sum' },
-      { name: METRICS.secretPlaceholder, stat: 'Sum' },
-      { name: METRICS.fillsApplied, stat: 'Sum' },
-      { name: METRICS.fillsDuplicate, stat: 'Sum' },
-      { name: METRICS.universeSize, stat: 'Maximum' },
-      { name: METRICS.healthChecks, stat: 'Sum' },
+      draw(CATALOGUE.referencePricesWritten, 'Sum'),
+      draw(CATALOGUE.referencePricesStale, 'Sum'),
+      draw(CATALOGUE.referenceRateLimited, 'Sum'),
+      draw(CATALOGUE.secretPlaceholder, 'Sum'),
+      draw(CATALOGUE.fillsApplied, 'Sum'),
+      draw(CATALOGUE.fillsDuplicate, 'Sum'),
+      draw(CATALOGUE.universeSize, 'Maximum'),
+      draw(CATALOGUE.healthChecks, 'Sum'),
     ],
   },
   {
     title: 'Positions: order events, orders without a reservation, poison records',
     unit: 'count',
     metrics: [
-      { name: METRICS.orderEventsApplied, stat: 'Sum' },
-      { name: METRICS.orderEventsDuplicate, stat: 'Sum' },
-      { name: METRICS.unreservedOrders, stat: 'Sum' },
-      { name: METRICS.positionsPoisonRecords, stat: 'Sum' },
+      draw(CATALOGUE.orderEventsApplied, 'Sum'),
+      draw(CATALOGUE.orderEventsDuplicate, 'Sum'),
+      draw(CATALOGUE.unreservedOrders, 'Sum'),
+      draw(CATALOGUE.positionsPoisonRecords, 'Sum'),
     ],
   },
   {
     // Percent, drawn on a plain axis: the panel unit set has no percentage and 1 reads as 1%.
     title: 'Positions: largest balance drift from position (%)',
     unit: 'count',
-    metrics: [{ name: METRICS.balanceDrift, stat: 'Maximum' }],
+    metrics: [draw(CATALOGUE.balanceDrift, 'Maximum')],
   },
   {
     title: 'State cache: decisions without an epoch, rebuilds, replica ack shortfalls',
     unit: 'count',
     metrics: [
-      { name: METRICS.stateEpochMissing, stat: 'Sum' },
-      { name: METRICS.stateRebuilds, stat: 'Sum', dimension: 'trigger' },
-      { name: METRICS.replicaAckShortfalls, stat: 'Sum' },
+      draw(CATALOGUE.stateEpochMissing, 'Sum'),
+      draw(CATALOGUE.stateRebuilds, 'Sum', ['service', 'trigger']),
+      draw(CATALOGUE.replicaAckShortfalls, 'Sum'),
     ],
   },
   {
     title: 'State rebuild duration (ms)',
     unit: 'ms',
-    metrics: [{ name: METRICS.stateRebuildMs, stat: 'Maximum', dimension: 'trigger' }],
+    metrics: [draw(CATALOGUE.stateRebuildMs, 'Maximum', ['service', 'trigger'])],
   },
   {
     title: 'Reservations: expired unacknowledged, book conflicts (decisions re-made)',
     unit: 'count',
-    metrics: [
-      { name: METRICS.reservationsExpired, stat: 'Sum' },
-      { name: METRICS.bookConflicts, stat: 'Sum' },
-    ],
+    metrics: [draw(CATALOGUE.reservationsExpired, 'Sum'), draw(CATALOGUE.bookConflicts, 'Sum')],
   },
   {
     title: 'Partition maintenance: created, dropped, rows in DEFAULT',
     unit: 'count',
     metrics: [
-      { name: METRICS.partitionsCreated, stat: 'Sum' },
-      { name: METRICS.partitionsDropped, stat: 'Sum' },
-      { name: METRICS.partitionRowsInDefault, stat: 'Maximum' },
+      draw(CATALOGUE.partitionsCreated, 'Sum'),
+      draw(CATALOGUE.partitionsDropped, 'Sum'),
+      draw(CATALOGUE.partitionRowsInDefault, 'Maximum'),
     ],
   },
   {
     title: 'Partition maintenance: days ahead (fewest over the tables)',
     unit: 'count',
-    metrics: [{ name: METRICS.partitionDaysAhead, stat: 'Minimum' }],
+    metrics: [draw(CATALOGUE.partitionDaysAhead, 'Minimum')],
   },
   {
     title: 'Account feed: executions, duplicates, accounts failed closed, reconnects',
     unit: 'count',
     metrics: [
-      { name: METRICS.accountFeedEvents, stat: 'Sum' },
-      { name: METRICS.accountFeedDuplicates, stat: 'Sum' },
-      { name: METRICS.accountFeedFailedClosed, stat: 'Maximum' },
-      { name: METRICS.accountFeedReconnects, stat: 'Sum' },
+      draw(CATALOGUE.accountFeedEvents, 'Sum'),
+      draw(CATALOGUE.accountFeedDuplicates, 'Sum'),
+      draw(CATALOGUE.accountFeedFailedClosed, 'Maximum'),
+      draw(CATALOGUE.accountFeedReconnects, 'Sum'),
     ],
   },
   {
     title: "Unvetted orders and the dead man's switch",
     unit: 'count',
     metrics: [
-      { name: METRICS.unvettedOrders, stat: 'Sum' },
-      { name: METRICS.unvettedOrdersCanceled, stat: 'Sum' },
-      { name: METRICS.deadMansSwitchArmed, stat: 'Sum' },
-      { name: METRICS.deadMansSwitchWithheld, stat: 'Sum' },
+      draw(CATALOGUE.unvettedOrders, 'Sum'),
+      draw(CATALOGUE.unvettedOrdersCanceled, 'Sum'),
+      draw(CATALOGUE.deadMansSwitchArmed, 'Sum'),
+      draw(CATALOGUE.deadMansSwitchWithheld, 'Sum'),
     ],
   },
 ];
@@ -223,7 +267,7 @@ const CACHE_LOSS_RUNBOOK = 'docs/runbooks/cache-loss.md';
 export const ALARMS: readonly AlarmSpec[] = [
   {
     id: 'AuditWriteFailures',
-    metric: { name: METRICS.auditWriteFailures, stat: 'Sum' },
+    metric: series(CATALOGUE.auditWriteFailures, 'Sum'),
     threshold: 0,
     periods: 1,
     description: 'A decision could not be written to the spool or the audit table: its record is only in the logs.',
@@ -231,7 +275,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'AuditSpoolBacklog',
-    metric: { name: METRICS.auditSpoolLength, stat: 'Maximum' },
+    metric: series(CATALOGUE.auditSpoolLength, 'Maximum'),
     threshold: 50_000,
     periods: 5,
     description: 'Decisions are piling up in the Redis spool: Aurora or the drainer is failing.',
@@ -239,7 +283,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'AuditDeadLetters',
-    metric: { name: METRICS.auditSpoolDeadLetters, stat: 'Maximum' },
+    metric: series(CATALOGUE.auditSpoolDeadLetters, 'Maximum'),
     threshold: 0,
     periods: 1,
     description:
@@ -248,7 +292,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'KillExecutorFailures',
-    metric: { name: METRICS.killExecutorFailures, stat: 'Sum' },
+    metric: series(CATALOGUE.killExecutorFailures, 'Sum'),
     threshold: 0,
     periods: 1,
     description: 'CancelAll failed for at least one account after a kill switch: cancel on Kraken by hand.',
@@ -256,15 +300,15 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'KillSwitchSlow',
-    metric: { name: METRICS.killSwitchResponseMs, stat: 'Maximum' },
-    threshold: 60_000,
+    metric: series(CATALOGUE.killSwitchResponseMs, 'Maximum'),
+    threshold: 5_000,
     periods: 1,
-    description: 'Engage to all cancels confirmed took over the 60 s SLO.',
+    description: 'Engage to all cancels confirmed took over 5 s (the kill switch SLO, docs/slo.md).',
     runbook: RUNBOOKS,
   },
   {
     id: 'IngestBufferOverflow',
-    metric: { name: METRICS.ingestBufferOverflow, stat: 'Sum' },
+    metric: series(CATALOGUE.ingestBufferOverflow, 'Sum'),
     threshold: 0,
     periods: 1,
     description: 'The ingester dropped events from its Kinesis buffer: the durable path is degraded.',
@@ -272,23 +316,27 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'MarketDataStale',
-    metric: { name: METRICS.ingestDataAgeMs, stat: 'Maximum' },
+    // The {service} set carries every symbol's age, so its Maximum is the stalest symbol.
+    metric: series(CATALOGUE.ingestDataAgeMs, 'Maximum'),
     threshold: 5_000,
     periods: 2,
-    description: 'Market data is older than 5 s: the risk API is rejecting everything as stale.',
+    // The ingester reports every symbol each interval: silence is a dead ingester.
+    missingData: 'breaching',
+    description:
+      'Market data of at least one symbol is older than 5 s, or no ingester reports: the risk API rejects those symbols as stale.',
     runbook: 'docs/ingester.md#runbook',
   },
   {
     id: 'DecisionLatencyP99',
-    metric: { name: METRICS.decisionLatencyMs, stat: 'p99', dimension: 'decision' },
-    threshold: 50,
+    metric: series(CATALOGUE.decisionLatencyMs, 'p99'),
+    threshold: 30,
     periods: 5,
-    description: 'Risk decisions p99 above 50 ms (SLO of the old platform: p95 200 ms).',
+    description: 'Risk decisions p99 above 30 ms for 5 minutes (the latency SLO, docs/slo.md).',
     runbook: 'docs/risk-api.md#state-and-failure-behaviour',
   },
   {
     id: 'PartitionRowsInDefault',
-    metric: { name: METRICS.partitionRowsInDefault, stat: 'Maximum' },
+    metric: series(CATALOGUE.partitionRowsInDefault, 'Maximum'),
     threshold: 0,
     periods: 1,
     description:
@@ -297,7 +345,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'PartitionDaysAhead',
-    metric: { name: METRICS.partitionDaysAhead, stat: 'Minimum' },
+    metric: series(CATALOGUE.partitionDaysAhead, 'Minimum'),
     threshold: 7,
     periods: 1,
     periodSeconds: 86_400,
@@ -310,7 +358,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'AccountFeedFailedClosed',
-    metric: { name: METRICS.accountFeedFailedClosed, stat: 'Maximum' },
+    metric: series(CATALOGUE.accountFeedFailedClosed, 'Maximum'),
     threshold: 0,
     // A reconnect fails an account closed for a few seconds; three minutes is an outage.
     periods: 3,
@@ -322,7 +370,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'UnvettedOrders',
-    metric: { name: METRICS.unvettedOrders, stat: 'Sum' },
+    metric: series(CATALOGUE.unvettedOrders, 'Sum'),
     threshold: 0,
     periods: 1,
     description: 'An order reached Kraken without an accepted decision behind it: something trades around the gate.',
@@ -330,7 +378,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'DeadMansSwitchWithheld',
-    metric: { name: METRICS.deadMansSwitchWithheld, stat: 'Sum' },
+    metric: series(CATALOGUE.deadMansSwitchWithheld, 'Sum'),
     threshold: 0,
     periods: 1,
     description:
@@ -339,7 +387,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'ReservationsExpired',
-    metric: { name: METRICS.reservationsExpired, stat: 'Sum' },
+    metric: series(CATALOGUE.reservationsExpired, 'Sum'),
     // A strategy that validates and then does not send expires a reservation now and then;
     // a steady stream means acknowledgements from Kraken are not reaching the gate.
     threshold: 10,
@@ -350,7 +398,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'BalanceDrift',
-    metric: { name: METRICS.balanceDrift, stat: 'Maximum' },
+    metric: series(CATALOGUE.balanceDrift, 'Maximum'),
     // A balance update can land a batch before the fill that explains it, so one period past
     // the tolerance is expected; three in a row is a fill or a balance the ledger missed.
     threshold: 1,
@@ -361,7 +409,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'StateEpochMissing',
-    metric: { name: METRICS.stateEpochMissing, stat: 'Sum' },
+    metric: series(CATALOGUE.stateEpochMissing, 'Sum'),
     threshold: 0,
     periods: 1,
     description:
@@ -370,7 +418,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'ReplicaAckShortfalls',
-    metric: { name: METRICS.replicaAckShortfalls, stat: 'Sum' },
+    metric: series(CATALOGUE.replicaAckShortfalls, 'Sum'),
     threshold: 0,
     periods: 1,
     description:
@@ -379,7 +427,7 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'BookConflictsSustained',
-    metric: { name: METRICS.bookConflicts, stat: 'Sum' },
+    metric: series(CATALOGUE.bookConflicts, 'Sum'),
     // A conflict now and then is two requests racing for one account, and the re-made decision
     // is correct; a steady stream ends in BOOK_CONTENDED rejects for a busy account.
     threshold: 20,
@@ -390,11 +438,70 @@ export const ALARMS: readonly AlarmSpec[] = [
   },
   {
     id: 'SecretPlaceholder',
-    metric: { name: METRICS.secretPlaceholder, stat: 'Sum' },
+    metric: series(CATALOGUE.secretPlaceholder, 'Sum'),
     threshold: 0,
     periods: 1,
     description:
       'A secret still holds the placeholder CDK created (the CoinGecko key): calls go out unkeyed at public rate limits. Set it.',
     runbook: 'docs/runbooks/onboarding-an-account.md#the-coingecko-key-once-per-stage',
+  },
+  // Alarms added with the metric catalogue (issue #14); each has its runbook under docs/runbooks/alarms/.
+  {
+    id: 'StateUnavailable',
+    metric: series(CATALOGUE.stateUnavailable, 'Sum'),
+    threshold: 0,
+    // One command timeout is a blip the next request survives; two minutes is a store down.
+    periods: 2,
+    description:
+      'Decisions are failing closed RISK_STATE_UNAVAILABLE for 2 minutes: Redis or PostgreSQL is not answering.',
+    runbook: alarmRunbook('StateUnavailable'),
+  },
+  {
+    id: 'IngestHeartbeatStale',
+    metric: series(CATALOGUE.ingestHeartbeatAgeMs, 'Maximum'),
+    // Kraken sends a heartbeat about once a second on an idle connection.
+    threshold: 10_000,
+    periods: 2,
+    missingData: 'breaching',
+    description:
+      "Kraken's public feed has sent no heartbeat for 10 s, or no ingester reports: the connection is dead or hung.",
+    runbook: alarmRunbook('IngestHeartbeatStale'),
+  },
+  {
+    id: 'EvaluatorPoisonRecords',
+    metric: series(CATALOGUE.evaluatorPoisonRecords, 'Sum'),
+    threshold: 0,
+    periods: 1,
+    description:
+      'The market evaluator skipped records of market-events it could not parse: the breakers did not see them.',
+    runbook: alarmRunbook('EvaluatorPoisonRecords'),
+  },
+  {
+    id: 'PositionsPoisonRecords',
+    metric: series(CATALOGUE.positionsPoisonRecords, 'Sum'),
+    threshold: 0,
+    periods: 1,
+    description:
+      'The positions consumer parked execution records it could not read in its DLQ: a fill or order event is not counted.',
+    runbook: alarmRunbook('PositionsPoisonRecords'),
+  },
+  {
+    id: 'AuditSpoolOnly',
+    metric: series(CATALOGUE.auditSpoolOnly, 'Sum'),
+    threshold: 0,
+    periods: 1,
+    description:
+      "A decision committed on the cache primary alone could not write its audit row to the table: its record is on the primary's spool only.",
+    runbook: alarmRunbook('AuditSpoolOnly'),
+  },
+  {
+    id: 'AuditDrainFailing',
+    metric: series(CATALOGUE.auditDrainFailures, 'Sum'),
+    threshold: 0,
+    // The drainer runs each minute; five failing runs in a row is PostgreSQL down, not a blip.
+    periods: 5,
+    description:
+      'The audit drainer has failed to copy the spool to PostgreSQL for 5 minutes: records pile up in Redis.',
+    runbook: alarmRunbook('AuditDrainFailing'),
   },
 ];

@@ -3,6 +3,8 @@
  * names, stream names, table names and route paths. Import these; never retype a string.
  */
 
+import { CATALOGUE, type CatalogueKey } from './metrics/catalogue.js';
+
 export const SERVICE_NAME = 'risk-gate';
 /** The Cognito group whose members' tokens the admin API accepts (the console's sign-in). */
 export const RISK_MANAGER_GROUP = 'risk-manager';
@@ -101,92 +103,15 @@ export const ROUTES = {
   accountExposure: '/v1/risk/accounts/{id}/exposure',
 } as const;
 
-/** Metric names emitted as CloudWatch EMF; dashboards and alarms import the same constants. */
-export const METRICS = {
-  decisions: 'Decisions',
-  decisionLatencyMs: 'DecisionLatencyMs',
-  rejectReasons: 'RejectReasons',
-  stateUnavailable: 'StateUnavailable',
-  auditWriteFailures: 'AuditWriteFailures',
-  auditRecordsDrained: 'AuditRecordsDrained',
-  auditSpoolLength: 'AuditSpoolLength',
-  /** Audit records that could not be read back from the spool, parked in `audit:spool:dead`. */
-  auditSpoolDeadLetters: 'AuditSpoolDeadLetters',
-  healthChecks: 'HealthChecks',
-  killSwitchState: 'kill_switch_state',
-  killSwitchResponseMs: 'KillSwitchResponseMs',
-  killSwitchChannelFailures: 'KillSwitchChannelFailures',
-  killExecutorCancels: 'KillExecutorCancels',
-  killExecutorFailures: 'KillExecutorFailures',
-  ingestFrames: 'IngestFrames',
-  ingestChecksumMismatches: 'IngestChecksumMismatches',
-  ingestReconnects: 'IngestReconnects',
-  ingestPublishLatencyMs: 'IngestPublishLatencyMs',
-  ingestPublishErrors: 'IngestPublishErrors',
-  ingestBufferOverflow: 'IngestBufferOverflow',
-  ingestDataAgeMs: 'IngestDataAgeMs',
-  ingestHeartbeatAgeMs: 'IngestHeartbeatAgeMs',
-  evaluatorEventsApplied: 'EvaluatorEventsApplied',
-  evaluatorDuplicates: 'EvaluatorDuplicates',
-  evaluatorPoisonRecords: 'EvaluatorPoisonRecords',
-  evaluatorIteratorAgeMs: 'EvaluatorIteratorAgeMs',
-  breakerTransitions: 'BreakerTransitions',
-  breakersTripped: 'BreakersTripped',
-  timeSeriesRejectedRecords: 'TimeSeriesRejectedRecords',
-  referencePricesWritten: 'ReferencePricesWritten',
-  referencePricesStale: 'ReferencePricesStale',
-  referenceRateLimited: 'ReferenceRateLimited',
-  fillsApplied: 'FillsApplied',
-  fillsDuplicate: 'FillsDuplicate',
-  universeSize: 'UniverseSize',
-  /** Daily partitions the partition-maintenance job created (ahead, or to recover DEFAULT rows). */
-  partitionsCreated: 'PartitionsCreated',
-  /** Daily partitions dropped past their table's retention. */
-  partitionsDropped: 'PartitionsDropped',
-  /** 1 per call made while a secret still holds its placeholder (the CoinGecko key nobody set); logs name it. */
-  secretPlaceholder: 'SecretPlaceholder',
-  /** Rows found in a DEFAULT partition at the start of a maintenance run; alarmed when > 0. */
-  partitionRowsInDefault: 'PartitionRowsInDefault',
-  /** Fewest days after today that every partitioned table has a partition for. */
-  partitionDaysAhead: 'PartitionDaysAhead',
-  /** Account feed (private Kraken WS): execution events published to Kinesis `executions`. */
-  accountFeedEvents: 'AccountFeedEvents',
-  /** Executions dropped as duplicates (reconnect snapshots, repeated frames). */
-  accountFeedDuplicates: 'AccountFeedDuplicates',
-  /** Accounts whose private feed is failed closed (silent, disconnected, no key); alarmed. */
-  accountFeedFailedClosed: 'AccountFeedFailedClosed',
-  accountFeedReconnects: 'AccountFeedReconnects',
-  /** Orders on Kraken with no accepted decision behind them; alarmed on any. */
-  unvettedOrders: 'UnvettedOrders',
-  unvettedOrdersCanceled: 'UnvettedOrdersCanceled',
-  /** Dead man's switch refreshes sent, and refreshes withheld because the gate is unhealthy. */
-  deadMansSwitchArmed: 'DeadMansSwitchArmed',
-  deadMansSwitchWithheld: 'DeadMansSwitchWithheld',
-  /** Decisions rejected because the cache holds no state epoch (not rebuilt); alarmed on any. */
-  stateEpochMissing: 'StateEpochMissing',
-  /** State rebuild runs that found the epoch missing or behind (dimension `trigger`: missing|behind|forced). */
-  stateRebuilds: 'StateRebuilds',
-  /** Time from the start of a rebuild to the epoch written (the cache serving again). */
-  stateRebuildMs: 'StateRebuildMs',
-  /** Control writes (kill switch, breaker) that fewer replicas acknowledged than configured. */
-  replicaAckShortfalls: 'ReplicaAckShortfalls',
-  /** Pending reservations nobody acknowledged within their TTL, removed and audited (issue #12). */
-  reservationsExpired: 'ReservationsExpired',
-  /** Decisions re-made because the account book moved between load and commit (issue #12). */
-  bookConflicts: 'BookConflicts',
-  /** Order events (executions) the positions consumer applied, and those it had already applied. */
-  orderEventsApplied: 'OrderEventsApplied',
-  orderEventsDuplicate: 'OrderEventsDuplicate',
-  /** Orders on Kraken the positions consumer found with no reservation behind them (counted; the account feed alarms). */
-  unreservedOrders: 'UnreservedOrders',
-  /**
-   * Issue #13: the largest |Kraken balance - position| / |balance| of a positions batch that
-   * applied balances, in percent (service dimension only); the asset is in the log line.
-   */
-  balanceDrift: 'BalanceDrift',
-  /** Records of `executions` that could not be read, parked in the positions DLQ. */
-  positionsPoisonRecords: 'PositionsPoisonRecords',
-} as const;
+/**
+ * Metric names emitted as CloudWatch EMF, keyed as in the metric catalogue
+ * (shared/metrics/catalogue.ts), which also holds each metric's unit, dimension sets, emitting
+ * units and meaning. Code emits through shared/metrics/emit.ts; dashboards and alarms read the
+ * catalogue entries.
+ */
+export const METRICS = Object.fromEntries(Object.entries(CATALOGUE).map(([key, metric]) => [key, metric.name])) as {
+  readonly [K in CatalogueKey]: (typeof CATALOGUE)[K]['name'];
+};
 
 /**
  * Redis key schema (ElastiCache). Hot state only: every key can be rebuilt from Kinesis and

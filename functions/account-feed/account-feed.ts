@@ -1,7 +1,7 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { ownsAccount } from '../../shared/domain/account-feed/sharding.js';
 import { ConnectionBudget } from '../../shared/domain/market/reconnect-policy.js';
-import { METRICS } from '../../shared/names.js';
+import { CATALOGUE } from '../../shared/metrics/catalogue.js';
+import { emitMetric } from '../../shared/metrics/emit.js';
 import { metrics } from '../../shared/runtime/observability.js';
 import { AccountSession } from './account-session.js';
 import { type AccountFeedConfig, selects } from './config.js';
@@ -211,7 +211,7 @@ export class AccountFeedService {
       onConnected: () => session.connected(),
       onDisconnected: () => {
         session.disconnected();
-        metrics.addMetric(METRICS.accountFeedReconnects, MetricUnit.Count, 1);
+        emitMetric(metrics, CATALOGUE.accountFeedReconnects, 1);
       },
       log: this.ports.log,
     });
@@ -240,7 +240,7 @@ export class AccountFeedService {
         }
       }),
     );
-    metrics.addMetric(METRICS.accountFeedFailedClosed, MetricUnit.Count, failed);
+    emitMetric(metrics, CATALOGUE.accountFeedFailedClosed, failed);
   }
 
   private readonly reported = { events: 0, duplicates: 0, unvetted: 0, unvettedCanceled: 0, armed: 0, withheld: 0 };
@@ -257,16 +257,16 @@ export class AccountFeedService {
       total.armed += c.deadMansArmed;
       total.withheld += c.deadMansWithheld;
     }
-    const names: [keyof typeof total, string][] = [
-      ['events', METRICS.accountFeedEvents],
-      ['duplicates', METRICS.accountFeedDuplicates],
-      ['unvetted', METRICS.unvettedOrders],
-      ['unvettedCanceled', METRICS.unvettedOrdersCanceled],
-      ['armed', METRICS.deadMansSwitchArmed],
-      ['withheld', METRICS.deadMansSwitchWithheld],
-    ];
+    const names = [
+      ['events', CATALOGUE.accountFeedEvents],
+      ['duplicates', CATALOGUE.accountFeedDuplicates],
+      ['unvetted', CATALOGUE.unvettedOrders],
+      ['unvettedCanceled', CATALOGUE.unvettedOrdersCanceled],
+      ['armed', CATALOGUE.deadMansSwitchArmed],
+      ['withheld', CATALOGUE.deadMansSwitchWithheld],
+    ] as const;
     for (const [field, metric] of names) {
-      metrics.addMetric(metric, MetricUnit.Count, Math.max(0, total[field] - this.reported[field]));
+      emitMetric(metrics, metric, Math.max(0, total[field] - this.reported[field]));
       this.reported[field] = total[field];
     }
   }

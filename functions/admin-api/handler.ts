@@ -1,10 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { METRICS } from '../../shared/names.js';
+import { CATALOGUE } from '../../shared/metrics/catalogue.js';
+import { emitMetric } from '../../shared/metrics/emit.js';
 import { logger, metrics, tracer } from '../../shared/runtime/observability.js';
 import { createAdminApi } from './app.js';
 import { loadAdminApiConfig } from './config.js';
@@ -13,18 +13,16 @@ import { createAdminRouter } from './router.js';
 const config = loadAdminApiConfig();
 const api = await createAdminApi(config, {
   onStateChange: (scope, engaged) => {
-    const single = metrics.singleMetric();
-    single.addDimension('scope', scope);
-    single.addMetric(METRICS.killSwitchState, MetricUnit.Count, engaged ? 1 : 0);
+    emitMetric(metrics, CATALOGUE.killSwitchState, engaged ? 1 : 0, { scope });
   },
   onDurabilityGap: (what, error) => {
-    metrics.addMetric(METRICS.replicaAckShortfalls, MetricUnit.Count, 1);
+    emitMetric(metrics, CATALOGUE.replicaAckShortfalls, 1);
     logger.error('kill switch change not yet safe from a cache failover', { what, error: String(error) });
   },
 });
 const route = createAdminRouter(api.services, {
   onEngaged: (result) => {
-    if (result.outcome === 'partial') metrics.addMetric(METRICS.killSwitchChannelFailures, MetricUnit.Count, 1);
+    if (result.outcome === 'partial') emitMetric(metrics, CATALOGUE.killSwitchChannelFailures, 1);
   },
 });
 

@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -8,10 +7,10 @@ import { PostgresReservationEventWriter } from '../../shared/adapters/postgres/r
 import { RedisAuditSpool } from '../../shared/adapters/redis/audit-spool.js';
 import { RedisReservationEvents } from '../../shared/adapters/redis/reservation-events.js';
 import { connectStores } from '../../shared/adapters/stores.js';
-import { METRICS } from '../../shared/names.js';
 import { logger, metrics } from '../../shared/runtime/observability.js';
 import { drainSettingsFrom, loadAuditDrainerConfig } from './config.js';
 import { type DrainReport, drainAuditSpool } from './drain-audit-spool.js';
+import { recordDrainMetrics, recordReservationDrainFailure } from './drain-metrics.js';
 import { moveReservationEvents } from './drain-reservation-events.js';
 
 /**
@@ -36,7 +35,7 @@ export async function auditDrainerHandler(context: Pick<Context, 'getRemainingTi
     await moveReservationEvents(reservationPorts, { batchSize: settings.batchSize, maxBatches: settings.maxBatches });
   } catch (error) {
     logger.warn('reservation events drain failed; they stay in the stream', { error: String(error) });
-    metrics.addMetric(METRICS.auditWriteFailures, MetricUnit.Count, 1);
+    recordReservationDrainFailure(metrics);
   }
   const report = await drainAuditSpool(
     ports,
@@ -44,10 +43,7 @@ export async function auditDrainerHandler(context: Pick<Context, 'getRemainingTi
     drainSettingsFrom(config),
     (error) => logger.warn('audit drain failed; records stay in the spool', { error: String(error) }),
   );
-  metrics.addMetric(METRICS.auditRecordsDrained, MetricUnit.Count, report.moved);
-  metrics.addMetric(METRICS.auditWriteFailures, MetricUnit.Count, report.failures);
-  metrics.addMetric(METRICS.auditSpoolLength, MetricUnit.Count, report.spoolLength);
-  metrics.addMetric(METRICS.auditSpoolDeadLetters, MetricUnit.Count, report.deadLetters);
+  recordDrainMetrics(metrics, report);
   return report;
 }
 

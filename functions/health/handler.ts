@@ -1,10 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { METRICS } from '../../shared/names.js';
+import { CATALOGUE } from '../../shared/metrics/catalogue.js';
+import { emitMetric } from '../../shared/metrics/emit.js';
 import { logger, metrics, tracer } from '../../shared/runtime/observability.js';
 import { type HealthConfig, loadHealthConfig } from './config.js';
 
@@ -24,7 +24,7 @@ export function describeHealth(cfg: HealthConfig): HealthBody {
 }
 
 export async function healthHandler(): Promise<APIGatewayProxyResult> {
-  metrics.addMetric(METRICS.healthChecks, MetricUnit.Count, 1);
+  emitMetric(metrics, CATALOGUE.healthChecks, 1);
   return {
     statusCode: 200,
     headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },

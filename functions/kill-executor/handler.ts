@@ -1,5 +1,4 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
@@ -9,11 +8,11 @@ import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import { connectStores } from '../../shared/adapters/stores.js';
 import type { KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
-import { METRICS } from '../../shared/names.js';
 import { logger, metrics } from '../../shared/runtime/observability.js';
 import { killExecutorPorts } from './app.js';
 import { loadKillExecutorConfig } from './config.js';
 import { executeKill } from './execute-kill.js';
+import { recordKillMetrics } from './kill-metrics.js';
 
 const config = loadKillExecutorConfig();
 const stores = await connectStores(config);
@@ -31,13 +30,7 @@ const deps = killExecutorPorts({
 export async function killExecutorHandler(event: EventBridgeEvent<string, KillSwitchTriggeredEvent>) {
   const results = await executeKill(event.detail, deps);
   const failed = results.filter((r) => r.outcome === 'failed');
-  metrics.addMetric(METRICS.killExecutorCancels, MetricUnit.Count, results.filter((r) => r.outcome === 'ok').length);
-  metrics.addMetric(METRICS.killExecutorFailures, MetricUnit.Count, failed.length);
-  metrics.addMetric(
-    METRICS.killSwitchResponseMs,
-    MetricUnit.Milliseconds,
-    Date.now() - Date.parse(event.detail.engaged_at),
-  );
+  recordKillMetrics(metrics, results, event.detail.engaged_at, Date.now());
   logger.info('kill switch executed', { event_id: event.detail.event_id, results });
   // Failing the invocation makes EventBridge retry; accounts already done are skipped then.
   if (failed.length > 0) throw new Error(`${failed.length} account action(s) failed; see kill_switch_actions`);

@@ -1,16 +1,17 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { createRedisClient, redisConfigFromUrl } from '../../shared/adapters/redis/client.js';
 import { SecretReader } from '../../shared/adapters/secrets.js';
 import type { Mark } from '../../shared/domain/market/events.js';
-import { METRICS } from '../../shared/names.js';
+import { CATALOGUE } from '../../shared/metrics/catalogue.js';
+import { emitMetric } from '../../shared/metrics/emit.js';
 import { logger, metrics } from '../../shared/runtime/observability.js';
 import { PostgresInstrumentTarget } from './adapters/postgres-instruments.js';
 import { RedisInstrumentTarget } from './adapters/redis-instruments.js';
 import { RedisUniverseSource } from './adapters/redis-universe.js';
 import { type IngesterConfig, isUsdSpotPair } from './config.js';
 import { INGESTER_DEFAULTS } from './defaults.js';
+import { recordFeedMetrics } from './feed-metrics.js';
 import { type Readiness, startHealthServer } from './health-server.js';
 import { InstrumentPublisher } from './instrument-publisher.js';
 import { KinesisWorkerSink } from './kinesis-worker-sink.js';
@@ -113,11 +114,11 @@ export async function startIngester(
     maxBufferedRecords: config.KINESIS_BUFFER_MAX_RECORDS,
     onOverflow: (dropped) => {
       lastOverflowMs = Date.now();
-      metrics.addMetric(METRICS.ingestBufferOverflow, MetricUnit.Count, dropped);
+      emitMetric(metrics, CATALOGUE.ingestBufferOverflow, dropped);
     },
     onPut: ({ latencyMs, failed, error }) => {
-      metrics.addMetric(METRICS.ingestPublishLatencyMs, MetricUnit.Milliseconds, latencyMs);
-      if (failed > 0) metrics.addMetric(METRICS.ingestPublishErrors, MetricUnit.Count, failed);
+      emitMetric(metrics, CATALOGUE.ingestPublishLatencyMs, latencyMs);
+      if (failed > 0) emitMetric(metrics, CATALOGUE.ingestPublishErrors, failed);
       if (error) logger.warn('PutRecords failed; records re-queued', { error });
     },
     onWorkerError: (error, lost) => {
@@ -147,7 +148,7 @@ export async function startIngester(
     marks,
     instruments,
     onResync: (symbol, outcome) => {
-      metrics.addMetric(METRICS.ingestChecksumMismatches, MetricUnit.Count, 1);
+      emitMetric(metrics, CATALOGUE.ingestChecksumMismatches, 1);
       logger.warn('book checksum mismatch; resubscribing', { symbol, outcome });
     },
   });
@@ -215,18 +216,15 @@ export async function startIngester(
   const emitMetrics = () => {
     const snap = feed.snapshot();
     const now = Date.now();
-    metrics.addMetric(METRICS.ingestFrames, MetricUnit.Count, pipeline.counters.frames - lastFrames);
+    const dataAgeMs = new Map<string, number>();
+    for (const [symbol, s] of pipeline.state) if (s.lastBookMs > 0) dataAgeMs.set(symbol, now - s.lastBookMs);
+    recordFeedMetrics(metrics, {
+      frames: pipeline.counters.frames - lastFrames,
+      heartbeatAgeMs: snap.lastHeartbeatMs > 0 ? now - snap.lastHeartbeatMs : null,
+      dataAgeMs,
+    });
     lastFrames = pipeline.counters.frames;
-    if (snap.lastHeartbeatMs > 0) {
-      metrics.addMetric(METRICS.ingestHeartbeatAgeMs, MetricUnit.Milliseconds, now - snap.lastHeartbeatMs);
-    }
     metrics.publishStoredMetrics();
-    for (const [symbol, s] of pipeline.state) {
-      if (s.lastBookMs === 0) continue;
-      const single = metrics.singleMetric();
-      single.addDimension('symbol', symbol);
-      single.addMetric(METRICS.ingestDataAgeMs, MetricUnit.Milliseconds, now - s.lastBookMs);
-    }
   };
   let lastReconnects = 0;
   const metricsTimer =
@@ -235,7 +233,7 @@ export async function startIngester(
       : setInterval(() => {
           const reconnects = feed.counters.reconnects - lastReconnects;
           lastReconnects = feed.counters.reconnects;
-          if (reconnects > 0) metrics.addMetric(METRICS.ingestReconnects, MetricUnit.Count, reconnects);
+          if (reconnects > 0) emitMetric(metrics, CATALOGUE.ingestReconnects, reconnects);
           emitMetrics();
         }, config.METRICS_INTERVAL_MS);
 

@@ -1,9 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { METRICS } from '../../shared/names.js';
+import { CATALOGUE } from '../../shared/metrics/catalogue.js';
+import { emitMetric, type MetricsSink } from '../../shared/metrics/emit.js';
 import { logger, metrics, tracer } from '../../shared/runtime/observability.js';
 import { createStateRebuildApp } from './app.js';
 import { loadStateRebuildConfig } from './config.js';
@@ -13,12 +13,10 @@ import type { RebuildOutcome } from './rebuild-state.js';
 const app = await createStateRebuildApp(loadStateRebuildConfig());
 
 /** Emits a rebuild's metrics: one StateRebuilds per rebuild (by trigger) and its duration. */
-export function recordRebuildMetrics(outcome: RebuildOutcome, sink: Pick<typeof metrics, 'singleMetric'>): void {
+export function recordRebuildMetrics(outcome: RebuildOutcome, sink: MetricsSink): void {
   if (outcome.action !== 'rebuilt') return;
-  const single = sink.singleMetric();
-  single.addDimension('trigger', outcome.trigger);
-  single.addMetric(METRICS.stateRebuilds, MetricUnit.Count, 1);
-  single.addMetric(METRICS.stateRebuildMs, MetricUnit.Milliseconds, outcome.durationMs);
+  emitMetric(sink, CATALOGUE.stateRebuilds, 1, { trigger: outcome.trigger });
+  emitMetric(sink, CATALOGUE.stateRebuildMs, outcome.durationMs, { trigger: outcome.trigger });
 }
 
 /**

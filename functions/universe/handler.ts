@@ -1,9 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { METRICS } from '../../shared/names.js';
+import { CATALOGUE } from '../../shared/metrics/catalogue.js';
+import { emitMetric } from '../../shared/metrics/emit.js';
 import { logger, metrics, tracer } from '../../shared/runtime/observability.js';
 import { createUniverseApp } from './app.js';
 import { loadUniverseConfig } from './config.js';
@@ -14,7 +14,7 @@ const app = await createUniverseApp(loadUniverseConfig());
 /** EventBridge, daily. */
 export async function universeHandler(): Promise<{ version: number; size: number }> {
   const result = await app.refresh();
-  metrics.addMetric(METRICS.universeSize, MetricUnit.Count, result.symbols.length);
+  emitMetric(metrics, CATALOGUE.universeSize, result.symbols.length);
   logger.info('universe published', { version: result.version, symbols: result.symbols });
   return { version: result.version, size: result.symbols.length };
 }

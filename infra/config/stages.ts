@@ -201,6 +201,45 @@ export interface AlarmsConfig {
 /** Stablecoins the depeg breaker watches: every stage must subscribe them, or it never runs. */
 export const DEPEG_WATCHED_SYMBOLS = ['USDC/USD', 'USDT/USD'] as const;
 
+/** A multi-window burn-rate alarm: pages when both windows spend the error budget `burnRate` times too fast. */
+export interface BurnWindow {
+  /** The window that makes the alarm significant (budget really being spent). */
+  readonly longMinutes: number;
+  /** The window that makes it reset quickly once the fault is fixed. */
+  readonly shortMinutes: number;
+  /** Multiple of the steady spend that exhausts the budget exactly at the end of the 30-day period. */
+  readonly burnRate: number;
+}
+
+/** The SLOs of docs/slo.md and their burn-rate alarms (dashboards/slo.ts, infra/constructs/observability.ts). */
+export interface SloConfig {
+  /** Risk decision latency bound, ms, and the share of decisions that must meet it (p99 = 0.99). */
+  readonly decisionLatencyMs: number;
+  readonly decisionLatencyTarget: number;
+  /** A minute is fresh when its stalest symbol's data age stays at or under this, ms. */
+  readonly marketDataMaxAgeMs: number;
+  readonly freshMinutesTarget: number;
+  /** Kill switch engage to all cancels confirmed, ms, and the share of engages that must meet it. */
+  readonly killSwitchMs: number;
+  readonly killSwitchTarget: number;
+  /** Pages: 2% of a 30-day budget gone in an hour. */
+  readonly fastBurn: BurnWindow;
+  /** Pages too, later: 5% gone in six hours. */
+  readonly slowBurn: BurnWindow;
+}
+
+/** Same objectives in every stage: staging and dev prove the alarms prod relies on. */
+const SLO_TARGETS: SloConfig = {
+  decisionLatencyMs: 30,
+  decisionLatencyTarget: 0.99,
+  marketDataMaxAgeMs: 2_000,
+  freshMinutesTarget: 0.999,
+  killSwitchMs: 5_000,
+  killSwitchTarget: 0.99,
+  fastBurn: { longMinutes: 60, shortMinutes: 5, burnRate: 14.4 },
+  slowBurn: { longMinutes: 360, shortMinutes: 30, burnRate: 6 },
+};
+
 export interface StageConfig {
   readonly stage: DeployStage;
   /**
@@ -225,6 +264,7 @@ export interface StageConfig {
   readonly api: ApiConfig;
   readonly evaluators: EvaluatorsConfig;
   readonly accountFeed: AccountFeedStageConfig;
+  readonly slo: SloConfig;
   readonly alarms: AlarmsConfig;
   /** Settings every function receives and validates at cold start (and preflight checks). */
   readonly runtime: {
@@ -292,6 +332,7 @@ export const STAGE_CONFIGS = {
     cache: { nodeType: 'cache.t4g.micro', replicas: 0, snapshotRetentionDays: 1, port: 6380 },
     streams: { mode: 'ON_DEMAND', shards: 1, retentionHours: 24 },
     timestream: TIMESTREAM_OFF,
+    slo: SLO_TARGETS,
     api: {
       provisionedConcurrency: 0,
       throttleRatePerSecond: 50,
@@ -376,6 +417,7 @@ export const STAGE_CONFIGS = {
     cache: { nodeType: 'cache.t4g.small', replicas: 1, snapshotRetentionDays: 3, port: 6380 },
     streams: { mode: 'ON_DEMAND', shards: 1, retentionHours: 72 },
     timestream: TIMESTREAM_OFF,
+    slo: SLO_TARGETS,
     api: {
       provisionedConcurrency: 1,
       throttleRatePerSecond: 200,
@@ -445,6 +487,7 @@ export const STAGE_CONFIGS = {
     cache: { nodeType: 'cache.r7g.large', replicas: 2, snapshotRetentionDays: 7, port: 6380 },
     streams: { mode: 'PROVISIONED', shards: 4, retentionHours: 168 },
     timestream: TIMESTREAM_OFF,
+    slo: SLO_TARGETS,
     api: {
       provisionedConcurrency: 5,
       throttleRatePerSecond: 1_000,

@@ -1,8 +1,8 @@
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { httpUrl, type Stage } from '../config/env.js';
 import { Decimal } from '../domain/decimal.js';
-import { METRICS } from '../names.js';
+import { CATALOGUE } from '../metrics/catalogue.js';
+import { emitMetric } from '../metrics/emit.js';
 import { logger, metrics } from '../runtime/observability.js';
 import { decodeCoinGeckoKeySecret } from './secrets/coingecko-key-secret.js';
 import type { SecretReader } from './secrets.js';
@@ -36,7 +36,7 @@ export function refineCoinGeckoConfig(
 export type OnKeyPlaceholder = (secretId: string, why: string) => void;
 
 const reportPlaceholder: OnKeyPlaceholder = (secretId, why) => {
-  metrics.singleMetric().addMetric(METRICS.secretPlaceholder, MetricUnit.Count, 1);
+  emitMetric(metrics, CATALOGUE.secretPlaceholder, 1);
   logger.warn('CoinGecko key secret holds its placeholder; calling without a key until an operator sets it', {
     secret: secretId,
     why,

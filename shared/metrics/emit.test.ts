@@ -1,0 +1,71 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { describe, expect, it } from 'vitest';
+import { captureEmf } from '../../test/support/emf.js';
+import { CATALOGUE, CATALOGUE_ENTRIES } from './catalogue.js';
+import { emitMetric } from './emit.js';
+
+const sink = () => new Metrics({ namespace: 'RiskGate', serviceName: 'risk-gate' });
+
+describe('Function: emitMetric', () => {
+  it('publishes a per-symbol metric under both of its declared dimension sets and nothing else', async () => {
+    // Prepare
+    const metrics = sink();
+    // Act
+    const points = await captureEmf(() => emitMetric(metrics, CATALOGUE.ingestDataAgeMs, 2_500, { symbol: 'BTC/USD' }));
+    // Assess
+    expect(points.map((p) => p.dimensions)).toEqual([
+      { service: 'risk-gate', symbol: 'BTC/USD' },
+      { service: 'risk-gate' },
+    ]);
+    expect(points.every((p) => p.name === 'IngestDataAgeMs' && p.value === 2_500)).toBe(true);
+  });
+
+  it('keeps a dimensioned metric from splitting the service-only metrics of the same invocation', async () => {
+    // Prepare
+    const metrics = sink();
+    // Act
+    const points = await captureEmf(() => {
+      emitMetric(metrics, CATALOGUE.decisions, 1, { decision: 'reject' });
+      emitMetric(metrics, CATALOGUE.decisionLatencyMs, 12);
+      emitMetric(metrics, CATALOGUE.auditWriteFailures, 1);
+      metrics.publishStoredMetrics();
+    });
+    // Assess
+    const latency = points.filter((p) => p.name === 'DecisionLatencyMs');
+    expect(latency.map((p) => p.dimensions)).toEqual([{ service: 'risk-gate' }]);
+    expect(points.filter((p) => p.name === 'AuditWriteFailures').map((p) => p.dimensions)).toEqual([
+      { service: 'risk-gate' },
+    ]);
+  });
+
+  it('refuses, at compile time, a metric outside the catalogue and dimensions it does not declare', () => {
+    const metrics = sink();
+    const compileOnly = () => {
+      // @ts-expect-error an ad-hoc metric is not a catalogue entry
+      emitMetric(
+        metrics,
+        { name: 'Made Up', unit: 'Count', dimensionSets: [['service']], emittedBy: [], meaning: '' },
+        1,
+      );
+      // @ts-expect-error AuditWriteFailures is {service} only: no decision dimension
+      emitMetric(metrics, CATALOGUE.auditWriteFailures, 1, { decision: 'accept' });
+      // @ts-expect-error IngestDataAgeMs needs its symbol
+      emitMetric(metrics, CATALOGUE.ingestDataAgeMs, 1);
+      // @ts-expect-error RejectReasons declares `code`, not `reason`
+      emitMetric(metrics, CATALOGUE.rejectReasons, 1, { reason: 'STALE' });
+    };
+    expect(typeof compileOnly).toBe('function');
+  });
+});
+
+describe('Catalogue', () => {
+  it('has one entry per name, each dimension set led by service', () => {
+    const names = CATALOGUE_ENTRIES.map((m) => m.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const m of CATALOGUE_ENTRIES) {
+      for (const set of m.dimensionSets) expect(set[0], m.name).toBe('service');
+      expect(m.meaning.length, m.name).toBeGreaterThan(10);
+      expect(m.emittedBy.length, m.name).toBeGreaterThan(0);
+    }
+  });
+});
