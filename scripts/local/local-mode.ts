@@ -11,8 +11,10 @@ import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import { migrate } from '../../shared/adapters/postgres/migrate.js';
 import { KILL_SWITCH_TRIGGERED, type KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
+import { databaseLoginUser } from '../../shared/names.js';
 import { createLocalServer } from '../../shared/runtime/local-http.js';
 import { FakeKrakenRest } from '../../test/fakes/kraken-rest/server.js';
+import { setLocalUnitPasswords } from '../../test/support/database-roles.js';
 import type { LocalModeConfig } from './config.js';
 import { LOCAL_KRAKEN_KEY } from './local-kraken-key.js';
 
@@ -143,6 +145,8 @@ async function startOnStores(
   const admin = new pg.Client({ connectionString: config.DATABASE_URL });
   await admin.connect();
   await migrate(admin);
+  // The jobs below connect as their units' own login users (migration 011), as in a stage.
+  await setLocalUnitPasswords(admin);
   await admin.end();
   // What a stage sends to CloudWatch, kept in memory for the console's charts.
   const { LocalMetrics } = await import('./local-metrics.js');
@@ -165,7 +169,9 @@ async function startOnStores(
     // As a stage starts: the cache is restored from the database (kill switches, breakers,
     // instruments, universe, positions) and its state epoch written, or every order is
     // refused; a cache whose epoch is current (an earlier run's) is kept as it is.
-    const rebuild = await createStateRebuildApp(stateRebuildConfigSchema.parse(env));
+    const rebuild = await createStateRebuildApp(
+      stateRebuildConfigSchema.parse({ ...env, DATABASE_USER: databaseLoginUser('stateRebuild') }),
+    );
     await rebuild.run().finally(() => rebuild.close());
     const coinGecko = await startLocalCoinGecko(redis);
     stops.push(() => coinGecko.stop());

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { decodeMark } from '../../shared/adapters/redis/mark-hash.js';
-import { REDIS_KEYS } from '../../shared/names.js';
+import { databaseLoginUser, REDIS_KEYS } from '../../shared/names.js';
 import { FakeCoinGecko } from '../../test/fakes/coingecko/server.js';
 import { LOCAL_COINS } from './local-seed.js';
 
@@ -41,7 +41,9 @@ export async function startLocalCoinGecko(redis: Redis): Promise<FakeCoinGecko> 
 export async function startPartitionMaintenance(env: NodeJS.ProcessEnv): Promise<() => Promise<void>> {
   const { loadPartitionMaintenanceConfig } = await import('../../functions/partition-maintenance/config.js');
   const { createPartitionMaintenanceApp } = await import('../../functions/partition-maintenance/app.js');
-  const app = createPartitionMaintenanceApp(loadPartitionMaintenanceConfig(env));
+  const app = createPartitionMaintenanceApp(
+    loadPartitionMaintenanceConfig({ ...env, DATABASE_USER: databaseLoginUser('partitionMaintenance') }),
+  );
   await app.run();
   const timer = setInterval(
     () => void app.run().catch((error: unknown) => console.error(`partition maintenance failed: ${String(error)}`)),
@@ -69,7 +71,9 @@ export async function startMarketJobs(options: {
   const { createReferencePricesApp } = await import('../../functions/reference-prices/app.js');
   const env = { ...options.env, COINGECKO_BASE_URL: options.coinGeckoUrl };
 
-  const universe = await createUniverseApp(loadUniverseConfig(env));
+  const universe = await createUniverseApp(
+    loadUniverseConfig({ ...env, DATABASE_USER: databaseLoginUser('universe') }),
+  );
   try {
     const published = await universe.refresh();
     const missing = LOCAL_COINS.filter((c) => !published.symbols.includes(c.symbol)).map((c) => c.symbol);
@@ -81,6 +85,7 @@ export async function startMarketJobs(options: {
   const references = await createReferencePricesApp(
     loadReferencePricesConfig({
       ...env,
+      DATABASE_USER: databaseLoginUser('referencePrices'),
       REFERENCE_COINS: LOCAL_COINS.map((c) => `${c.symbol}=${c.coinId}`).join(','),
     }),
   );

@@ -77,7 +77,7 @@ export function connectDatabase(
 
 /** Local: a URL. AWS: the proxy host with an IAM token per connection (or a rotating secret). */
 function databaseConnection(config: StoresConfig, secrets: SecretReader): Partial<PostgresConnectionConfig> {
-  if (config.DATABASE_URL) return { connectionString: config.DATABASE_URL };
+  if (config.DATABASE_URL) return { connectionString: config.DATABASE_URL, user: config.DATABASE_USER };
   const host = config.DATABASE_HOST as string;
   const user = config.DATABASE_USER as string;
   const password =

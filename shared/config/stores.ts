@@ -18,6 +18,10 @@ export const storesConfigShape = {
   DATABASE_HOST: z.string().min(1).optional(),
   DATABASE_PORT: positiveInt.default(5432),
   DATABASE_NAME: z.string().min(1).default('riskgate'),
+  /**
+   * The unit's own login user (migration 011; infra/constructs/store-access.ts sets it per
+   * function). With DATABASE_URL (local) it replaces the URL's user.
+   */
   DATABASE_USER: z.string().min(1).optional(),
   /** `iam`: a fresh IAM token per connection (RDS Proxy); `secret`: password from DATABASE_SECRET_ID. */
   DATABASE_AUTH: z.enum(['iam', 'secret']).default('iam'),

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { DATABASE_ROLES, type DatabaseUnit, databaseLoginUser } from '../../shared/names.js';
-import { databaseUrl, local } from '../local-env.js';
+import { local } from '../local-env.js';
 
 /** Every unit that has a database role (migration 011). */
 export const DATABASE_UNITS = Object.keys(DATABASE_ROLES) as DatabaseUnit[];
@@ -14,11 +14,4 @@ export async function setLocalUnitPasswords(owner: pg.ClientBase): Promise<void>
   for (const unit of DATABASE_UNITS) {
     await owner.query(`ALTER ROLE ${databaseLoginUser(unit)} PASSWORD '${local.dbPassword.replaceAll("'", "''")}'`);
   }
-}
-
-/** The test database's URL as a unit's login user. */
-export function unitDatabaseUrl(unit: DatabaseUnit, dbName?: string): string {
-  const url = new URL(databaseUrl(dbName));
-  url.username = databaseLoginUser(unit);
-  return url.toString();
 }

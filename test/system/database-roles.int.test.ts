@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { PostgresAccountAdministration } from '../../functions/admin-api/adapters/postgres-accounts.js';
 import {
   PostgresControlLog,
@@ -19,12 +20,13 @@ import { PostgresUniverseStore } from '../../functions/universe/adapters/postgre
 import { PostgresBreakerConfigSource } from '../../shared/adapters/breakers/breaker-config-source.js';
 import { PostgresBreakerAudit } from '../../shared/adapters/breakers/breaker-store.js';
 import { PostgresDecisionAuditWriter } from '../../shared/adapters/postgres/decision-audit.js';
-import { createPostgresPool } from '../../shared/adapters/postgres/pool.js';
 import { PostgresStateGenerations } from '../../shared/adapters/postgres/state-generation.js';
+import { connectDatabase } from '../../shared/adapters/stores.js';
+import { storesConfigShape } from '../../shared/config/stores.js';
 import type { DecisionRecord } from '../../shared/domain/risk/ports.js';
 import { DATABASE_ROLES, type DatabaseUnit, databaseLoginUser, TABLES } from '../../shared/names.js';
 import { databaseUrl } from '../local-env.js';
-import { DATABASE_UNITS, unitDatabaseUrl } from '../support/database-roles.js';
+import { DATABASE_UNITS } from '../support/database-roles.js';
 
 // Migration 011 on the real local PostgreSQL: every unit connects as its own login user and
 // holds only the grants its adapters use; the migrator (the owner, `riskgate` here) alone
@@ -87,11 +89,17 @@ const accountId = `roles-${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
   await owner.connect();
+  // Through the units' own config path: the local URL with DATABASE_USER naming the unit's login.
+  const storesConfig = z.object({ STAGE: z.string(), ...storesConfigShape });
   for (const unit of DATABASE_UNITS) {
-    pools.set(
-      unit,
-      createPostgresPool({ connectionString: unitDatabaseUrl(unit), tls: false, statementTimeoutMs: 10_000 }),
-    );
+    const config = storesConfig.parse({
+      STAGE: 'local',
+      DATABASE_URL: databaseUrl(),
+      DATABASE_USER: databaseLoginUser(unit),
+      DATABASE_TLS: 'false',
+      DATABASE_STATEMENT_TIMEOUT_MS: '10000',
+    });
+    pools.set(unit, connectDatabase(config));
   }
   await owner.query(
     `INSERT INTO ${TABLES.accounts} (account_id, display_name, kind) VALUES ($1, 'roles', 'strategy')`,

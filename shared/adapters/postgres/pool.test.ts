@@ -27,6 +27,19 @@ describe('Function: postgresPoolOptions', () => {
     }
   });
 
+  it('connects as the explicit user, not the URL’s (one local URL serves every unit’s login)', () => {
+    const options = postgresPoolOptions({
+      connectionString: 'postgres://riskgate:pw@127.0.0.1:5432/db',
+      user: 'rg_risk_api_login',
+      tls: false,
+    });
+    const url = new URL(options.connectionString as string);
+    expect([url.username, url.password, url.pathname]).toEqual(['rg_risk_api_login', 'pw', '/db']);
+    expect(
+      postgresPoolOptions({ connectionString: 'postgres://riskgate@127.0.0.1/db', tls: false }).connectionString,
+    ).toBe('postgres://riskgate@127.0.0.1/db');
+  });
+
   it('knows which hosts are loopback', () => {
     expect(['localhost', '127.0.0.1', '127.1.2.3', '::1'].every(isLoopbackHost)).toBe(true);
     expect(['10.0.0.1', 'db.local', '128.0.0.1'].some(isLoopbackHost)).toBe(false);

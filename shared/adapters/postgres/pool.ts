@@ -18,6 +18,7 @@ export interface PostgresConnectionConfig {
   /** @default 5432 */
   readonly port?: number;
   readonly database?: string;
+  /** Wins over the URL's user: locally, one URL serves every unit's login user (migration 011). */
   readonly user?: string;
   /** Overrides a password in the URL; a function is called for each new connection. */
   readonly password?: PasswordSource;
@@ -51,14 +52,20 @@ export function isLoopbackHost(host: string): boolean {
  */
 export function postgresPoolOptions(config: PostgresConnectionConfig): pg.PoolConfig {
   let host = config.host;
-  if (config.connectionString) {
-    const url = new URL(config.connectionString);
+  let connectionString = config.connectionString;
+  if (connectionString) {
+    const url = new URL(connectionString);
     for (const key of url.searchParams.keys()) {
       if (/^(ssl|sslmode|sslcert|sslkey|sslrootcert|sslcrl)$/i.test(key)) {
         throw new Error(`the Postgres URL must not set "${key}": TLS is configured by tls/ca, not the URL`);
       }
     }
     host = url.hostname || host;
+    // pg lets the URL override `user`; the explicit user is the one meant.
+    if (config.user) {
+      url.username = encodeURIComponent(config.user);
+      connectionString = url.toString();
+    }
   }
   if (!host) throw new Error('Postgres config needs a host or a connection string');
   if (!config.tls && !isLoopbackHost(host)) {
@@ -66,9 +73,9 @@ export function postgresPoolOptions(config: PostgresConnectionConfig): pg.PoolCo
   }
   const statementTimeout = config.statementTimeoutMs ?? 2_000;
   return {
-    connectionString: config.connectionString,
-    host: config.connectionString ? undefined : config.host,
-    port: config.connectionString ? undefined : (config.port ?? 5432),
+    connectionString,
+    host: connectionString ? undefined : config.host,
+    port: connectionString ? undefined : (config.port ?? 5432),
     database: config.database,
     user: config.user,
     password: config.password,
