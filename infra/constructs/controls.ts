@@ -71,6 +71,10 @@ export class Controls extends Construct {
     grantStoreAccess(this.admin.role, stateful, 'adminApi');
     this.bus.grantPutEventsTo(this.admin.role);
     this.topic.grantPublish(this.admin.role);
+    // The desk console's metric series (GET /v1/admin/metrics, CloudWatchMetricsSource).
+    this.admin.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+    );
     const krakenKeys = secretArnPattern(this.admin.role, krakenKeySecretPrefix(stageConfig.stage));
     grantSecretWrite(this.admin.role, krakenKeys, stateful.dataKey);
 
@@ -160,7 +164,7 @@ export class Controls extends Construct {
           id: 'AwsSolutions-IAM5',
           reason:
             'Wildcards are bounded: Kraken key secrets by the stage prefix (one secret per account, created at rotation), ' +
-            'execute-api by stage and route prefix, rds-db:connect by proxy id; X-Ray and ENI permissions allow no resource scoping.',
+            'execute-api by stage and route prefix, rds-db:connect by proxy id; X-Ray, ENI and CloudWatch GetMetricData permissions allow no resource scoping.',
         },
       ],
       true,
