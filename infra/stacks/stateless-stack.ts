@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.js';
 import { AccountFeedService } from '../constructs/account-feed-service.js';
+import { RiskConsole } from '../constructs/console.js';
 import { Controls } from '../constructs/controls.js';
 import { Evaluators } from '../constructs/evaluators.js';
 import { FunctionWithLogGroup } from '../constructs/function-with-log-group.js';
@@ -29,6 +30,8 @@ export class StatelessStack extends Stack {
   readonly health: FunctionWithLogGroup;
   readonly riskApi: RiskApi;
   readonly controls: Controls;
+  /** The risk desk console: static files on CloudFront, Cognito sign-in, the admin Lambda behind it. */
+  readonly console: RiskConsole;
   readonly evaluators: Evaluators;
   readonly ingester: MarketIngesterService;
   readonly accountFeed: AccountFeedService;
@@ -66,6 +69,13 @@ export class StatelessStack extends Stack {
       api: this.riskApi.api,
       rdsCaLayer,
     });
+    this.console = new RiskConsole(this, 'Console', {
+      stageConfig,
+      adminFunction: this.controls.admin.function,
+      adminRole: this.controls.admin.role,
+    });
+    // Its API logs through the account's API Gateway CloudWatch role, which the trading API sets.
+    this.console.node.addDependency(this.riskApi);
     this.evaluators = new Evaluators(this, 'Evaluators', {
       stageConfig,
       config: stageConfig.evaluators,

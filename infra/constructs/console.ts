@@ -1,0 +1,355 @@
+import { AssetHashType, DockerImage, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import { PANELS } from '../../dashboards/panels.js';
+import { buildConsole, writeConsole } from '../../functions/admin-api/console/build.js';
+import { RISK_MANAGER_GROUP, ROUTES, SERVICE_NAME } from '../../shared/names.js';
+import { retainPolicy, type StageConfig } from '../config/stages.js';
+import { NagSuppressions } from '../nag.js';
+
+export interface ConsoleProps {
+  readonly stageConfig: StageConfig;
+  /** The admin API's Lambda: the console's API calls reach it through a Cognito-authorised REST API. */
+  readonly adminFunction: lambda.IFunction;
+  /** Its role, granted the metric reads behind the console's charts. */
+  readonly adminRole: iam.IRole;
+  /** Requests per 5 minutes per IP before the console API's web ACL blocks. @default 2000 */
+  readonly wafRateLimitPer5Min?: number;
+}
+
+/** The bucket prefix and URL path of the console's files. */
+const CONSOLE_PREFIX = ROUTES.console.replace(/^\//, '');
+
+/**
+ * The risk desk console in a stage: its static files in a private S3 bucket behind
+ * CloudFront (origin access control), a Cognito user pool (no self sign-up, MFA required,
+ * strong passwords, threat protection) whose `risk-manager` group the admin API accepts, and
+ * a REST API with a Cognito authorizer in front of the same admin Lambda (machines keep the
+ * IAM-authorised routes of the trading API). CloudFront serves both on one origin (`/console/*`
+ * from the bucket, `/v1/*` to the API), so the page calls the API with no CORS and its CSP
+ * allows only itself and the sign-in domain. The admin API records the signed-in user.
+ */
+export class RiskConsole extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly distribution: cloudfront.Distribution;
+  readonly userPool: cognito.UserPool;
+  readonly client: cognito.UserPoolClient;
+  readonly domain: cognito.UserPoolDomain;
+  readonly api: apigw.RestApi;
+
+  constructor(scope: Construct, id: string, props: ConsoleProps) {
+    super(scope, id);
+    const { stageConfig } = props;
+    const prod = stageConfig.stage === 'prod';
+    const removalPolicy = retainPolicy(stageConfig);
+
+    this.userPool = new cognito.UserPool(this, 'Users', {
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      signInCaseSensitive: false,
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: {
+        minLength: 14,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan: cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      deletionProtection: prod,
+      removalPolicy,
+    });
+    new cognito.CfnUserPoolGroup(this, 'RiskManagers', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: RISK_MANAGER_GROUP,
+      description: 'Risk managers: the admin API accepts the tokens of this group only',
+    });
+    // A prefix unique to this construct in this account, so two stages never collide.
+    this.domain = this.userPool.addDomain('SignIn', {
+      cognitoDomain: {
+        domainPrefix: `${SERVICE_NAME}-${stageConfig.stage}-${Names.uniqueId(this).slice(-8).toLowerCase()}`,
+      },
+    });
+
+    const logBucket = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      // CloudFront's standard logs are delivered with an ACL.
+      objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
+      lifecycleRules: [{ expiration: Duration.days(prod ? 365 : 30) }],
+      removalPolicy,
+      autoDeleteObjects: false,
+    });
+    this.bucket = new s3.Bucket(this, 'Assets', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: logBucket,
+      serverAccessLogsPrefix: 'bucket/',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.api = this.consoleApi(props);
+
+    const cognitoOrigin = this.domain.baseUrl();
+    const headers = new cloudfront.ResponseHeadersPolicy(this, 'Headers', {
+      securityHeadersBehavior: {
+        contentSecurityPolicy: {
+          contentSecurityPolicy: `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ${cognitoOrigin}; frame-ancestors 'none'; base-uri 'none'; form-action 'self' ${cognitoOrigin}`,
+          override: true,
+        },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
+      },
+    });
+    this.distribution = new cloudfront.Distribution(this, 'Cdn', {
+      comment: `risk-gate ${stageConfig.stage} risk desk console`,
+      defaultBehavior: {
+        origin: origins.S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        responseHeadersPolicy: headers,
+        cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+      },
+      additionalBehaviors: {
+        '/v1/*': {
+          origin: new origins.RestApiOrigin(this.api),
+          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+          allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+          cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+          originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          responseHeadersPolicy: headers,
+        },
+      },
+      minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      enableLogging: true,
+      logBucket,
+      logFilePrefix: 'cdn/',
+    });
+    const consoleUrl = `https://${this.distribution.distributionDomainName}/${CONSOLE_PREFIX}/`;
+
+    this.client = this.userPool.addClient('Console', {
+      generateSecret: false,
+      authFlows: { user: false, userSrp: false, userPassword: false, adminUserPassword: false, custom: false },
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL],
+        callbackUrls: [consoleUrl],
+        logoutUrls: [consoleUrl],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.hours(8),
+      enableTokenRevocation: true,
+    });
+
+    new s3deploy.BucketDeployment(this, 'Deploy', {
+      destinationBucket: this.bucket,
+      destinationKeyPrefix: `${CONSOLE_PREFIX}/`,
+      sources: [
+        s3deploy.Source.asset('functions/admin-api/console', {
+          // Built from the console's TypeScript with the dashboards' panels baked in; hashed
+          // on the output, since the panels live outside the source folder.
+          assetHashType: AssetHashType.OUTPUT,
+          bundling: {
+            // Never pulled: the local esbuild bundling below always succeeds (no Docker here).
+            image: DockerImage.fromRegistry('public.ecr.aws/docker/library/node:22-alpine'),
+            local: {
+              tryBundle(outputDir: string) {
+                writeConsole(outputDir, buildConsole(PANELS));
+                return true;
+              },
+            },
+          },
+        }),
+        s3deploy.Source.jsonData('config.json', {
+          auth: 'cognito',
+          domain: cognitoOrigin,
+          client_id: this.client.userPoolClientId,
+          redirect_uri: consoleUrl,
+        }),
+      ],
+      distribution: this.distribution,
+      distributionPaths: [`/${CONSOLE_PREFIX}/*`],
+      prune: true,
+      memoryLimit: 256,
+    });
+
+    // The console's charts: CloudWatch metric reads (GetMetricData takes no resource).
+    props.adminRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+    );
+
+    this.suppressFindings(props, logBucket);
+  }
+
+  /** The admin Lambda behind a Cognito authorizer: `/v1/admin/{proxy+}`, same paths as the IAM API. */
+  private consoleApi(props: ConsoleProps): apigw.RestApi {
+    const { stageConfig } = props;
+    const accessLogs = new logs.LogGroup(this, 'ApiAccessLogs', {
+      retention: stageConfig.logRetention,
+      removalPolicy: retainPolicy(stageConfig),
+    });
+    const authorizer = new apigw.CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+      cognitoUserPools: [this.userPool],
+      resultsCacheTtl: Duration.minutes(5),
+    });
+    const api = new apigw.RestApi(this, 'Api', {
+      description: `risk-gate ${stageConfig.stage} risk desk console API (Cognito)`,
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // The account's API Gateway logging role is set by the trading API in the same stack.
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: stageConfig.stage,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        throttlingRateLimit: 20,
+        throttlingBurstLimit: 40,
+        accessLogDestination: new apigw.LogGroupLogDestination(accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.jsonWithStandardFields(),
+      },
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.COGNITO, authorizer },
+    });
+    const validator = api.addRequestValidator('Validator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+    ROUTES.adminKillSwitch
+      .split('/')
+      .filter(Boolean)
+      .slice(0, 2)
+      .reduce<apigw.IResource>((parent, part) => parent.getResource(part) ?? parent.addResource(part), api.root)
+      .addProxy({
+        anyMethod: true,
+        defaultIntegration: new apigw.LambdaIntegration(props.adminFunction, { proxy: true }),
+        defaultMethodOptions: {
+          authorizationType: apigw.AuthorizationType.COGNITO,
+          authorizer,
+          requestValidator: validator,
+        },
+      });
+
+    const waf = new wafv2.CfnWebACL(this, 'ApiWaf', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: {
+        cloudWatchMetricsEnabled: true,
+        metricName: 'RiskGateConsoleWaf',
+        sampledRequestsEnabled: true,
+      },
+      rules: [
+        {
+          name: 'RateLimitPerIp',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: props.wafRateLimitPer5Min ?? 2_000, aggregateKeyType: 'IP' } },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            metricName: 'ConsoleRateLimit',
+            sampledRequestsEnabled: true,
+          },
+        },
+        {
+          name: 'AWSManagedCommon',
+          priority: 1,
+          overrideAction: { none: {} },
+          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' } },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            metricName: 'ConsoleCommon',
+            sampledRequestsEnabled: true,
+          },
+        },
+      ],
+    });
+    new wafv2.CfnWebACLAssociation(this, 'ApiWafAssociation', {
+      resourceArn: api.deploymentStage.stageArn,
+      webAclArn: waf.attrArn,
+    });
+    return api;
+  }
+
+  private suppressFindings(props: ConsoleProps, logBucket: s3.Bucket): void {
+    const stack = Stack.of(this);
+    NagSuppressions.addResourceSuppressions(logBucket, [
+      {
+        id: 'AwsSolutions-S1',
+        reason: 'This bucket is itself the access-log destination of the console bucket and distribution.',
+      },
+    ]);
+    NagSuppressions.addResourceSuppressions(this.distribution, [
+      {
+        id: 'AwsSolutions-CFR1',
+        reason:
+          'Risk managers sign in from wherever an incident finds them; access is by Cognito user with MFA, not by country.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'A CLOUDFRONT-scope web ACL must live in us-east-1 and this stack is regional; the API behind /v1/* has its own regional web ACL and the bucket holds only the static console.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The distribution uses its default *.cloudfront.net certificate, whose TLS floor CloudFront fixes; minimumProtocolVersion TLSv1.2_2021 applies once a custom domain is attached.',
+      },
+    ]);
+    NagSuppressions.addResourceSuppressions(
+      props.adminRole,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            "cloudwatch:GetMetricData supports no resource-level permissions (the console charts the dashboards' metrics).",
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
+    // The BucketDeployment's provider: one singleton Lambda per stack, CDK's own code.
+    const provider = stack.node.children.find((child) => child.node.id.startsWith('Custom::CDKBucketDeployment'));
+    if (provider) {
+      NagSuppressions.addResourceSuppressions(
+        provider,
+        [
+          {
+            id: 'AwsSolutions-IAM4',
+            reason: 'CDK BucketDeployment provider: AWSLambdaBasicExecutionRole for its own logs, as CDK defines it.',
+            appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+          },
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'CDK BucketDeployment provider: reads the CDK asset bucket and writes the console bucket (object wildcards under those two buckets, as CDK grants them).',
+          },
+          {
+            id: 'AwsSolutions-L1',
+            reason: 'CDK BucketDeployment provider: its runtime is chosen by aws-cdk-lib and upgrades with it.',
+          },
+        ],
+        true,
+      );
+    }
+  }
+}
