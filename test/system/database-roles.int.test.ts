@@ -17,6 +17,7 @@ import { addDays, utcDayOf } from '../../functions/partition-maintenance/utc-day
 import { PostgresDecisionQuery, PostgresLimitsSource } from '../../functions/risk-api/adapters/postgres-risk.js';
 import { AuroraDurableState } from '../../functions/state-rebuild/adapters/aurora-durable-state.js';
 import { PostgresUniverseStore } from '../../functions/universe/adapters/postgres-universe.js';
+import { STAGE_CONFIGS } from '../../infra/config/stages.js';
 import { PostgresBreakerConfigSource } from '../../shared/adapters/breakers/breaker-config-source.js';
 import { PostgresBreakerAudit } from '../../shared/adapters/breakers/breaker-store.js';
 import { PostgresDecisionAuditWriter } from '../../shared/adapters/postgres/decision-audit.js';
@@ -340,6 +341,25 @@ describe('Migration 011: database roles (real PostgreSQL)', () => {
     // state rebuild: reads everything it restores, writes nothing
     await new AuroraDurableState(pool('stateRebuild')).read();
     await expectRefused('stateRebuild', pool('stateRebuild'), `DELETE FROM ${TABLES.positions}`, /permission denied/);
+  });
+
+  it('keeps the partition floors at or below every stage’s retention, so no stage’s own drops are refused', async () => {
+    // Prepare
+    const stages = [STAGE_CONFIGS.dev, STAGE_CONFIGS.staging, STAGE_CONFIGS.prod].map((c) => c.retention);
+    const kept = {
+      [TABLES.riskDecisions]: Math.min(...stages.map((r) => r.riskDecisionsDays)),
+      [TABLES.marketTicks]: Math.min(...stages.map((r) => r.marketTicksDays)),
+      [TABLES.marketBars]: Math.min(...stages.map((r) => r.marketBarsDays)),
+    };
+
+    // Act
+    const { rows } = await owner.query<{ table_name: string; min_days: number }>(
+      'SELECT table_name, min_days FROM partition_retention_floors ORDER BY 1',
+    );
+
+    // Assess
+    expect(rows.map((r) => r.table_name).sort()).toEqual(Object.keys(kept).sort());
+    for (const row of rows) expect(row.min_days).toBeLessThanOrEqual(kept[row.table_name as keyof typeof kept]);
   });
 
   it('lets partition maintenance create and drop daily partitions only through the migrator’s functions, never a young audit day', async () => {
