@@ -1,0 +1,248 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import pg from 'pg';
+import { buildApp } from '../../infra/app.js';
+import { migrate } from '../../shared/adapters/postgres/migrate.js';
+import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { orderBody } from '../../shared/domain/risk/fixtures.js';
+import { ROUTES } from '../../shared/names.js';
+import { round3 } from '../bench-utils.js';
+import { awsEnvironment, databaseUrl, local, localStoreEnv } from '../local-env.js';
+import { proxyEvent, writeMark } from '../risk-fixtures.js';
+import { seedPostgres, seedRedis } from '../support/seed.js';
+import { establishStateEpoch } from '../support/state-epoch.js';
+
+/**
+ * lambda.<unit>.bundle_kb and lambda.<unit>.init_ms: every Lambda bundle exactly as synth
+ * builds it (the prod stage's NodejsFunction assets, esbuild through CDK), each loaded in a
+ * fresh `node` the way the Lambda runtime loads it: the function's own NODE_OPTIONS
+ * (source maps on), a Lambda-like environment (X-Ray trace header, function name), the
+ * module's top level (config parsed, stores connected), then one first invocation.
+ * init_ms runs from the import of index.mjs to the first invocation's answer; node's own
+ * start-up (the runtime's, not ours) is left out. The median of RUNS fresh processes.
+ *
+ * The stores are the local ones (Redis, PostgreSQL on loopback, no TLS or IAM token, which
+ * a deployed function adds). Units whose only request calls the outside world (Kraken,
+ * CoinGecko, a CloudFormation response URL) are timed to the end of their init and say so
+ * in `<unit>.first_request` (0 = not invoked).
+ *
+ * BENCH_CDK_OUT=DIR reuses an assembly synthesised earlier (`npm run synth -- -o DIR -c stage=prod`).
+ */
+export const group = 'lambda';
+
+const RUNS = 5;
+const execFileAsync = promisify(execFile);
+
+interface UnitRequest {
+  /** Environment on top of the stage's plain settings and the local stores. */
+  readonly env?: Record<string, string>;
+  /** The first invocation's event; undefined = timed to the end of init only. */
+  readonly event?: unknown;
+  /** What the context's getRemainingTimeInMillis starts from. @default 30_000 */
+  readonly remainingMs?: number;
+}
+
+const sqsUrl = `${local.awsEndpoint}/000000000000/bench-cold-start-dlq`;
+const kinesisBatch = { Records: [] };
+const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} };
+
+/** What each unit needs to start and the first request it answers. */
+const UNITS: Record<string, UnitRequest> = {
+  health: { env: { BUILD_VERSION: 'bench' }, event: proxyEvent('GET', ROUTES.health) },
+  'risk-api': {
+    event: proxyEvent('POST', ROUTES.validate, orderBody({ account_id: 'company', quantity: '0.01' })),
+  },
+  // One pass: the drainer works until its remaining time reaches the 5 s safety margin.
+  'audit-drainer': { env: { AUDIT_DRAIN_IDLE_SLEEP_MS: '1' }, event: scheduled, remainingMs: 5_020 },
+  'admin-api': {
+    env: {
+      KILL_EVENT_BUS_NAME: 'bench-cold-start',
+      KILL_NOTIFY_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:bench-cold-start',
+      KRAKEN_REST_URL: 'http://127.0.0.1:9',
+    },
+    event: proxyEvent('GET', ROUTES.adminKillSwitchHistory, undefined, { limit: '5' }),
+  },
+  'kill-executor': { env: { KILL_EVENT_BUS_NAME: 'bench-cold-start', KRAKEN_REST_URL: 'http://127.0.0.1:9' } },
+  'db-migrator': {},
+  'market-evaluator': { env: { DLQ_URL: sqsUrl }, event: kinesisBatch },
+  positions: { env: { DLQ_URL: sqsUrl }, event: kinesisBatch },
+  'reference-prices': { env: { COINGECKO_BASE_URL: 'http://127.0.0.1:9' } },
+  universe: { env: { COINGECKO_BASE_URL: 'http://127.0.0.1:9' } },
+  'partition-maintenance': { event: scheduled },
+  'state-rebuild': { event: scheduled },
+};
+
+/** The child: what the Lambda runtime does for one cold start, timed. */
+const CHILD = `
+const [bundle, eventJson, remainingMs] = process.argv.slice(1);
+const started = performance.now();
+const mod = await import(bundle);
+const loaded = performance.now();
+let answered = loaded;
+if (eventJson !== '') {
+  const deadline = Date.now() + Number(remainingMs);
+  const context = {
+    functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:' + process.env.AWS_LAMBDA_FUNCTION_NAME,
+    memoryLimitInMB: '256', awsRequestId: crypto.randomUUID(), logGroupName: 'bench', logStreamName: 'bench',
+    callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => deadline - Date.now(),
+  };
+  const result = await mod.handler(JSON.parse(eventJson), context);
+  answered = performance.now();
+  if (result && typeof result === 'object' && 'statusCode' in result && result.statusCode >= 500)
+    throw new Error('first request failed: ' + JSON.stringify(result));
+}
+process.stdout.write('\\n@@INIT@@' + JSON.stringify({ load: loaded - started, init: answered - started }) + '\\n');
+process.exit(0);
+`;
+
+interface LambdaBundle {
+  readonly unit: string;
+  readonly dir: string;
+  /** The function's plain (non-token) environment from the template. */
+  readonly env: Record<string, string>;
+}
+
+/** Synthesises the prod stage with bundling into a temp dir, or reads BENCH_CDK_OUT. */
+function prodAssembly(): { dir: string; cleanup: () => void } {
+  const given = process.env.BENCH_CDK_OUT;
+  if (given) return { dir: path.resolve(given), cleanup: () => undefined };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-cdk-'));
+  const app = new App({
+    outdir: dir,
+    context: { stage: 'prod', account: '123456789012', buildVersion: 'bench' },
+  });
+  buildApp(app);
+  app.synth();
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Every Lambda of the assembly whose bundle is one of our units (`functions/<unit>/handler.ts`). */
+function lambdaBundles(assemblyDir: string): LambdaBundle[] {
+  const stageDir = path.join(assemblyDir, 'assembly-risk-gate-prod');
+  const bundles: LambdaBundle[] = [];
+  for (const file of readdirSync(stageDir).filter((f) => f.endsWith('.template.json'))) {
+    const template = JSON.parse(readFileSync(path.join(stageDir, file), 'utf8')) as {
+      Resources: Record<
+        string,
+        { Type: string; Metadata?: Record<string, string>; Properties: Record<string, unknown> }
+      >;
+    };
+    for (const resource of Object.values(template.Resources)) {
+      const assetPath = resource.Metadata?.['aws:asset:path'];
+      if (resource.Type !== 'AWS::Lambda::Function' || !assetPath) continue;
+      const dir = path.resolve(stageDir, assetPath);
+      const map = path.join(dir, 'index.mjs.map');
+      if (!existsSync(map)) continue;
+      const sources = (JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources;
+      const unit = sources.map((s) => /functions\/([^/]+)\/handler\.ts$/.exec(s)?.[1]).find(Boolean);
+      if (!unit) continue;
+      const variables = ((resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)
+        ?.Variables ?? {}) as Record<string, unknown>;
+      const env = Object.fromEntries(
+        Object.entries(variables).filter(
+          // Store addresses, auth and replica counts are the deployed stage's; the local stores replace them.
+          (entry): entry is [string, string] =>
+            typeof entry[1] === 'string' &&
+            !/^(STAGE|REDIS_|DATABASE_|ALLOW_INSECURE|ACCOUNT_FEED_REQUIRED)|_REPLICA_ACKS$/.test(entry[0]),
+        ),
+      );
+      bundles.push({ unit, dir, env });
+    }
+  }
+  return bundles.sort((a, b) => a.unit.localeCompare(b.unit));
+}
+
+/** The local stores in the state a deployed stage's would be in: schema, seed, marks, epoch. */
+async function prepareStores(): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl() });
+  await client.connect();
+  try {
+    await migrate(client);
+  } finally {
+    await client.end();
+  }
+  const pool = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
+  const redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });
+  await redis.connect();
+  try {
+    await seedPostgres(pool);
+    await seedRedis(redis);
+    await writeMark(redis, 'BTC/USD', '64990', '65010', Date.now() + 600_000, { verifiedTsMs: Date.now() + 600_000 });
+    await establishStateEpoch(redis, pool);
+  } finally {
+    redis.disconnect();
+    await pool.end();
+  }
+}
+
+async function coldStart(bundle: LambdaBundle, request: UnitRequest): Promise<{ load: number; init: number }> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    ...bundle.env,
+    ...localStoreEnv(),
+    ...awsEnvironment(),
+    ...request.env,
+    AWS_LAMBDA_FUNCTION_NAME: `risk-gate-${bundle.unit}`,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    LAMBDA_TASK_ROOT: bundle.dir,
+    _X_AMZN_TRACE_ID: `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomUUID().replaceAll('-', '').slice(0, 24)};Parent=53995c3f42cd8ad8;Sampled=1`,
+    AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+  };
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [
+      ...(env.NODE_OPTIONS ? env.NODE_OPTIONS.split(' ') : []),
+      '--input-type=module',
+      '-e',
+      CHILD,
+      pathToFileURL(path.join(bundle.dir, 'index.mjs')).href,
+      request.event === undefined ? '' : JSON.stringify(request.event),
+      String(request.remainingMs ?? 30_000),
+    ],
+    { cwd: bundle.dir, env: { ...env, NODE_OPTIONS: '' }, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 },
+  ).catch((error: { stdout?: string; stderr?: string; message: string }) => {
+    throw new Error(`${bundle.unit} did not start: ${error.message}\n${error.stderr ?? ''}\n${error.stdout ?? ''}`);
+  });
+  const line = stdout.split('\n').find((l) => l.startsWith('@@INIT@@'));
+  if (!line) throw new Error(`${bundle.unit} printed no timing:\n${stdout}`);
+  return JSON.parse(line.slice('@@INIT@@'.length)) as { load: number; init: number };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+export default async function run(): Promise<Record<string, number>> {
+  const assembly = prodAssembly();
+  try {
+    const bundles = lambdaBundles(assembly.dir);
+    const missing = Object.keys(UNITS).filter((unit) => !bundles.some((b) => b.unit === unit));
+    const unknown = bundles.filter((b) => !UNITS[b.unit]).map((b) => b.unit);
+    if (missing.length > 0 || unknown.length > 0)
+      throw new Error(`bench units out of date: missing bundles ${missing.join(', ')}; no request for ${unknown}`);
+    await prepareStores();
+    const figures: Record<string, number> = {};
+    for (const bundle of bundles) {
+      const request = UNITS[bundle.unit] as UnitRequest;
+      const runs: { load: number; init: number }[] = [];
+      for (let i = 0; i < RUNS; i++) runs.push(await coldStart(bundle, request));
+      figures[`${bundle.unit}.bundle_kb`] = Math.round(statSync(path.join(bundle.dir, 'index.mjs')).size / 1024);
+      figures[`${bundle.unit}.load_ms`] = round3(median(runs.map((r) => r.load)));
+      figures[`${bundle.unit}.init_ms`] = round3(median(runs.map((r) => r.init)));
+      figures[`${bundle.unit}.first_request`] = request.event === undefined ? 0 : 1;
+      console.error(
+        `lambda ${bundle.unit}: ${figures[`${bundle.unit}.bundle_kb`]} kB, init ${figures[`${bundle.unit}.init_ms`]} ms`,
+      );
+    }
+    return figures;
+  } finally {
+    assembly.cleanup();
+  }
+}
