@@ -32,6 +32,9 @@ export const TABLES = {
   positions: 'positions',
   fills: 'fills',
   breakerConfig: 'breaker_config',
+  /** Two-approver changes (issue #17): breaker threshold proposals, and the log of every step of any change. */
+  breakerConfigProposals: 'breaker_config_proposals',
+  changeProposalLog: 'change_proposal_log',
   breakerEvents: 'breaker_events',
   marketTicks: 'market_ticks',
   marketBars: 'market_bars',
@@ -93,6 +96,8 @@ export const ROUTES = {
    */
   adminAccounts: '/v1/admin/accounts',
   adminBreakerReset: '/v1/admin/breakers/reset',
+  /** Breaker thresholds in force; two-approver changes under `.../proposals[/{id}[/apply]]` (issue #17). */
+  adminBreakerConfig: '/v1/admin/breakers/config',
   /** Risk desk console reads: the market as the gate sees it, the decisions stream, metric series. */
   adminMarket: '/v1/admin/market',
   adminDecisions: '/v1/admin/decisions',

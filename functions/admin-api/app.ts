@@ -26,12 +26,19 @@ import { CloudWatchMetricsSource } from './adapters/cloudwatch-metrics.js';
 import { PostgresAccountAdministration } from './adapters/postgres-accounts.js';
 import { PostgresControlLog, PostgresKeyRotationLog, PostgresLimitsAdmin } from './adapters/postgres-controls.js';
 import { PostgresDecisionFeed } from './adapters/postgres-decision-feed.js';
+import {
+  PostgresBreakerConfigChangeStore,
+  PostgresChangeLog,
+  PostgresLimitsChangeStore,
+  PostgresRecordedDecisions,
+} from './adapters/postgres-limit-changes.js';
 import { RedisExposureSource } from './adapters/redis-exposure.js';
 import { RedisKillSwitchStore } from './adapters/redis-kill-switch.js';
 import { RedisMarketOverview } from './adapters/redis-market-overview.js';
 import type { AdminApiConfig } from './config.js';
 import type { DeskReads, MetricsSource } from './desk-reads.js';
 import { KillSwitchService, type KillSwitchServiceDeps } from './kill-switch-service.js';
+import { createLimitChanges, type LimitChanges } from './limit-changes.js';
 import type { ControlLog, EventPublisher, KillSwitchState, LimitsAdministration, Notifier } from './ports.js';
 import { resetBreaker } from './reset-breaker.js';
 import { type KeyRotation, rotateKrakenKey } from './rotate-kraken-key.js';
@@ -49,6 +56,8 @@ export interface AdminServices {
   /** Clears every cause of a symbol's breaker, audited first; returns the causes it cleared. */
   resetBreaker(symbol: string, actor: string, reason: string): Promise<{ cleared: string[] }>;
   onLimitsApplied?(accountId: string): void;
+  /** The limits what-if and two-approver limit and breaker changes (issue #17); absent in tests that need none. */
+  readonly changes?: LimitChanges;
   /** The risk desk console's reads (market, decisions stream, metrics); absent in tests that need none. */
   readonly desk?: DeskReads;
   /** The clock the reads stamp their answers with. @default Date.now */
@@ -105,6 +114,23 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
     rotations: new PostgresKeyRotationLog(pool),
     now,
   };
+  const breakerChanges = new PostgresBreakerConfigChangeStore(pool);
+  const changes = createLimitChanges({
+    decisions: new PostgresRecordedDecisions(pool),
+    limits: new PostgresLimitsChangeStore(pool),
+    breakers: breakerChanges,
+    log: new PostgresChangeLog(pool),
+    breakersInForce: () => breakerChanges.inForce(),
+    settings: {
+      maxDecisions: config.WHAT_IF_MAX_DECISIONS,
+      maxRangeMs: config.WHAT_IF_MAX_RANGE_MS,
+      defaultLookbackMs: config.WHAT_IF_DEFAULT_LOOKBACK_MS,
+      maxExamples: config.WHAT_IF_MAX_EXAMPLES,
+      proposalTtlMs: config.CHANGE_PROPOSAL_TTL_MS,
+    },
+    now,
+    newId: randomUUID,
+  });
   const breakerReset = {
     breakers: new RedisBreakerStore(redis, controls),
     audit: new PostgresBreakerAudit(pool),
@@ -115,7 +141,14 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
   const exposureSource = new RedisExposureSource(redis);
   const services: AdminServices = {
     killSwitch: { service, log, states: () => store.list() },
-    limits,
+    // Proposals carry their what-if, expire, and are applied by a second approver (issue #17).
+    limits: {
+      current: (accountId) => limits.current(accountId),
+      propose: async (accountId, proposed, actor, reason) =>
+        (await changes.proposeLimits(accountId, proposed, actor, reason)).proposal_id,
+      apply: (accountId, proposalId, actor) => changes.applyLimits(accountId, proposalId, actor),
+    },
+    changes,
     accounts: {
       create: (request) => createAccount(request, accountAdmin),
       list: () => listAccounts(accountAdmin),

@@ -18,6 +18,16 @@ export const adminApiConfigSchema = z
     /** KMS key for new Kraken key secrets. @default the account's aws/secretsmanager key */
     KRAKEN_KEYS_KMS_KEY_ID: z.string().min(1).optional(),
     RELEASE_WINDOW_MS: positiveInt.default(DEFAULT_RELEASE_WINDOW_MS),
+    /** Limits what-if: most recorded decisions one request replays (more is a 422 WHAT_IF_TOO_MANY_DECISIONS). */
+    WHAT_IF_MAX_DECISIONS: positiveInt.default(20_000),
+    /** Limits what-if: longest time range one request replays (longer is a 422 WHAT_IF_RANGE_TOO_LONG). @default 31 days */
+    WHAT_IF_MAX_RANGE_MS: positiveInt.default(31 * 86_400_000),
+    /** The range of the what-if attached to a limits proposal when it is made. @default 7 days */
+    WHAT_IF_DEFAULT_LOOKBACK_MS: positiveInt.default(7 * 86_400_000),
+    /** Examples kept per group (each flip direction, each not-replayable list) of a what-if. */
+    WHAT_IF_MAX_EXAMPLES: positiveInt.default(20),
+    /** A limits or breaker proposal not applied within this is expired (409 PROPOSAL_EXPIRED). @default 24 h */
+    CHANGE_PROPOSAL_TTL_MS: positiveInt.default(86_400_000),
     ...stateEpochConfigShape,
   })
   .superRefine((config, ctx) => {

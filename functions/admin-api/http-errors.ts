@@ -5,6 +5,13 @@ import {
   ProposalAlreadyAppliedError,
   SecondApproverRequiredError,
 } from '../../shared/domain/controls/errors.js';
+import {
+  ProposalExpiredError,
+  ProposalSupersededError,
+  WhatIfRangeTooLongError,
+  WhatIfRequiredError,
+  WhatIfTooManyDecisionsError,
+} from '../../shared/domain/limits/errors.js';
 import { StateEpochBehindError, StateEpochMissingError } from '../../shared/domain/state-epoch.js';
 import { HttpError, toHttpError } from '../../shared/runtime/http.js';
 
@@ -25,6 +32,22 @@ export function toAdminHttpError(error: unknown): HttpError {
     return new HttpError(400, 'INVALID_REQUEST', error.message, {
       issues: [{ field: 'kraken_key_account', message: error.message }],
     });
+  }
+  if (error instanceof ProposalExpiredError) {
+    return new HttpError(409, 'PROPOSAL_EXPIRED', error.message, { expired_at: error.expiredAt });
+  }
+  if (error instanceof ProposalSupersededError) {
+    return new HttpError(409, 'PROPOSAL_SUPERSEDED', error.message, {
+      base_version: error.baseVersion,
+      current_version: error.currentVersion,
+    });
+  }
+  if (error instanceof WhatIfRequiredError) return new HttpError(409, 'WHAT_IF_REQUIRED', error.message);
+  if (error instanceof WhatIfRangeTooLongError) {
+    return new HttpError(422, 'WHAT_IF_RANGE_TOO_LONG', error.message, { max_range_ms: error.maxRangeMs });
+  }
+  if (error instanceof WhatIfTooManyDecisionsError) {
+    return new HttpError(422, 'WHAT_IF_TOO_MANY_DECISIONS', error.message, { max_decisions: error.maxDecisions });
   }
   // Directly from a store, or wrapped by a use case as its store being unavailable.
   if (isStateEpochError(error) || isStateEpochError((error as { cause?: unknown } | null)?.cause)) {

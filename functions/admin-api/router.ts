@@ -9,6 +9,7 @@ import { RISK_MANAGER_GROUP, ROUTES } from '../../shared/names.js';
 import { errorResponse, HttpError, jsonResponse, validationErrorFrom } from '../../shared/runtime/http.js';
 import type { AccountDetails, AccountView, CreatedAccount } from './accounts.js';
 import type { AdminServices } from './app.js';
+import { routeLimitChanges } from './change-routes.js';
 import { routeDeskReads } from './desk-routes.js';
 import { toAdminHttpError } from './http-errors.js';
 import type { EngageResult } from './kill-switch-service.js';
@@ -75,6 +76,11 @@ export function createAdminRouter(services: AdminServices, observers: AdminRoute
       if (services.desk) {
         const read = await routeDeskReads(event, path, services.desk, services.now ?? Date.now);
         if (read) return read;
+      }
+
+      if (services.changes) {
+        const change = await routeLimitChanges(event, path, services.changes, () => withActor(event));
+        if (change) return change;
       }
 
       if (path === ROUTES.adminKillSwitch) {

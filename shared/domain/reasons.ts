@@ -94,6 +94,17 @@ export const REQUEST_ERROR_CODES = [
   'ACCOUNT_EXISTS',
   /** 403: a signed-in console user outside the risk-manager group. */
   'FORBIDDEN',
+  // Issue #17: the limits what-if and two-approver changes.
+  /** 409: a limits or breaker proposal past CHANGE_PROPOSAL_TTL_MS; propose again. */
+  'PROPOSAL_EXPIRED',
+  /** 409: another change was applied after the proposal was made; propose again. */
+  'PROPOSAL_SUPERSEDED',
+  /** 409: a limits change to an account with limits in force has no what-if attached. */
+  'WHAT_IF_REQUIRED',
+  /** 422: the what-if's range is longer than WHAT_IF_MAX_RANGE_MS. */
+  'WHAT_IF_RANGE_TOO_LONG',
+  /** 422: the range holds more than WHAT_IF_MAX_DECISIONS recorded decisions. */
+  'WHAT_IF_TOO_MANY_DECISIONS',
 ] as const;
 
 export type RequestErrorCode = (typeof REQUEST_ERROR_CODES)[number];
