@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, type CfnResource, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -132,7 +132,12 @@ export class Database extends Construct {
       cloudwatchLogsExports: ['postgresql'],
       monitoringInterval: db.enhancedMonitoringSeconds > 0 ? Duration.seconds(db.enhancedMonitoringSeconds) : undefined,
     });
-    this.cluster.node.addDependency(this.logGroup);
+    // The DB cluster resource alone waits for its log group: a construct dependency would
+    // also hold back the proxy, its role among them, whose key grant the stage key's policy
+    // names; with the log group under that key, that closes a cycle.
+    (this.cluster.node.defaultChild as CfnResource).addResourceDependency(
+      this.logGroup.node.defaultChild as CfnResource,
+    );
     if (!this.cluster.secret) throw new Error('the cluster was built without a generated secret');
     this.secret = this.cluster.secret;
     // Losing the secret of a retained cluster would leave it reachable only by a password
