@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type DatabaseUnit, databaseLoginUser } from '../shared/names.js';
 
 /**
  * Endpoints of the local stand-ins, from scripts/local.env (the one file the shell
@@ -70,8 +71,10 @@ export function awsEnvironment(): Record<string, string> {
  * The store settings (as environment strings) that point a unit at the local test stores:
  * the test database and Redis db, plaintext on loopback. Spread into a config schema's input.
  */
-export function localStoreEnv(): Record<string, string> {
+export function localStoreEnv(unit?: DatabaseUnit): Record<string, string> {
   return {
+    // A unit's test connects as its own login user (migration 011): its grants are tested too.
+    ...(unit ? { DATABASE_USER: databaseLoginUser(unit) } : {}),
     STAGE: 'local',
     REDIS_HOST: local.redisHost,
     REDIS_PORT: String(local.redisPort),

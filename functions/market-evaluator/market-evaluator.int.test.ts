@@ -31,7 +31,7 @@ const T0 = Date.now() - 600_000;
 
 function evaluatorConfig(dlqUrl: string) {
   return marketEvaluatorConfigSchema.parse({
-    ...localStoreEnv(),
+    ...localStoreEnv('marketEvaluator'),
     DLQ_URL: dlqUrl,
   });
 }

@@ -53,7 +53,7 @@ describe('Handler: positions', () => {
   it('turns a batch of fills, order events and balances into the account mirror through the whole middy chain', async () => {
     // Prepare
     const env = {
-      ...localStoreEnv(),
+      ...localStoreEnv('positions'),
       DLQ_URL: `${local.awsEndpoint}/000000000000/positions-handler-unused`,
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',
@@ -112,7 +112,7 @@ describe('Handler: positions', () => {
   it('emits BalanceDrift when a Kraken balance disagrees with the position its fills built', async () => {
     // Prepare: metrics on (dev mode silences them otherwise), EMF read from the console
     const env = {
-      ...localStoreEnv(),
+      ...localStoreEnv('positions'),
       DLQ_URL: `${local.awsEndpoint}/000000000000/positions-handler-unused`,
       POWERTOOLS_DEV: 'true',
       POWERTOOLS_TRACE_ENABLED: 'false',

@@ -45,7 +45,7 @@ beforeAll(async () => {
   await dlq.create();
   app = await createPositionsApp(
     positionsConfigSchema.parse({
-      ...localStoreEnv(),
+      ...localStoreEnv('positions'),
       DLQ_URL: dlq.url,
     }),
   );

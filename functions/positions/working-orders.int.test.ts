@@ -124,7 +124,7 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: databaseUrl() });
   await dlq.create();
   app = await createPositionsApp(
-    positionsConfigSchema.parse({ ...localStoreEnv(), DLQ_URL: dlq.url }),
+    positionsConfigSchema.parse({ ...localStoreEnv('positions'), DLQ_URL: dlq.url }),
     (summary) => summaries.push(summary),
     () => clock.now,
   );

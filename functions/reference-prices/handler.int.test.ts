@@ -35,7 +35,7 @@ describe('Handler: reference-prices', () => {
   it('refreshes the reference prices from the fake CoinGecko through the whole middy chain', async () => {
     // Prepare
     const env = {
-      ...localStoreEnv(),
+      ...localStoreEnv('referencePrices'),
       COINGECKO_BASE_URL: fake.baseUrl,
       REFERENCE_COINS: 'BTC/USD=bitcoin,ETH/USD=ethereum',
       POWERTOOLS_DEV: 'true',

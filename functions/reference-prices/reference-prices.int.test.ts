@@ -38,7 +38,7 @@ beforeAll(async () => {
   );
   app = await createReferencePricesApp(
     referencePricesConfigSchema.parse({
-      ...localStoreEnv(),
+      ...localStoreEnv('referencePrices'),
       COINGECKO_BASE_URL: fake.baseUrl,
       COINGECKO_API_KEY_SECRET_ID: secretName,
       REFERENCE_COINS: 'BTC/USD=bitcoin,ETH/USD=ethereum,USDC/USD=usd-coin',

@@ -22,7 +22,7 @@ beforeAll(async () => {
   redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });
   await redis.connect();
   for (const [key, value] of Object.entries({
-    ...localStoreEnv(),
+    ...localStoreEnv('stateRebuild'),
     POWERTOOLS_DEV: 'true',
     POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_METRICS_DISABLED: 'true',
