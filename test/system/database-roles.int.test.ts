@@ -21,6 +21,7 @@ import { STAGE_CONFIGS } from '../../infra/config/stages.js';
 import { PostgresBreakerConfigSource } from '../../shared/adapters/breakers/breaker-config-source.js';
 import { PostgresBreakerAudit } from '../../shared/adapters/breakers/breaker-store.js';
 import { PostgresDecisionAuditWriter } from '../../shared/adapters/postgres/decision-audit.js';
+import { PostgresInstrumentCatalog } from '../../shared/adapters/postgres/instrument-catalog.js';
 import { PostgresStateGenerations } from '../../shared/adapters/postgres/state-generation.js';
 import { connectDatabase } from '../../shared/adapters/stores.js';
 import { storesConfigShape } from '../../shared/config/stores.js';
@@ -338,6 +339,26 @@ describe('Migration 011: database roles (real PostgreSQL)', () => {
     const universe = new PostgresUniverseStore(pool('universe'));
     await universe.onlineUsdPairs();
     expect(await universe.record(['BTC/USD'], { test: true })).toBeGreaterThan(0);
+    // market ingester: the instrument catalogue, upserted twice (the second an update) and marked unreadable
+    const catalog = new PostgresInstrumentCatalog(pool('marketIngester'));
+    const pair = {
+      symbol: 'ROLES/USD',
+      base: 'ROLES',
+      quote: 'USD',
+      status: 'online',
+      pricePrecision: 2,
+      qtyPrecision: 4,
+      priceIncrement: '0.01',
+      qtyIncrement: '0.0001',
+      qtyMin: '0.001',
+    };
+    await catalog.upsert([pair]);
+    await catalog.upsert([{ ...pair, status: 'post_only' }]);
+    await catalog.markUnreadable([pair.symbol]);
+    const { rows: instrument } = await owner.query(`SELECT status FROM ${TABLES.instruments} WHERE symbol = $1`, [
+      pair.symbol,
+    ]);
+    expect(instrument[0]?.status).not.toBe('online');
     // state rebuild: reads everything it restores, writes nothing
     await new AuroraDurableState(pool('stateRebuild')).read();
     await expectRefused('stateRebuild', pool('stateRebuild'), `DELETE FROM ${TABLES.positions}`, /permission denied/);
