@@ -1,4 +1,5 @@
 import { REASON_CODES } from '../../shared/domain/reasons.js';
+import { limitChangePaths, limitChangeSchemas } from './change-openapi.js';
 import { METRICS, ROUTES } from '../../shared/names.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -227,9 +228,11 @@ export function buildAdminOpenApi(): JsonSchema {
           },
         },
       },
+      // Issue #17: the limits what-if and two-approver limit and breaker changes.
+      ...limitChangePaths(),
     },
     components: {
-      schemas: { Error: error },
+      schemas: { Error: error, ...limitChangeSchemas() },
       securitySchemes: {
         sigv4: {
           type: 'apiKey',
