@@ -19,7 +19,7 @@ import { establishStateEpoch } from '../../test/support/state-epoch.js';
 let redis: Redis;
 
 const env = {
-  ...localStoreEnv(),
+  ...localStoreEnv('riskApi'),
   POWERTOOLS_DEV: 'true',
   POWERTOOLS_TRACE_ENABLED: 'false',
   POWERTOOLS_METRICS_DISABLED: 'true',

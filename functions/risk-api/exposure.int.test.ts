@@ -117,7 +117,7 @@ async function harness(redis: Redis, minReplicaAcks: number): Promise<Harness> {
     onReservationsExpired: (r) => expired.push(...r),
     onReplicaAckShortfall: (acked) => shortfalls.push(acked),
   });
-  const config = riskApiConfigSchema.parse({ ...localStoreEnv(), LIMITS_CACHE_TTL_MS: '1000' });
+  const config = riskApiConfigSchema.parse({ ...localStoreEnv('riskApi'), LIMITS_CACHE_TTL_MS: '1000' });
   const api = await createRiskApi(config, {
     adapters: async () => ({
       state,
