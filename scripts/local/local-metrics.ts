@@ -1,9 +1,12 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Redis } from 'ioredis';
 import type { MetricSeries, MetricSeriesQuery, MetricsSource } from '../../functions/admin-api/desk-reads.js';
 import { decodeMark } from '../../shared/adapters/redis/mark-hash.js';
 import { markCurrentAtMs } from '../../shared/domain/risk/state.js';
 import type { ValidateOrderResult } from '../../shared/domain/risk/validate-order.js';
-import { METRICS, REDIS_KEYS } from '../../shared/names.js';
+import { CATALOGUE } from '../../shared/metrics/catalogue.js';
+import { emitMetric, type MetricsSink } from '../../shared/metrics/emit.js';
+import { REDIS_KEYS } from '../../shared/names.js';
 
 /** The console asks for at most three hours; older samples are dropped as new ones come. */
 const KEEP_MS = 3 * 3_600_000;
@@ -15,18 +18,42 @@ interface Sample {
 }
 
 /**
- * Local mode's metrics: the samples a stage would send to CloudWatch as EMF (same names,
- * same dimensions as the handlers emit), kept in memory and aggregated per period like
- * GetMetricData, so the console's charts read local mode the way they read a stage.
+ * Local mode's metrics: the data points a stage sends to CloudWatch as EMF, emitted through
+ * the same helper (shared/metrics/emit.ts, so under exactly the catalogue's dimension sets),
+ * kept in memory and aggregated per period like GetMetricData, so the console's charts read
+ * local mode the way they read a stage.
  */
 export class LocalMetrics implements MetricsSource {
-  private readonly samples = new Map<string, { name: string; dimension?: [string, string]; samples: Sample[] }>();
+  private readonly samples = new Map<string, { name: string; dimensions: Record<string, string>; samples: Sample[] }>();
 
-  record(name: string, value: number, dimension?: [string, string], tMs = Date.now()): void {
-    const key = dimension ? `${name}|${dimension[0]}=${dimension[1]}` : name;
+  /** A Powertools-shaped sink: each `addDimensions` of a single metric is one dimension set, as in EMF. */
+  readonly sink: MetricsSink = {
+    addMetric: (name, _unit, value) => this.record(name, value, {}),
+    singleMetric: () => {
+      const sets: Record<string, string>[] = [];
+      const single = {
+        addDimensions: (dimensions: Record<string, string>) => {
+          sets.push({ ...dimensions });
+          return single;
+        },
+        addMetric: (name: string, _unit: unknown, value: number) => {
+          for (const set of sets.length > 0 ? sets : [{}]) this.record(name, value, set);
+          return single;
+        },
+      };
+      return single as unknown as Metrics;
+    },
+  };
+
+  /** One data point under one dimension set (besides `service`). */
+  record(name: string, value: number, dimensions: Record<string, string>, tMs = Date.now()): void {
+    const key = `${name}|${Object.entries(dimensions)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')}`;
     let entry = this.samples.get(key);
     if (!entry) {
-      entry = { name, dimension, samples: [] };
+      entry = { name, dimensions, samples: [] };
       this.samples.set(key, entry);
     }
     entry.samples.push({ t: tMs, v: value });
@@ -40,9 +67,9 @@ export class LocalMetrics implements MetricsSource {
   /** What functions/risk-api/handler.ts emits per decision: outcome, latency, one count per reason. */
   recordDecision(result: ValidateOrderResult, elapsedMs: number): void {
     const { decision, reasons } = result.response;
-    this.record(METRICS.decisions, 1, ['decision', decision]);
-    this.record(METRICS.decisionLatencyMs, elapsedMs, ['decision', decision]);
-    for (const reason of reasons) this.record(METRICS.rejectReasons, 1, ['code', reason.code]);
+    emitMetric(this.sink, CATALOGUE.decisions, 1, { decision });
+    emitMetric(this.sink, CATALOGUE.decisionLatencyMs, elapsedMs);
+    for (const reason of reasons) emitMetric(this.sink, CATALOGUE.rejectReasons, 1, { code: reason.code });
   }
 
   /**
@@ -61,7 +88,7 @@ export class LocalMetrics implements MetricsSource {
             const fields = replies?.[i]?.[1] as Record<string, string> | undefined;
             const mark = fields ? decodeMark(fields) : null;
             if (mark)
-              this.record(METRICS.ingestDataAgeMs, Math.max(0, now - markCurrentAtMs(mark)), ['symbol', symbol], now);
+              emitMetric(this.sink, CATALOGUE.ingestDataAgeMs, Math.max(0, now - markCurrentAtMs(mark)), { symbol });
           });
         })
         .catch(() => undefined);
@@ -76,8 +103,9 @@ export class LocalMetrics implements MetricsSource {
     const out: MetricSeries[] = [];
     for (const entry of this.samples.values()) {
       if (entry.name !== query.metric) continue;
-      // As in CloudWatch: a split query reads the series of that dimension, an unsplit one only the undimensioned series.
-      if (query.dimension ? entry.dimension?.[0] !== query.dimension : entry.dimension !== undefined) continue;
+      // As in CloudWatch: a split query reads the {service, dimension} set, an unsplit one the {service} set.
+      const keys = Object.keys(entry.dimensions);
+      if (query.dimension ? keys.length !== 1 || keys[0] !== query.dimension : keys.length !== 0) continue;
       const buckets = new Map<number, number[]>();
       for (const sample of entry.samples) {
         if (sample.t < start || sample.t > nowMs) continue;
@@ -88,7 +116,7 @@ export class LocalMetrics implements MetricsSource {
       }
       if (buckets.size === 0) continue;
       out.push({
-        label: entry.dimension?.[1] ?? entry.name,
+        label: query.dimension ? (entry.dimensions[query.dimension] ?? entry.name) : entry.name,
         points: [...buckets.entries()]
           .sort(([a], [b]) => a - b)
           .map(([t, values]) => ({ t, v: aggregate(values, query.stat) })),

@@ -23,6 +23,40 @@ interface Proposal {
   readonly what_if?: unknown;
 }
 
+/** A proposal as the change routes list it (issue #17's two-approver changes). */
+interface ProposalView {
+  readonly proposal_id: string;
+  readonly proposed: Record<string, unknown>;
+  readonly reason: string;
+  readonly proposed_by: string;
+  readonly proposed_at: string;
+  readonly expires_at: string;
+  readonly status: 'pending' | 'applied' | 'expired';
+  readonly what_if: unknown;
+}
+
+interface FlipGroup {
+  readonly count: number;
+  readonly by_reason: Record<string, number>;
+  readonly examples: readonly {
+    readonly order_id: string;
+    readonly symbol: string;
+    readonly decided_at: string;
+    readonly recorded: { readonly decision: string; readonly reasons: readonly string[] };
+    readonly proposed: { readonly decision: string; readonly reasons: readonly { readonly code: string }[] };
+  }[];
+}
+
+/** The what-if report (shared/domain/limits/what-if.ts), as far as the console shows it. */
+interface WhatIfReport {
+  readonly from: string;
+  readonly to: string;
+  readonly totals: { decisions: number; replayed: number; unchanged: number; flipped: number; not_replayable: number };
+  readonly flips: { readonly accept_to_reject: FlipGroup; readonly reject_to_accept: FlipGroup };
+  readonly not_replayable: { readonly count: number; readonly by_cause: Record<string, number> };
+  readonly truncated?: boolean;
+}
+
 interface AccountDetails {
   readonly account: AccountSummary;
   readonly limits: { version: number; limits: Record<string, unknown>; created_by: string; created_at: string } | null;
@@ -80,18 +114,45 @@ export function startAccountsView(api: AdminApiClient): () => Promise<void> {
       .catch((error: unknown) => announce(describeError(error), 'error'));
   });
 
-  async function whatIf(account: string, proposal: Proposal, current: AccountDetails['limits']): Promise<unknown> {
-    if (proposal.what_if !== undefined) return proposal.what_if;
+  /**
+   * Pending proposals with the what-if attached when proposed (the change routes); where an
+   * admin API predates them (405/404 on the list), the account's own pending list.
+   */
+  async function pendingProposals(account: string, details: AccountDetails): Promise<Proposal[]> {
+    try {
+      const { body } = await api.get<{ proposals: ProposalView[] }>(accountPath(account, '/limits/proposals'), {
+        limit: '20',
+      });
+      return body.proposals
+        .filter((p) => p.status === 'pending')
+        .map((p) => ({
+          proposal_id: p.proposal_id,
+          limits: p.proposed,
+          proposed_by: p.proposed_by,
+          reason: p.reason,
+          proposed_at: p.proposed_at,
+          expires_at: p.expires_at,
+          what_if: p.what_if,
+        }));
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return details.pending_proposals;
+      throw error;
+    }
+  }
+
+  /** The proposal's attached what-if, or one replayed now over the last day (kept for the page's life). */
+  async function whatIf(account: string, proposal: Proposal): Promise<unknown> {
+    if (proposal.what_if !== undefined && proposal.what_if !== null) return proposal.what_if;
     const known = whatIfs.get(proposal.proposal_id);
     if (known !== undefined) return known;
     const to = new Date();
     const from = new Date(to.getTime() - WHAT_IF_HOURS * 3_600_000);
     try {
-      const { body } = await api.post(accountPath(account, '/limits/what-if'), {
-        limits: { ...(current?.limits ?? {}), ...proposal.limits },
-        from: from.toISOString(),
-        to: to.toISOString(),
-      });
+      const { body } = await api.post(
+        accountPath(account, '/limits/what-if'),
+        { limits: proposal.limits, from: from.toISOString(), to: to.toISOString() },
+        { actor: false },
+      );
       whatIfs.set(proposal.proposal_id, body);
       return body;
     } catch (error) {
@@ -122,9 +183,8 @@ export function startAccountsView(api: AdminApiClient): () => Promise<void> {
     if (account !== select.value) return;
     renderLimits(details);
     renderExposure(exposure);
-    const proposals = await Promise.all(
-      details.pending_proposals.map(async (p) => ({ proposal: p, whatIf: await whatIf(account, p, details.limits) })),
-    );
+    const pending = await pendingProposals(account, details);
+    const proposals = await Promise.all(pending.map(async (p) => ({ proposal: p, whatIf: await whatIf(account, p) })));
     if (account !== select.value) return;
     replaceRows(
       byId('proposal-list'),
@@ -220,9 +280,8 @@ function renderProposal(proposal: Proposal, details: AccountDetails, whatIf: unk
 }
 
 /**
- * The what-if answer as the admin API gives it: counts of flips by direction and reason,
- * examples, and what could not be replayed. Rendered field by field so a richer answer
- * shows without a console change.
+ * The what-if: the account's recorded decisions replayed under the proposal, as counts of
+ * flips by direction and reason code, a few examples, and what could not be replayed.
  */
 function renderWhatIf(result: unknown): HTMLElement {
   const box = el('section', { class: 'what-if', 'aria-label': 'What-if replay' }, el('h4', {}, 'What-if'));
@@ -230,8 +289,58 @@ function renderWhatIf(result: unknown): HTMLElement {
     box.append(el('p', {}, 'What-if replay is not available on this admin API.'));
     return box;
   }
-  box.append(el('pre', { class: 'what-if-body' }, JSON.stringify(result, null, 2)));
+  if (!isReport(result)) {
+    box.append(el('pre', { class: 'what-if-body' }, JSON.stringify(result, null, 2)));
+    return box;
+  }
+  const { totals } = result;
+  box.append(
+    el(
+      'p',
+      { class: 'what-if-totals' },
+      `Replayed ${totals.replayed} of ${totals.decisions} recorded decisions (${formatTime(result.from)} to ${formatTime(result.to)}): ` +
+        `${totals.flipped} would flip, ${totals.unchanged} unchanged, ${totals.not_replayable} not replayable` +
+        (result.truncated ? ' (the newest only: the range held more)' : '') +
+        '.',
+    ),
+    flipList('Accept → reject', result.flips.accept_to_reject),
+    flipList('Reject → accept', result.flips.reject_to_accept),
+  );
+  if (result.not_replayable.count > 0) {
+    const causes = Object.entries(result.not_replayable.by_cause).map(([cause, n]) => `${cause} ${n}`);
+    box.append(el('p', {}, `Not replayable: ${causes.join(', ')}`));
+  }
   return box;
+}
+
+function flipList(title: string, group: FlipGroup): HTMLElement {
+  const reasons = Object.entries(group.by_reason).map(([code, n]) => `${code} ×${n}`);
+  return el(
+    'div',
+    { class: 'flips' },
+    el('p', {}, `${title}: ${group.count}${reasons.length ? ` (${reasons.join(', ')})` : ''}`),
+    group.examples.length
+      ? el(
+          'ul',
+          {},
+          ...group.examples
+            .slice(0, 3)
+            .map((x) =>
+              el(
+                'li',
+                {},
+                `${formatTime(x.decided_at)} ${x.symbol} ${x.order_id}: ${x.recorded.decision} → ${x.proposed.decision}` +
+                  (x.proposed.reasons.length ? ` (${x.proposed.reasons.map((r) => r.code).join(', ')})` : ''),
+              ),
+            ),
+        )
+      : null,
+  );
+}
+
+function isReport(value: unknown): value is WhatIfReport {
+  const report = value as Partial<WhatIfReport> | null;
+  return typeof report?.totals?.replayed === 'number' && typeof report.flips?.accept_to_reject?.count === 'number';
 }
 
 function formatValue(value: unknown): string {

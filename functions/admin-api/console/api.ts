@@ -33,9 +33,12 @@ export class AdminApiClient {
     return this.send<T>('GET', search ? `${path}?${search}` : path);
   }
 
-  /** A POST whose body carries the actor (used locally; in a stage the token's user wins). */
-  post<T>(path: string, body: Record<string, unknown>): Promise<ApiAnswer<T>> {
-    return this.send<T>('POST', path, { ...body, actor: this.session.actor() });
+  /**
+   * A POST whose body carries the actor (used locally; in a stage the token's user wins);
+   * `actor: false` for the reads that take a body and no actor (the what-if).
+   */
+  post<T>(path: string, body: Record<string, unknown>, options: { actor?: boolean } = {}): Promise<ApiAnswer<T>> {
+    return this.send<T>('POST', path, options.actor === false ? body : { ...body, actor: this.session.actor() });
   }
 
   private async send<T>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> {

@@ -30,7 +30,16 @@ export function buildConsole(panels: readonly ConsolePanel[]): Map<string, Conso
     minify: true,
     sourcemap: false,
     legalComments: 'none',
-    define: { __CONSOLE_PANELS__: JSON.stringify(panels) },
+    // Only what the charts read of each panel (the catalogue entries carry their documentation too).
+    define: {
+      __CONSOLE_PANELS__: JSON.stringify(
+        panels.map((p) => ({
+          title: p.title,
+          unit: p.unit,
+          metrics: p.metrics.map((m) => ({ name: m.name, stat: m.stat, dimension: m.dimension })),
+        })),
+      ),
+    },
     logLevel: 'silent',
   });
   const script = bundle.outputFiles[0]?.text;

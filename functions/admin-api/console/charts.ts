@@ -20,8 +20,6 @@ const DESK_METRICS = new Set<string>([
   METRICS.rejectReasons,
   METRICS.ingestDataAgeMs,
 ]);
-/** The ingester emits data age per symbol (functions/market-ingester); the desk reads it that way. */
-const SPLIT_BY: Record<string, string> = { [METRICS.ingestDataAgeMs]: 'symbol' };
 const MINUTES = 15;
 const PERIOD_SECONDS = 10;
 const WIDTH = 360;
@@ -57,7 +55,7 @@ function figure(panel: ConsolePanel) {
   async function refresh(api: AdminApiClient): Promise<void> {
     const all: MetricSeries[] = [];
     for (const metric of panel.metrics) {
-      const dimension = SPLIT_BY[metric.name] ?? metric.dimension;
+      const { dimension } = metric;
       const { body } = await api.get<{ series: MetricSeries[] }>(ROUTES.adminMetrics, {
         metric: metric.name,
         stat: metric.stat,
