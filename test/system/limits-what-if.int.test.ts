@@ -20,6 +20,7 @@ import { PostgresDecisionAuditWriter } from '../../shared/adapters/postgres/deci
 import { RedisAuditSpool } from '../../shared/adapters/redis/audit-spool.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
+import { databaseLoginUser } from '../../shared/names.js';
 import { createLocalServer } from '../../shared/runtime/local-http.js';
 import { local, localStoreEnv } from '../local-env.js';
 import { proxyEvent, writeMark } from '../risk-fixtures.js';
@@ -99,6 +100,7 @@ beforeAll(async () => {
   admin = await createAdminApi(
     adminApiConfigSchema.parse({
       ...storeEnv,
+      DATABASE_USER: databaseLoginUser('adminApi'),
       // No kill switch is engaged here: the channels are never called.
       KILL_EVENT_BUS_NAME: 'unused',
       KILL_NOTIFY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:unused',
@@ -109,7 +111,9 @@ beforeAll(async () => {
     { now: () => Date.now() + skewMs },
   );
   adminRoute = createAdminRouter(admin.services);
-  riskApi = await createRiskApi(riskApiConfigSchema.parse({ ...storeEnv, LIMITS_CACHE_TTL_MS: '1' }));
+  riskApi = await createRiskApi(
+    riskApiConfigSchema.parse({ ...storeEnv, DATABASE_USER: databaseLoginUser('riskApi'), LIMITS_CACHE_TTL_MS: '1' }),
+  );
   riskRoute = createRouter(riskApi.ports, 'local');
   await seedRedis(redis);
   await establishStateEpoch(redis, admin.pool);
