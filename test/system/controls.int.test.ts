@@ -24,10 +24,11 @@ import { createSecretsManagerClient } from '../../shared/adapters/aws-clients.js
 import { RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
 import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
+import { createPostgresPool } from '../../shared/adapters/postgres/pool.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import type { KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill-switch.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
-import { krakenKeySecretName, REDIS_KEYS, TABLES } from '../../shared/names.js';
+import { databaseLoginUser, krakenKeySecretName, REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { FakeKrakenRest } from '../fakes/kraken-rest/server.js';
 import { databaseUrl, local, localStoreEnv } from '../local-env.js';
 import { proxyEvent, writeMark } from '../risk-fixtures.js';
@@ -45,6 +46,8 @@ const eventBridge = new EventBridgeClient({});
 const kraken = new FakeKrakenRest();
 let redis: Redis;
 let pool: pg.Pool;
+/** The kill executor's own connections, as its database user (migration 011). */
+let executorPool: pg.Pool;
 let busName: string;
 let topicArn: string;
 let eventQueueUrl: string;
@@ -134,9 +137,15 @@ beforeAll(async () => {
   await redis.connect();
   pool = new pg.Pool({ connectionString: databaseUrl() });
   await seedPostgres(pool);
+  executorPool = createPostgresPool({
+    connectionString: databaseUrl(),
+    user: databaseLoginUser('killExecutor'),
+    tls: false,
+  });
   admin = await createAdminApi(
     adminApiConfigSchema.parse({
       ...storeEnv,
+      DATABASE_USER: databaseLoginUser('adminApi'),
       KILL_EVENT_BUS_NAME: busName,
       KILL_NOTIFY_TOPIC_ARN: topicArn,
       KRAKEN_REST_URL: kraken.url,
@@ -144,7 +153,9 @@ beforeAll(async () => {
     }),
   );
   adminRoute = createAdminRouter(admin.services);
-  riskApi = await createRiskApi(riskApiConfigSchema.parse({ ...storeEnv, LIMITS_CACHE_TTL_MS: '1' }));
+  riskApi = await createRiskApi(
+    riskApiConfigSchema.parse({ ...storeEnv, DATABASE_USER: databaseLoginUser('riskApi'), LIMITS_CACHE_TTL_MS: '1' }),
+  );
   riskRoute = createRouter(riskApi.ports, 'local');
 });
 
@@ -153,6 +164,7 @@ afterAll(async () => {
   await riskApi.close();
   redis.disconnect();
   await pool.end();
+  await executorPool.end();
   await kraken.stop();
 });
 
@@ -265,6 +277,7 @@ describe('Kill switch (Redis, Postgres, EventBridge, SNS on LocalStack)', () => 
     const broken = await createAdminApi(
       adminApiConfigSchema.parse({
         ...storeEnv,
+        DATABASE_USER: databaseLoginUser('adminApi'),
         KILL_EVENT_BUS_NAME: busName,
         KILL_NOTIFY_TOPIC_ARN: `${topicArn}-does-not-exist`,
         KRAKEN_REST_URL: kraken.url,
@@ -352,7 +365,7 @@ describe('Kraken keys and the kill executor (Secrets Manager on LocalStack, fake
     const results = await executeKill(
       trigger as KillSwitchTriggeredEvent,
       killExecutorPorts({
-        pool,
+        pool: executorPool,
         redis,
         kraken: new KrakenRestClient(kraken.url),
         keys: new KrakenKeyStore(createSecretsManagerClient(), 'local'),
@@ -378,7 +391,7 @@ describe('Kraken keys and the kill executor (Secrets Manager on LocalStack, fake
     await executeKill(
       trigger as KillSwitchTriggeredEvent,
       killExecutorPorts({
-        pool,
+        pool: executorPool,
         redis,
         kraken: new KrakenRestClient(kraken.url),
         keys: new KrakenKeyStore(createSecretsManagerClient(), 'local'),
