@@ -22,7 +22,9 @@ import { PostgresBreakerConfigSource } from '../../shared/adapters/breakers/brea
 import { PostgresBreakerAudit } from '../../shared/adapters/breakers/breaker-store.js';
 import { PostgresDecisionAuditWriter } from '../../shared/adapters/postgres/decision-audit.js';
 import { PostgresInstrumentCatalog } from '../../shared/adapters/postgres/instrument-catalog.js';
+import { PostgresReservationEventWriter } from '../../shared/adapters/postgres/reservation-events.js';
 import { PostgresStateGenerations } from '../../shared/adapters/postgres/state-generation.js';
+import type { ReservationEvent } from '../../shared/adapters/redis/reservation-events.js';
 import { connectDatabase } from '../../shared/adapters/stores.js';
 import { storesConfigShape } from '../../shared/config/stores.js';
 import type { DecisionRecord } from '../../shared/domain/risk/ports.js';
@@ -323,6 +325,34 @@ describe('Migration 011: database roles (real PostgreSQL)', () => {
       `SELECT * FROM ${TABLES.riskDecisions}`,
       /permission denied/,
     );
+    // and reservation expiries, idempotently
+    const decisionId = randomUUID();
+    const expiry = {
+      kind: 'expired',
+      atMs: 1_700_000_031_000,
+      reservation: {
+        account_id: accountId,
+        order_id: `res-${decisionId}`,
+        decision_id: decisionId,
+        symbol: 'BTC/USD',
+        side: 'buy',
+        type: 'limit',
+        qty: '0.001',
+        limit_price: '65000.1',
+        worst_price: '65000.1',
+        reduce_only: false,
+        created_at_ms: 1_700_000_000_000,
+        expires_at_ms: 1_700_000_030_000,
+      },
+    } as const satisfies ReservationEvent;
+    const events = new PostgresReservationEventWriter(pool('auditDrainer'));
+    await events.insert([expiry]);
+    await events.insert([expiry]); // redelivered: nothing twice
+    const { rows: copied } = await owner.query(
+      `SELECT count(*)::int AS n FROM ${TABLES.reservationEvents} WHERE decision_id = $1`,
+      [decisionId],
+    );
+    expect(copied[0]?.n).toBe(1);
     // kill executor: enabled accounts, its per-account results, retried in place
     const killEvent = randomUUID();
     const actions = new PostgresKillActionLog(pool('killExecutor'));
