@@ -183,6 +183,28 @@ describe('Limits what-if over decisions recorded by the risk API', () => {
     expect(limits.body.version).toBe(1);
   });
 
+  it('refuses a malformed what-if naming the field, an unknown account 404, a wrong method 405', async () => {
+    // Act
+    const backwards = await admin$('POST', `${accounts}/limits/what-if`, { limits: TIGHT, from: until(), to: from });
+    const badLimits = await admin$('POST', `${accounts}/limits/what-if`, {
+      limits: { nav: '-1' },
+      from,
+      to: until(),
+    });
+    const unknown = await admin$('POST', '/v1/admin/accounts/nobody-here/limits/what-if', {
+      limits: TIGHT,
+      from,
+      to: until(),
+    });
+    const wrongMethod = await admin$('GET', `${accounts}/limits/what-if`);
+
+    // Assess
+    expect(backwards).toMatchObject({ status: 400, body: { code: 'INVALID_REQUEST', issues: [{ field: 'to' }] } });
+    expect(badLimits).toMatchObject({ status: 400, body: { issues: [{ field: 'limits.nav' }] } });
+    expect(unknown).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
+    expect(wrongMethod).toMatchObject({ status: 405, body: { code: 'METHOD_NOT_ALLOWED' } });
+  });
+
   it('answers the same from the CLI, and refuses a range past its bound with a machine-readable code', async () => {
     // Prepare
     const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'what-if-')), 'limits.json');
@@ -198,8 +220,10 @@ describe('Limits what-if over decisions recorded by the risk API', () => {
       );
 
     // Act
-    const ok = await cli('--from', from, '--to', until());
-    const tooLong = await cli('--from', '2026-01-01T00:00:00Z', '--to', '2026-01-02T00:00:00Z');
+    const [ok, tooLong] = await Promise.all([
+      cli('--from', from, '--to', until()),
+      cli('--from', '2026-01-01T00:00:00Z', '--to', '2026-01-02T00:00:00Z'),
+    ]);
 
     // Assess
     expect(ok.code, ok.stdout).toBe(0);
