@@ -43,6 +43,8 @@ import { establishStateEpoch } from '../support/state-epoch.js';
  *      reserved = 399,750 > 200,000) and DIVERSIFICATION_BREACH (> 350,000);
  *      loose (400,000 cap, 50% NAV, 50% one instrument): accept
  *   e  cancel of a         accept under any limits
+ *   g  amend of b to 0.5 (32,500) accept   tight: reject MAX_ORDER_NOTIONAL (an amend replays on
+ *      the order it changed, as recorded)
  */
 const TTL_MS = 60_000;
 const accountId = `wif-${randomUUID().slice(0, 8)}`;
@@ -105,7 +107,7 @@ beforeAll(async () => {
       KILL_EVENT_BUS_NAME: 'unused',
       KILL_NOTIFY_TOPIC_ARN: 'arn:aws:sns:eu-west-1:000000000000:unused',
       CHANGE_PROPOSAL_TTL_MS: String(TTL_MS),
-      WHAT_IF_MAX_DECISIONS: '5',
+      WHAT_IF_MAX_DECISIONS: '6',
       WHAT_IF_MAX_RANGE_MS: String(3_600_000),
     }),
     { now: () => Date.now() + skewMs },
@@ -139,6 +141,13 @@ beforeAll(async () => {
   from = new Date(Date.now() - 1_000).toISOString();
   const recorded = [await buy('a', '0.1'), await buy('b', '1'), await buy('c', '0.05'), await buy('d', '5')];
   const cancel = await validate({ action: 'cancel', account_id: accountId, order_id: orders.a, symbol: 'BTC/USD' });
+  const amend = await validate({
+    action: 'amend',
+    account_id: accountId,
+    order_id: orders.b,
+    symbol: 'BTC/USD',
+    quantity: '0.5',
+  });
   // The hand-stated outcomes hold for what the risk API really answered.
   expect(recorded.map((d) => d.decision)).toEqual(['accept', 'accept', 'accept', 'reject']);
   expect(codes(recorded[3] as { reasons: { code: string }[] })).toEqual([
@@ -147,6 +156,7 @@ beforeAll(async () => {
     'NAV_LIMIT_BREACH',
   ]);
   expect(cancel.decision).toBe('accept');
+  expect(amend.decision, JSON.stringify(amend)).toBe('accept');
   await drain();
 }, 60_000);
 
@@ -166,14 +176,16 @@ describe('Limits what-if over decisions recorded by the risk API', () => {
 
     // Assess
     expect(tight.status, JSON.stringify(tight.body)).toBe(200);
-    expect(tight.body.totals).toEqual({ decisions: 5, replayed: 5, unchanged: 3, flipped: 2, not_replayable: 0 });
-    expect(tight.body.flips.accept_to_reject).toMatchObject({ count: 2, by_reason: { MAX_ORDER_NOTIONAL: 2 } });
+    expect(tight.body.totals).toEqual({ decisions: 6, replayed: 6, unchanged: 3, flipped: 3, not_replayable: 0 });
+    expect(tight.body.flips.accept_to_reject).toMatchObject({ count: 3, by_reason: { MAX_ORDER_NOTIONAL: 3 } });
     expect(tight.body.flips.accept_to_reject.examples.map((e: { order_id: string }) => e.order_id)).toEqual([
       orders.a,
       orders.b,
+      orders.b,
     ]);
+    expect(tight.body.flips.accept_to_reject.examples[2].proposed.reasons[0].message).toContain('32500');
     expect(tight.body.flips.reject_to_accept.count).toBe(0);
-    expect(loose.body.totals).toMatchObject({ replayed: 5, flipped: 1 });
+    expect(loose.body.totals).toMatchObject({ replayed: 6, flipped: 1 });
     expect(loose.body.flips.reject_to_accept).toMatchObject({
       count: 1,
       by_reason: { DIVERSIFICATION_BREACH: 1, MAX_ORDER_NOTIONAL: 1, NAV_LIMIT_BREACH: 1 },
@@ -227,9 +239,9 @@ describe('Limits what-if over decisions recorded by the risk API', () => {
 
     // Assess
     expect(ok.code, ok.stdout).toBe(0);
-    expect(ok.stdout).toContain('accept -> reject (2): MAX_ORDER_NOTIONAL 2');
+    expect(ok.stdout).toContain('accept -> reject (3): MAX_ORDER_NOTIONAL 3');
     const report = JSON.parse(ok.stdout.trim().split('\n').at(-1) as string);
-    expect(report.totals).toMatchObject({ decisions: 5, flipped: 2 });
+    expect(report.totals).toMatchObject({ decisions: 6, flipped: 3 });
     expect(tooLong.code).toBe(1);
     expect(tooLong.stdout).toContain('422');
     expect(tooLong.stdout).toContain('WHAT_IF_RANGE_TOO_LONG');
@@ -255,7 +267,8 @@ describe('Limits changes with two approvers', () => {
     // Assess
     expect(proposed.status).toBe(201);
     expect(shown.body).toMatchObject({ status: 'pending', base_version: 1, proposed_by: 'alice' });
-    expect(shown.body.what_if.flips.accept_to_reject).toMatchObject({ count: 2, by_reason: { MAX_ORDER_NOTIONAL: 2 } });
+    expect(shown.body.what_if).toMatchObject({ truncated: false, computed_by: 'alice' });
+    expect(shown.body.what_if.flips.accept_to_reject).toMatchObject({ count: 3, by_reason: { MAX_ORDER_NOTIONAL: 3 } });
     expect(byProposer).toMatchObject({ status: 409, body: { code: 'SECOND_APPROVER_REQUIRED' } });
     expect(bySecond).toMatchObject({ status: 200, body: { version: 2 } });
     expect(after.decision).toBe('reject');
@@ -310,19 +323,27 @@ describe('Limits changes with two approvers', () => {
     });
   });
 
-  it('refuses a what-if over more decisions than its bound, with a machine-readable code', async () => {
-    // Prepare: a sixth decision in the range (the bound is 5 here).
+  it('refuses a what-if over more decisions than its bound; a proposal attaches the newest of them, saying so', async () => {
+    // Prepare: a seventh decision in the range (the bound is 6 here).
     await buy('f', '0.01');
     await drain();
 
     // Act
     const tooMany = await admin$('POST', `${accounts}/limits/what-if`, { limits: TIGHT, from, to: until() });
+    const proposed = await admin$('POST', `${accounts}/limits/proposals`, {
+      limits: TIGHT,
+      actor: 'erin',
+      reason: 'a busy account',
+    });
+    const shown = await admin$('GET', `${accounts}/limits/proposals/${proposed.body.proposal_id}`);
 
     // Assess
     expect(tooMany).toMatchObject({
       status: 422,
-      body: { code: 'WHAT_IF_TOO_MANY_DECISIONS', max_decisions: 5 },
+      body: { code: 'WHAT_IF_TOO_MANY_DECISIONS', max_decisions: 6 },
     });
+    expect(shown.body.what_if).toMatchObject({ truncated: true, totals: { decisions: 6 } });
+    expect(shown.body.what_if.from > from).toBe(true);
   });
 });
 
