@@ -90,7 +90,8 @@ export class RiskConsole extends Construct {
       enforceSSL: true,
       // CloudFront's standard logs are delivered with an ACL.
       objectOwnership: s3.ObjectOwnership.OBJECT_WRITER,
-      lifecycleRules: [{ expiration: Duration.days(prod ? 365 : 30) }],
+      versioned: true,
+      lifecycleRules: [{ expiration: Duration.days(prod ? 365 : 30), noncurrentVersionExpiration: Duration.days(7) }],
       removalPolicy,
       autoDeleteObjects: false,
     });
@@ -278,6 +279,18 @@ export class RiskConsole extends Construct {
           visibilityConfig: {
             cloudWatchMetricsEnabled: true,
             metricName: 'ConsoleCommon',
+            sampledRequestsEnabled: true,
+          },
+        },
+        {
+          // Log4Shell and other known-bad request patterns (checkov CKV_AWS_192).
+          name: 'AWSManagedKnownBadInputs',
+          priority: 2,
+          overrideAction: { none: {} },
+          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesKnownBadInputsRuleSet' } },
+          visibilityConfig: {
+            cloudWatchMetricsEnabled: true,
+            metricName: 'ConsoleKnownBadInputs',
             sampledRequestsEnabled: true,
           },
         },

@@ -5,6 +5,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
 import { createRedisClient, redisConfigFromUrl } from '../../shared/adapters/redis/client.js';
+import { DEFAULT_BREAKER_CONFIG } from '../../shared/domain/breakers/config.js';
 import { awsEnvironment, local, localStoreEnv, redisUrl } from '../../test/local-env.js';
 import { requestGate } from '../cli/gate-client.js';
 import { type LocalMode, startLocalMode } from './local-mode.js';
@@ -220,7 +221,7 @@ describe('Risk desk console (browser)', () => {
     );
     await textarea.fill(JSON.stringify({ ...current, max_order_quantity: '0.005' }, null, 2));
     await alice.getByLabel('Reason for the change').fill('tighter size after the drill');
-    await alice.getByRole('button', { name: 'Propose' }).click();
+    await alice.getByRole('button', { name: 'Propose limits' }).click();
     await expect.poll(() => alice.locator('#status').textContent()).toContain('a second risk manager applies it');
 
     // Act: bob opens the account, sees the proposal and its what-if, applies it
@@ -243,6 +244,34 @@ describe('Risk desk console (browser)', () => {
     await expect
       .poll(() => bob.locator('#limits-caption').textContent(), { timeout: 10_000 })
       .toContain(`version ${versionBefore + 1}, applied by bob`);
+  });
+
+  it('shows breaker threshold proposals, applied by a second risk manager as the next version', async () => {
+    // Prepare: a symbol of its own, so no other test's thresholds change
+    const symbol = 'XRP/USD';
+    const thresholds = { ...DEFAULT_BREAKER_CONFIG, spread_trip_bps: '60', spread_clear_bps: '25' };
+    await alice.getByLabel('Symbol (or * for the default)').fill(symbol);
+    await alice.getByLabel('Thresholds (JSON)').fill(JSON.stringify(thresholds));
+    await alice.getByLabel('Reason for the thresholds').fill('wider spread band for a thin book');
+
+    // Act
+    await alice.getByRole('button', { name: 'Propose thresholds' }).click();
+    await expect.poll(() => alice.locator('#status').textContent()).toContain(`proposal`);
+    const proposal = bob
+      .locator('#breaker-proposal-list > li[data-breaker-proposal]')
+      .filter({ hasText: 'wider spread band for a thin book' });
+    await proposal.waitFor({ timeout: 10_000 });
+    const changes = await proposal.locator('.changes').textContent();
+    await proposal.getByRole('button', { name: /Apply breaker thresholds of XRP\/USD proposed by alice/ }).click();
+
+    // Assess
+    expect(changes).toContain('spread_trip_bps');
+    await expect
+      .poll(() => bob.locator('#status').textContent())
+      .toMatch(/Breaker thresholds of XRP\/USD applied as version \d+/);
+    const inForce = bob.locator('#breaker-config-rows tr').filter({ hasText: symbol });
+    await expect.poll(() => inForce.textContent(), { timeout: 10_000 }).toContain('spread_trip_bps "60"');
+    expect(await inForce.textContent()).toContain('bob');
   });
 
   it('streams decisions with their reason codes, filtered by outcome, and charts them', async () => {

@@ -2,6 +2,7 @@
 import { startAccountsView } from './accounts.js';
 import { AdminApiClient } from './api.js';
 import { cognitoSession, loadConfig, localSession, type Session } from './auth.js';
+import { startBreakerConfigView } from './breaker-config.js';
 import { startChartsView } from './charts.js';
 import { startDecisionsView } from './decisions.js';
 import { byId } from './dom.js';
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   }
   const api = new AdminApiClient(session);
   poll('Market', startMarketView(api), 1_000);
+  poll('Breaker thresholds', startBreakerConfigView(api), 5_000);
   poll('Kill switch', startKillSwitchView(api), 2_000);
   poll('Accounts', startAccountsView(api), 5_000);
   poll('Decisions', startDecisionsView(api), 2_000);
