@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {
   ACCOUNT_BOOK_CAS_LUA_FUNCTION,
@@ -25,12 +26,12 @@ import { tradingDay } from '../../../shared/domain/positions/positions.js';
 import type { Reservation } from '../../../shared/domain/risk/exposure.js';
 import type { ExposureSnapshot } from '../../../shared/domain/risk/exposure-view.js';
 import type {
-  BookMoved,
   CommitOptions,
   DecisionRecord,
   LoadedState,
   LoadQuery,
   RiskStateStore,
+  StateMoved,
   StoredDecision,
 } from '../../../shared/domain/risk/ports.js';
 import type { EngagedKillSwitch, RiskState } from '../../../shared/domain/risk/state.js';
@@ -38,111 +39,140 @@ import { StateEpochMissingError } from '../../../shared/domain/state-epoch.js';
 import { REDIS_KEYS } from '../../../shared/names.js';
 
 /**
- * Reads everything a decision needs in ONE round trip: a Lua script gathers the mark,
- * reference, breaker, the three kill-switch scopes, universe, instrument, positions with
- * the mid of every held symbol, daily counters and any decision already stored under the
- * order id, and counts this validation in the account's sliding throttle window, atomically.
- * Key names come from REDIS_KEYS (passed in), so the script holds no second copy of them.
+ * The one atomic step of a decision (issue #12): ONE script, one round trip per decision.
+ *
+ * It reads everything a decision needs: the mark, reference, breaker, the three kill-switch
+ * scopes, universe, instrument, positions with the mid of every symbol held or with an open
+ * order, daily counters, the account's book, balances and private-feed status (the "state",
+ * a table), and a SHA-1 digest of that table as returned. Before it, the state epoch (no
+ * epoch: nothing in the cache can be trusted, answer false) and the decision already stored
+ * under the order id (answered as {'stored', ...}, counted nowhere); then it counts the
+ * validation in the account's sliding throttle window.
+ *
+ * Read only (ARGV[9] empty): answers {'state', count, digest, state}.
+ *
+ * Commit (ARGV[9] the digest of the state the decision was made on): the decision is written
+ * only if the state read now has that very digest and the throttle count is on the same side
+ * of the limit (ARGV[10]) as the count the decision was evaluated with (ARGV[11], '1' over):
+ * the decision is then exactly the one the rules give on this step's own read, as if they
+ * ran inside it. Otherwise nothing is written and the answer is {'moved', count, digest,
+ * state}, what the decision must be re-made on. On a match, in order: the decision under the
+ * order id (ARGV[12], TTL ARGV[13]), its audit spool entry (ARGV[14..15+n]), the pending
+ * reservations past their expiry out of the book (each audited on the reservation events
+ * stream and returned) and the accept's reservation (book operations from ARGV[16+n]) with
+ * one version bump, through the book's compare-and-set function; then it reads the state
+ * again and answers {'ok', count, digest, state, expired}, the copy the next decision of
+ * the account starts from.
  *
  * ElastiCache runs with cluster mode disabled, so the script may read the marks of held
- * symbols that are not declared as KEYS.
+ * symbols that are not declared as KEYS. Key names come from REDIS_KEYS (passed in).
  */
-const LOAD_SCRIPT = `
--- No state epoch (KEYS[13], field ARGV[6]): the cache was not rebuilt, nothing in it can be
--- trusted (see shared/domain/state-epoch.ts). Checked first, so it counts nothing either.
-if not redis.call('HGET', KEYS[13], ARGV[6]) then return false end
-local out = {}
-out[1] = redis.call('HGETALL', KEYS[1])
-out[2] = redis.call('HGETALL', KEYS[2])
-out[3] = redis.call('HGETALL', KEYS[3])
-out[4] = redis.call('HGETALL', KEYS[4])
-out[5] = redis.call('HGETALL', KEYS[5])
-out[6] = redis.call('HGETALL', KEYS[6])
-out[7] = redis.call('SCARD', KEYS[7])
-out[8] = redis.call('SISMEMBER', KEYS[7], ARGV[1])
-out[9] = redis.call('HGET', KEYS[8], ARGV[1])
-local positions = redis.call('HGETALL', KEYS[9])
-out[10] = positions
--- Issue #12: the account's book (KEYS[14]), balances (KEYS[15]) and private-feed status (KEYS[16]).
-local book = redis.call('HGETALL', KEYS[14])
-out[15] = book
-out[16] = redis.call('HGETALL', KEYS[15])
-out[17] = redis.call('HGETALL', KEYS[16])
--- The mid of every symbol held or with an open order: exposure nobody can value fails closed.
-local mids = {}
-local seen = {}
-local function mid_of(symbol)
-  if seen[symbol] then return end
-  seen[symbol] = true
-  mids[#mids + 1] = symbol
-  mids[#mids + 1] = redis.call('HGET', ARGV[2] .. symbol, 'mid') or ''
-end
-for i = 1, #positions, 2 do mid_of(positions[i]) end
-for i = 1, #book, 2 do
-  local prefix = string.sub(book[i], 1, 2)
-  if prefix == ARGV[7] or prefix == ARGV[8] then
-    local ok, entry = pcall(cjson.decode, book[i + 1])
-    if ok and type(entry) == 'table' and type(entry.symbol) == 'string' then mid_of(entry.symbol) end
-  end
-end
-out[11] = mids
-out[12] = redis.call('HGETALL', KEYS[10])
-local previous = redis.call('GET', KEYS[11])
-out[13] = previous
-if previous then
-  out[14] = 0
-else
-  local now = tonumber(ARGV[3])
-  redis.call('ZREMRANGEBYSCORE', KEYS[12], '-inf', now - tonumber(ARGV[4]))
-  redis.call('ZADD', KEYS[12], now, ARGV[5])
-  redis.call('PEXPIRE', KEYS[12], ARGV[4])
-  out[14] = redis.call('ZCARD', KEYS[12])
-end
-return out
-`;
-
-/**
- * One atomic step per decision (issue #12). In order:
- * 1. an accept names the book version it was decided on (ARGV[3], -1 for none): a book that
- *    moved since writes nothing and answers {'moved', version}, and the decision is re-made;
- * 2. first writer of the idempotency id wins (else {'duplicate', stored});
- * 3. the audit spool entry (ARGV[6..5+n], as the audit spool codec encodes it);
- * 4. pending reservations past their expiry leave the book, each audited on the
- *    reservation events stream (KEYS[4]) and returned, so the caller counts them;
- * 5. the accept's reservation (book operations from ARGV[6+n], account book codec) and one
- *    version bump, through the book's compare-and-set function.
- * Answers {'ok', expired reservation JSON...}.
- */
-const COMMIT_SCRIPT = `
+const DECIDE_SCRIPT = `
 ${ACCOUNT_BOOK_CAS_LUA_FUNCTION}
-local book = KEYS[3]
-local expected = tonumber(ARGV[3])
-if expected >= 0 then
-  local current = tonumber(redis.call('HGET', book, '${ACCOUNT_BOOK_FIELDS.version}') or '0')
-  if current ~= expected then return {'moved', tostring(current)} end
+if not redis.call('HGET', KEYS[13], ARGV[6]) then return false end
+local function read_state()
+  local s = {}
+  for i = 1, 6 do s[i] = redis.call('HGETALL', KEYS[i]) end
+  s[7] = redis.call('SCARD', KEYS[7])
+  s[8] = redis.call('SISMEMBER', KEYS[7], ARGV[1])
+  s[9] = redis.call('HGET', KEYS[8], ARGV[1])
+  local positions = redis.call('HGETALL', KEYS[9])
+  s[10] = positions
+  local book = redis.call('HGETALL', KEYS[14])
+  -- The mid of every symbol held or with an open order: exposure nobody can value fails closed.
+  local mids = {}
+  local seen = {}
+  local function mid_of(symbol)
+    if seen[symbol] then return end
+    seen[symbol] = true
+    mids[#mids + 1] = symbol
+    mids[#mids + 1] = redis.call('HGET', ARGV[2] .. symbol, 'mid') or ''
+  end
+  for i = 1, #positions, 2 do mid_of(positions[i]) end
+  for i = 1, #book, 2 do
+    local prefix = string.sub(book[i], 1, 2)
+    if prefix == ARGV[7] or prefix == ARGV[8] then
+      local ok, entry = pcall(cjson.decode, book[i + 1])
+      if ok and type(entry) == 'table' and type(entry.symbol) == 'string' then mid_of(entry.symbol) end
+    end
+  end
+  s[11] = mids
+  s[12] = redis.call('HGETALL', KEYS[10])
+  s[13] = book
+  s[14] = redis.call('HGETALL', KEYS[15])
+  s[15] = redis.call('HGETALL', KEYS[16])
+  return s
 end
-if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return {'duplicate', redis.call('GET', KEYS[1])}
+local previous = redis.call('GET', KEYS[11])
+if previous then return {'stored', 0, '', read_state(), previous} end
+-- The throttle counts a validation where it first arrived: its member keeps its first score
+-- (NX), and its count is its rank among the members of the window ending there, so a second
+-- trip (or a re-decision) finds the same count unless an earlier arrival is still coming in.
+-- Members stay two windows, so those a re-decision still counts are there.
+local now = tonumber(ARGV[3])
+local window = tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[12], '-inf', now - 2 * window)
+redis.call('ZADD', KEYS[12], 'NX', now, ARGV[5])
+redis.call('PEXPIRE', KEYS[12], 2 * window)
+local arrived = tonumber(redis.call('ZSCORE', KEYS[12], ARGV[5]))
+local count = redis.call('ZRANK', KEYS[12], ARGV[5]) + 1 - redis.call('ZCOUNT', KEYS[12], '-inf', arrived - window)
+local state = read_state()
+local digest = redis.sha1hex(cjson.encode(state))
+if ARGV[9] == '' then return {'state', count, digest, state} end
+if digest ~= ARGV[9] or (count > tonumber(ARGV[10])) ~= (ARGV[11] == '1') then
+  return {'moved', count, digest, state}
 end
-local n = tonumber(ARGV[5])
-redis.call('XADD', KEYS[2], '*', unpack(ARGV, 6, 5 + n))
-local now = tonumber(ARGV[4])
-local out = {'ok'}
-local fields = redis.call('HGETALL', book)
+redis.call('SET', KEYS[11], ARGV[12], 'PX', ARGV[13])
+-- The spool entry's record (field ARGV[15]) in parts (ARGV[16..15+n]) joined by this step's
+-- throttle count: the audit keeps the count the commit found, not the one the copy predicted.
+local n = tonumber(ARGV[14])
+redis.call('XADD', KEYS[17], '*', ARGV[15], table.concat({unpack(ARGV, 16, 15 + n)}, tostring(count)))
+local book = KEYS[14]
+local fields = state[13]
+local expired = {}
 for i = 1, #fields, 2 do
-  if string.sub(fields[i], 1, 2) == '${ACCOUNT_BOOK_FIELDS.reservationPrefix}' then
+  if string.sub(fields[i], 1, 2) == ARGV[7] then
     local ok, r = pcall(cjson.decode, fields[i + 1])
     local expires = ok and type(r) == 'table' and tonumber(r.expires_at_ms)
     if expires and expires <= now then
       redis.call('HDEL', book, fields[i])
-      redis.call('XADD', KEYS[4], '*', ${expiredEventLuaFields('ARGV[4]', 'fields[i + 1]')})
-      out[#out + 1] = fields[i + 1]
+      redis.call('XADD', KEYS[18], '*', ${expiredEventLuaFields('ARGV[3]', 'fields[i + 1]')})
+      expired[#expired + 1] = fields[i + 1]
     end
   end
 end
-if #out > 1 or 6 + n <= #ARGV then book_cas(book, -1, 6 + n) end
-return out
+if #expired > 0 or 16 + n <= #ARGV then book_cas(book, -1, 16 + n) end
+local after = read_state()
+return {'ok', count, redis.sha1hex(cjson.encode(after)), after, expired}
 `;
+
+/** Positions in the script's state table (0-based), which {@link parseState} decodes. */
+const S = {
+  mark: 0,
+  reference: 1,
+  breaker: 2,
+  killGlobal: 3,
+  killAccount: 4,
+  killSymbol: 5,
+  universeSize: 6,
+  inUniverse: 7,
+  instrument: 8,
+  positions: 9,
+  mids: 10,
+  daily: 11,
+  book: 12,
+  balances: 13,
+  accountFeed: 14,
+} as const;
+
+/** A state the store read, kept for the account's next decision in the same symbol. */
+interface Snapshot {
+  readonly digest: string;
+  readonly state: readonly unknown[];
+  /** The throttle count of the trip that read it, and the validation counted by it. */
+  readonly count: number;
+  readonly member: string;
+}
 
 /** What `GET /v1/risk/accounts/{id}/exposure` measures from, with the book's version. */
 export interface VersionedExposureSnapshot extends ExposureSnapshot {
@@ -150,9 +180,11 @@ export interface VersionedExposureSnapshot extends ExposureSnapshot {
 }
 
 type RedisWithScripts = Redis & {
-  riskLoad(...args: (string | number)[]): Promise<unknown[] | null>;
-  riskCommit(...args: (string | number)[]): Promise<unknown[]>;
+  riskDecide(...args: (string | number)[]): Promise<unknown[] | null>;
 };
+
+/** How many accounts x symbols keep a state copy; the least recently used goes first. @default */
+const DEFAULT_SNAPSHOT_ENTRIES = 1_024;
 
 export interface RedisRiskStateOptions {
   /**
@@ -188,64 +220,83 @@ export interface RedisRiskStateOptions {
   readonly durableAudit?: { insert(records: readonly DecisionRecord[]): Promise<unknown> };
   /** Told when that direct audit write failed too (the decision stands: it is already committed). */
   readonly onDurableAuditFailed?: (decisionId: string, error: unknown) => void;
+  /**
+   * How many account x symbol state copies {@link RedisRiskStateStore.cached} keeps (the least
+   * recently used is dropped). A copy costs memory only: it is verified before it counts.
+   * 0 keeps none (every decision reads first: two round trips). @default 1024
+   */
+  readonly snapshotEntries?: number;
 }
 
+/**
+ * The risk API's hot state on Redis. Every decision is one script ({@link DECIDE_SCRIPT}):
+ * made on the copy of the state the account's previous decision in the symbol left
+ * ({@link cached}), it costs ONE round trip (WAIT, when replicas are required, pipelined
+ * behind it); when the copy moved, or there is none, the script's answer is the state to
+ * decide on and the decision costs a second trip, as a read then a commit did before.
+ */
 export class RedisRiskStateStore implements RiskStateStore {
   private readonly redis: RedisWithScripts;
+  private readonly snapshots = new Map<string, Snapshot>();
+  private readonly snapshotEntries: number;
 
   constructor(
     redis: Redis,
     private readonly options: RedisRiskStateOptions = {},
   ) {
-    redis.defineCommand('riskLoad', { numberOfKeys: 16, lua: LOAD_SCRIPT });
-    redis.defineCommand('riskCommit', { numberOfKeys: 4, lua: COMMIT_SCRIPT });
+    redis.defineCommand('riskDecide', { numberOfKeys: 18, lua: DECIDE_SCRIPT });
     this.redis = redis as RedisWithScripts;
+    this.snapshotEntries = options.snapshotEntries ?? DEFAULT_SNAPSHOT_ENTRIES;
   }
 
   async load(query: LoadQuery): Promise<LoadedState> {
-    const { accountId, symbol } = query;
-    let reply: unknown[] | null;
+    const reply = await this.decide(query, ['']);
+    const [status, count, digest, state, previous] = reply;
+    if (status === 'stored') {
+      // The order id is taken (this validation was not counted): the answer is the stored decision's.
+      return { ...parseState(state as unknown[], 0, query, this.options), previous: parseStored(String(previous)) };
+    }
+    this.keep(query, {
+      digest: String(digest),
+      state: state as unknown[],
+      count: Number(count),
+      member: query.rateMember,
+    });
+    return {
+      ...parseState(state as unknown[], Number(count), query, this.options),
+      snapshot: String(digest),
+      cached: false,
+    };
+  }
+
+  cached(query: LoadQuery): LoadedState | null {
+    const key = snapshotKey(query);
+    const kept = this.snapshots.get(key);
+    if (!kept) return null;
+    // Most recently used last (Map keeps insertion order): the first key is the one to drop.
+    this.snapshots.delete(key);
+    this.snapshots.set(key, kept);
+    const own = kept.member === query.rateMember;
+    // This request is not counted in the kept count unless its own trip read the copy; the
+    // commit checks the real count is on the same side of the limit.
+    const ordersInWindow = own ? kept.count : kept.count + 1;
     try {
-      reply = await this.redis.riskLoad(
-        REDIS_KEYS.mark(symbol),
-        REDIS_KEYS.referencePrice(symbol),
-        REDIS_KEYS.breaker(symbol),
-        REDIS_KEYS.killSwitchGlobal,
-        REDIS_KEYS.killSwitchAccount(accountId),
-        REDIS_KEYS.killSwitchSymbol(symbol),
-        REDIS_KEYS.universe,
-        REDIS_KEYS.instruments,
-        REDIS_KEYS.positions(accountId),
-        REDIS_KEYS.dailyCounters(accountId),
-        REDIS_KEYS.orderId(accountId, query.orderId),
-        REDIS_KEYS.orderRate(accountId),
-        REDIS_KEYS.stateEpoch,
-        REDIS_KEYS.accountBook(accountId),
-        REDIS_KEYS.balances(accountId),
-        REDIS_KEYS.accountFeed(accountId),
-        symbol,
-        REDIS_KEYS.mark(''),
-        query.nowMs,
-        query.rateWindowMs,
-        query.rateMember,
-        STATE_EPOCH_FIELDS.generation,
-        ACCOUNT_BOOK_FIELDS.reservationPrefix,
-        ACCOUNT_BOOK_FIELDS.orderPrefix,
-      );
-    } catch (error) {
-      throw new StateUnavailableError('redis', { cause: error });
+      return {
+        ...parseState(kept.state, ordersInWindow, query, this.options),
+        snapshot: kept.digest,
+        cached: !own,
+      };
+    } catch {
+      // A copy that does not decode is read again (where an unreadable state fails closed).
+      this.snapshots.delete(key);
+      return null;
     }
-    if (reply === null) {
-      this.options.onStateEpochMissing?.();
-      throw new StateEpochMissingError();
-    }
-    return parseLoadReply(reply, query, this.options);
   }
 
   /**
-   * The decision's atomic step, then (when replicas are required) WAIT on the same connection,
-   * pipelined behind it: never inside MULTI, where WAIT does not block and answers for the
-   * connection's previous write.
+   * The decision's atomic step ({@link DECIDE_SCRIPT}), then (when replicas are required)
+   * WAIT on the same connection, pipelined behind it: one round trip, never inside MULTI,
+   * where WAIT does not block and answers for the connection's previous write.
    *
    * Replica shortfall: the answer is what the script stored, never re-decided. The decision,
    * its idempotency record, its reservation and its audit entry were written together on the
@@ -260,17 +311,14 @@ export class RedisRiskStateStore implements RiskStateStore {
     record: DecisionRecord,
     idempotencyTtlMs: number,
     options: CommitOptions = {},
-  ): Promise<StoredDecision | BookMoved | null> {
-    const stored = encodeStoredDecision({ requestHash: record.requestHash, response: record.response });
-    const keys = [
-      REDIS_KEYS.orderId(record.accountId, options.idempotencyId ?? record.orderId),
-      REDIS_KEYS.auditSpool,
-      REDIS_KEYS.accountBook(record.accountId),
-      REDIS_KEYS.reservationEvents,
-    ];
-    const entry = encodeSpoolEntry(record);
-    // Only an accept writes to the book, so only an accept needs the book it was decided on.
-    const expected = record.reservation && options.bookVersion !== undefined ? options.bookVersion : -1;
+  ): Promise<StoredDecision | StateMoved | null> {
+    const { query } = options;
+    // The step reads what the decision's load read: without that load it cannot verify anything.
+    if (!query) throw new StateUnavailableError('redis: a commit needs the load it was decided on');
+    const max = query.maxOrdersPerWindow ?? Number.MAX_SAFE_INTEGER;
+    const evaluated = options.ordersInWindow ?? 0;
+    const evaluatedOver = evaluated > max;
+    const [field, parts] = spoolEntryParts(record, evaluated);
     const ops = record.reservation
       ? encodeAccountBookOps([
           {
@@ -280,42 +328,120 @@ export class RedisRiskStateStore implements RiskStateStore {
           },
         ])
       : [];
-    const args = [
-      ...keys,
+    const stored = encodeStoredDecision({ requestHash: record.requestHash, response: record.response });
+    // No snapshot named: nothing to verify against, so nothing is written ('moved' answers
+    // with the state to decide on). A digest never equals the string 'none'.
+    const commitArgs = [
+      options.snapshot ?? 'none',
+      max,
+      evaluatedOver ? '1' : '0',
       stored,
       idempotencyTtlMs,
-      expected,
-      Date.parse(record.decidedAt),
-      entry.length,
-      ...entry,
+      parts.length,
+      field,
+      ...parts,
       ...ops,
     ];
-    let reply: unknown[];
-    let shortfall = false;
+    const minAcks = this.options.minReplicaAcks ?? 0;
+    let acknowledged = minAcks;
+    const reply = await this.decide(query, commitArgs, (ack) => {
+      acknowledged = ack;
+    });
+    const [status, count, digest, state, extra] = reply;
+    if (status === 'stored') return parseStored(String(extra));
+    this.keep(query, {
+      digest: String(digest),
+      state: state as unknown[],
+      count: Number(count),
+      member: query.rateMember,
+    });
+    if (status === 'moved') return { stateMoved: true };
+    const expired = (Array.isArray(extra) ? extra : [])
+      .map((json) => decodeReservation(String(json)))
+      .filter((r): r is Reservation => r !== null);
+    if (expired.length > 0) this.options.onReservationsExpired?.(expired);
+    if (acknowledged < minAcks) {
+      this.options.onReplicaAckShortfall?.(acknowledged, minAcks);
+      // Committed by this call but held by the primary alone: the row the spool entry would give.
+      await this.auditDurably(withRecordedCount(record, evaluated, Number(count)));
+    }
+    return null;
+  }
+
+  /** One trip: the script, with WAIT pipelined behind it when this trip may write a decision. */
+  private async decide(
+    query: LoadQuery,
+    tail: readonly (string | number)[],
+    onAcknowledged?: (replicas: number) => void,
+  ): Promise<unknown[]> {
+    const { accountId, symbol } = query;
+    const args: (string | number)[] = [
+      REDIS_KEYS.mark(symbol),
+      REDIS_KEYS.referencePrice(symbol),
+      REDIS_KEYS.breaker(symbol),
+      REDIS_KEYS.killSwitchGlobal,
+      REDIS_KEYS.killSwitchAccount(accountId),
+      REDIS_KEYS.killSwitchSymbol(symbol),
+      REDIS_KEYS.universe,
+      REDIS_KEYS.instruments,
+      REDIS_KEYS.positions(accountId),
+      REDIS_KEYS.dailyCounters(accountId),
+      REDIS_KEYS.orderId(accountId, query.orderId),
+      REDIS_KEYS.orderRate(accountId),
+      REDIS_KEYS.stateEpoch,
+      REDIS_KEYS.accountBook(accountId),
+      REDIS_KEYS.balances(accountId),
+      REDIS_KEYS.accountFeed(accountId),
+      REDIS_KEYS.auditSpool,
+      REDIS_KEYS.reservationEvents,
+      symbol,
+      REDIS_KEYS.mark(''),
+      query.nowMs,
+      query.rateWindowMs,
+      query.rateMember,
+      STATE_EPOCH_FIELDS.generation,
+      ACCOUNT_BOOK_FIELDS.reservationPrefix,
+      ACCOUNT_BOOK_FIELDS.orderPrefix,
+      ...tail,
+    ];
+    let reply: unknown[] | null;
     try {
       const minAcks = this.options.minReplicaAcks ?? 0;
-      if (minAcks === 0) {
-        reply = (await this.redis.riskCommit(...args)) as unknown as unknown[];
+      if (minAcks === 0 || !onAcknowledged) {
+        reply = await this.redis.riskDecide(...args);
       } else {
         const results = await this.redis
           .pipeline()
-          .riskCommit(...args)
+          .riskDecide(...args)
           .wait(minAcks, this.options.replicaAckTimeoutMs ?? 10)
           .exec();
-        const [commitResult, waitResult] = results ?? [];
-        if (!commitResult || commitResult[0]) throw commitResult?.[0] ?? new Error('commit failed');
-        reply = commitResult[1] as unknown[];
-        const acknowledged = waitResult && !waitResult[0] ? Number(waitResult[1]) : 0;
-        shortfall = acknowledged < minAcks;
-        if (shortfall) this.options.onReplicaAckShortfall?.(acknowledged, minAcks);
+        const [decideResult, waitResult] = results ?? [];
+        if (!decideResult || decideResult[0]) throw decideResult?.[0] ?? new Error('decision step failed');
+        reply = decideResult[1] as unknown[] | null;
+        onAcknowledged(waitResult && !waitResult[0] ? Number(waitResult[1]) : 0);
       }
     } catch (error) {
+      // What the copy said can no longer be trusted to be the store's: read again next time.
+      this.snapshots.delete(snapshotKey(query));
       throw new StateUnavailableError('redis', { cause: error });
     }
-    const outcome = this.commitOutcome(reply);
-    // Committed by this call (not a duplicate, not a moved book) but held by the primary alone.
-    if (shortfall && outcome === null) await this.auditDurably(record);
-    return outcome;
+    if (reply === null) {
+      this.snapshots.delete(snapshotKey(query));
+      this.options.onStateEpochMissing?.();
+      throw new StateEpochMissingError();
+    }
+    return reply;
+  }
+
+  private keep(query: LoadQuery, snapshot: Snapshot): void {
+    if (this.snapshotEntries <= 0) return;
+    const key = snapshotKey(query);
+    this.snapshots.delete(key);
+    this.snapshots.set(key, snapshot);
+    if (this.snapshots.size > this.snapshotEntries) {
+      const oldest = this.snapshots.keys().next().value;
+      if (oldest !== undefined) this.snapshots.delete(oldest);
+    }
   }
 
   private async auditDurably(record: DecisionRecord): Promise<void> {
@@ -324,17 +450,6 @@ export class RedisRiskStateStore implements RiskStateStore {
     } catch (error) {
       this.options.onDurableAuditFailed?.(record.decisionId, error);
     }
-  }
-
-  private commitOutcome(reply: unknown[]): StoredDecision | BookMoved | null {
-    const [status, ...rest] = reply.map(String);
-    if (status === 'moved') return { bookMoved: true, currentVersion: Number(rest[0]) };
-    if (status === 'duplicate') return parseStored(rest[0] ?? '');
-    if (rest.length > 0) {
-      const expired = rest.map(decodeReservation).filter((r): r is Reservation => r !== null);
-      this.options.onReservationsExpired?.(expired);
-    }
-    return null;
   }
 
   /**
@@ -381,8 +496,45 @@ export class RedisRiskStateStore implements RiskStateStore {
 
 declare module 'ioredis' {
   interface ChainableCommander {
-    riskCommit(...args: (string | number)[]): ChainableCommander;
+    riskDecide(...args: (string | number)[]): ChainableCommander;
   }
+}
+
+/**
+ * The throttle count recorded with a decision: `inputs.orders_in_window` and the recorded
+ * rule state's (`inputs.state.orders_in_window`), when they hold the evaluated count.
+ */
+const COUNT_FIELD = 'orders_in_window';
+
+/**
+ * A copy of the record whose recorded throttle counts (`inputs` and `inputs.state`) holding
+ * `evaluated` say `value` instead; the record itself is not changed.
+ */
+function withRecordedCount(record: DecisionRecord, evaluated: number, value: number | string): DecisionRecord {
+  const inputs = record.inputs;
+  if (!inputs || typeof inputs !== 'object') return record;
+  const copy: Record<string, unknown> = { ...(inputs as Record<string, unknown>) };
+  if (copy[COUNT_FIELD] === evaluated) copy[COUNT_FIELD] = value;
+  const state = copy.state as Record<string, unknown> | undefined;
+  if (state && typeof state === 'object' && state[COUNT_FIELD] === evaluated) {
+    copy.state = { ...state, [COUNT_FIELD]: value };
+  }
+  return { ...record, inputs: copy };
+}
+
+/**
+ * The record's spool entry (through its codec) cut where the throttle count goes, so the
+ * script joins the parts with the count it finds. The cut is a marker no request can
+ * contain (a fresh random id), so only the count's own places are cut.
+ */
+function spoolEntryParts(record: DecisionRecord, evaluated: number): [field: string, parts: string[]] {
+  const marker = `@count-${randomUUID()}@`;
+  const [field, json] = encodeSpoolEntry(withRecordedCount(record, evaluated, marker));
+  return [field, json.split(JSON.stringify(marker))];
+}
+
+function snapshotKey(query: Pick<LoadQuery, 'accountId' | 'symbol'>): string {
+  return `${query.accountId}\u0000${query.symbol}`;
 }
 
 function parsePositions(fields: Record<string, string>): Map<string, Decimal> {
@@ -427,44 +579,50 @@ function counter(text: string | undefined, what: string): Decimal {
   return value;
 }
 
-function parseLoadReply(reply: unknown[], query: LoadQuery, options: RedisRiskStateOptions): LoadedState {
+/** Decodes the script's state table (see {@link S}) for one query; unreadable exposure fails closed. */
+function parseState(
+  reply: readonly unknown[],
+  ordersInWindow: number,
+  query: LoadQuery,
+  options: RedisRiskStateOptions,
+): LoadedState {
   const boundaryMinutes = options.tradingDayBoundaryMinutes ?? 0;
-  const mark = decodeMark(hash(reply[0]));
-  const reference = decodeReferencePrice(hash(reply[1]));
-  const breaker = decodeBreaker(hash(reply[2]));
+  const mark = decodeMark(hash(reply[S.mark]));
+  const reference = decodeReferencePrice(hash(reply[S.reference]));
+  const breaker = decodeBreaker(hash(reply[S.breaker]));
   const killSwitches = [
-    parseKill('global', hash(reply[3])),
-    parseKill('account', hash(reply[4])),
-    parseKill('symbol', hash(reply[5])),
+    parseKill('global', hash(reply[S.killGlobal])),
+    parseKill('account', hash(reply[S.killAccount])),
+    parseKill('symbol', hash(reply[S.killSymbol])),
   ].filter((k): k is EngagedKillSwitch => k !== null);
-  const universeSize = Number(reply[6]);
-  const inUniverse = Number(reply[7]) === 1;
+  const universeSize = Number(reply[S.universeSize]);
+  const inUniverse = Number(reply[S.inUniverse]) === 1;
 
-  const positions = parsePositions(hash(reply[9]));
+  const positions = parsePositions(hash(reply[S.positions]));
   // Open orders that cannot be read are not zero exposure, nor are balances: fail closed.
-  const decodedBook = decodeAccountBook(query.accountId, hash(reply[14]));
+  const decodedBook = decodeAccountBook(query.accountId, hash(reply[S.book]));
   if (decodedBook.unreadable.length > 0) {
     throw new StateUnavailableError(`account book unreadable: ${decodedBook.unreadable.join(', ')}`);
   }
-  const decodedBalances = decodeBalances(hash(reply[15]));
+  const decodedBalances = decodeBalances(hash(reply[S.balances]));
   if (decodedBalances.unreadable.length > 0) {
     throw new StateUnavailableError(`balances unreadable: ${decodedBalances.unreadable.join(', ')}`);
   }
   const feed = options.accountFeed;
   const marks = new Map<string, Decimal>();
-  for (const [symbol, mid] of Object.entries(hash(reply[10]))) {
+  for (const [symbol, mid] of Object.entries(hash(reply[S.mids]))) {
     const value = decimalOrNull(mid);
     if (value) marks.set(symbol, value);
   }
   if (mark) marks.set(query.symbol, mark.mid);
 
-  const daily = hash(reply[11]);
+  const daily = hash(reply[S.daily]);
   // Counters of an earlier trading day have been reset. A date after today (clocks apart at
   // the boundary) still counts: a loss counted early is safer than a loss ignored.
   const today = daily.date !== undefined && daily.date >= tradingDay(query.nowMs, boundaryMinutes);
 
   const state: RiskState = {
-    instrument: decodeInstrument(query.symbol, reply[8]),
+    instrument: decodeInstrument(query.symbol, reply[S.instrument]),
     mark,
     reference,
     breaker: breaker.tripped ? { reason: breaker.reason ?? 'tripped' } : null,
@@ -475,14 +633,19 @@ function parseLoadReply(reply: unknown[], query: LoadQuery, options: RedisRiskSt
     marks,
     dailyRealisedPnl: today ? counter(daily.realised_pnl, 'daily realised pnl') : Decimal.ZERO,
     dailyFees: today ? counter(daily.fees, 'daily fees') : Decimal.ZERO,
-    ordersInWindow: Number(reply[13] ?? 0),
+    ordersInWindow,
     openOrders: openOrdersOf(decodedBook.book, query.nowMs),
     ...(decodedBalances.balances ? { balances: decodedBalances.balances } : {}),
     ...(query.amendOf !== undefined ? { amendTarget: openOrderFor(decodedBook.book, query.amendOf, query.nowMs) } : {}),
     ...(feed?.required
-      ? { accountFeedUsable: accountFeedUsable(decodeAccountFeed(hash(reply[16])), query.nowMs, feed.maxAgeMs) }
+      ? {
+          accountFeedUsable: accountFeedUsable(
+            decodeAccountFeed(hash(reply[S.accountFeed])),
+            query.nowMs,
+            feed.maxAgeMs,
+          ),
+        }
       : {}),
   };
-  const previous = typeof reply[12] === 'string' ? parseStored(reply[12]) : null;
-  return { state, previous, bookVersion: decodedBook.version };
+  return { state, previous: null, bookVersion: decodedBook.version };
 }

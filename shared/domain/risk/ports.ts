@@ -22,11 +22,23 @@ export interface LoadedState {
   /** The decision already stored under this order id, if any. */
   readonly previous: StoredDecision | null;
   /**
-   * The version of the account's book the state was read at. The commit names it: when the
-   * book moved in between, the decision is re-made from a fresh load. Absent for a store
-   * without a versioned book (then nothing is checked).
+   * The version of the account's book the state was read at (informational: the commit
+   * verifies the whole state through {@link snapshot}). Absent for a store without a book.
    */
   readonly bookVersion?: number;
+  /**
+   * Names the exact state the decision is made on (for the Redis store, a digest of every
+   * value read). The commit names it back and writes only if the store still holds that
+   * state, so a decision is as good as one made inside the atomic step. Absent for a store
+   * that does not verify (then nothing is checked).
+   */
+  readonly snapshot?: string;
+  /**
+   * True when the state is the store's copy from an earlier request's round trip
+   * ({@link RiskStateStore.cached}), not read for this request: a commit that finds it
+   * moved is a stale copy, not a concurrent writer.
+   */
+  readonly cached?: boolean;
 }
 
 export interface StoredDecision {
@@ -45,12 +57,28 @@ export interface LoadQuery {
   readonly rateMember: string;
   /** For an amend: the order id it changes, so the state carries its `amendTarget`. */
   readonly amendOf?: string;
+  /**
+   * The account's throttle (max_orders_per_window). A store deciding from a copy of the state
+   * does not know this request's count yet: its commit checks that the count it finds is on
+   * the same side of this limit as the count the decision was evaluated with.
+   */
+  readonly maxOrdersPerWindow?: number;
 }
 
 /** How a decision is committed. */
 export interface CommitOptions {
-  /** The book version the decision was made on (from {@link LoadedState.bookVersion}). */
-  readonly bookVersion?: number;
+  /** The state the decision was made on (from {@link LoadedState.snapshot}). */
+  readonly snapshot?: string;
+  /**
+   * The load the decision was made for: a store that verifies the state reads the same in
+   * its commit, and counts the validation in the throttle there.
+   */
+  readonly query?: LoadQuery;
+  /**
+   * The throttle count the decision was evaluated with (its `state.ordersInWindow`): the
+   * commit checks the count it finds is on the same side of `query.maxOrdersPerWindow`.
+   */
+  readonly ordersInWindow?: number;
   /**
    * The id the decision is stored under for idempotent replays. @default the record's
    * order id. An amend stores under its own id: the order id already holds the order's decision.
@@ -58,14 +86,17 @@ export interface CommitOptions {
   readonly idempotencyId?: string;
 }
 
-/** The commit wrote nothing: the account's book changed since the load. */
-export interface BookMoved {
-  readonly bookMoved: true;
-  readonly currentVersion: number;
+/**
+ * The commit wrote nothing: the state the decision was made on is no longer the store's (a
+ * concurrent accept, a fill, a new mark...). The store kept what it found, so the next
+ * {@link RiskStateStore.cached} answers with it and the decision is re-made without a read.
+ */
+export interface StateMoved {
+  readonly stateMoved: true;
 }
 
-export function isBookMoved(result: StoredDecision | BookMoved | null): result is BookMoved {
-  return result !== null && 'bookMoved' in result;
+export function isStateMoved(result: StoredDecision | StateMoved | null): result is StateMoved {
+  return result !== null && 'stateMoved' in result;
 }
 
 /** Everything that is persisted about one decision. */
@@ -92,19 +123,27 @@ export interface DecisionRecord {
 
 /** Hot state: marks, breakers, kill switches, positions, counters, idempotency. */
 export interface RiskStateStore {
+  /** Reads the state for one validation (one round trip) and counts it in the throttle window. */
   load(query: LoadQuery): Promise<LoadedState>;
   /**
+   * The state as the store's last round trip for this account and symbol left it, without a
+   * read; null when it kept none. A decision made on it costs one round trip (the commit)
+   * instead of two; the commit verifies the copy is still exact ({@link StateMoved} if not).
+   * Optional: a store without it is always {@link load}ed.
+   */
+  cached?(query: LoadQuery): LoadedState | null;
+  /**
    * Stores the decision under its order id (first writer wins), writes its reservation (an
-   * accept) and appends its audit record to the durable spool, in one step. Returns the
-   * decision that was already there when another request with the same order id won the
-   * race, {@link BookMoved} when `options.bookVersion` is no longer the book's (nothing
-   * written), else null.
+   * accept) and appends its audit record to the durable spool, in one step, and only when
+   * the store still holds the state `options.snapshot` names. Returns the decision that was
+   * already there when another request with the same order id won the race,
+   * {@link StateMoved} when the state moved (nothing written), else null.
    */
   commit(
     record: DecisionRecord,
     idempotencyTtlMs: number,
     options?: CommitOptions,
-  ): Promise<StoredDecision | BookMoved | null>;
+  ): Promise<StoredDecision | StateMoved | null>;
   /** Appends an audit record only (a duplicate's rejection). */
   appendAudit(record: DecisionRecord): Promise<void>;
 }

@@ -8,6 +8,7 @@ import type {
   LimitsSource,
   LoadedState,
   RiskStateStore,
+  StateMoved,
   StoredDecision,
 } from './ports.js';
 import { createValidateOrder } from './validate-order.js';
@@ -77,5 +78,101 @@ describe('Function: createValidateOrder', () => {
     expect(result.response.decision).toBe('reject');
     expect(store.committed).toHaveLength(1);
     expect(store.committed[0]?.reservation).toBeUndefined();
+  });
+});
+
+/**
+ * A store that keeps a copy of the state (as the Redis store does after each round trip):
+ * `cached` answers from the copies given, `commit` answers the outcomes given in turn and
+ * counts its calls; `load` counts reads.
+ */
+class CopyKeepingStore implements RiskStateStore {
+  loads = 0;
+  readonly commits: { snapshot: string | undefined; decision: string }[] = [];
+  constructor(
+    private readonly copies: LoadedState[],
+    private readonly outcomes: (StateMoved | null)[],
+  ) {}
+  cached(): LoadedState | null {
+    return this.copies.shift() ?? null;
+  }
+  async load(): Promise<LoadedState> {
+    this.loads++;
+    return { state: stateFixture(), previous: null, snapshot: 'read', cached: false };
+  }
+  async commit(record: DecisionRecord, _ttl: number, options?: { snapshot?: string }) {
+    this.commits.push({ snapshot: options?.snapshot, decision: record.decision });
+    // Past the outcomes given, the state keeps moving.
+    return this.outcomes.length > 0 ? (this.outcomes.shift() ?? null) : { stateMoved: true as const };
+  }
+  async appendAudit(): Promise<void> {}
+}
+
+function withStore(store: RiskStateStore, conflicts: string[]) {
+  return createValidateOrder({
+    limits: { get: async () => accountFixture() },
+    store,
+    fallbackAudit: { insert: async () => {} },
+    now: () => NOW_MS,
+    monotonicMicros: () => 0,
+    newId: () => 'dec-2',
+    maxBookRetries: 2,
+    onBookConflict: (account) => conflicts.push(account),
+  });
+}
+
+const copy = (snapshot: string, cached: boolean): LoadedState => ({
+  state: stateFixture(),
+  previous: null,
+  snapshot,
+  cached,
+});
+
+describe('Function: createValidateOrder, on a store that keeps a copy of the state', () => {
+  const body = orderBody({ account_id: 'acct-1', order_id: 'ord-3' });
+
+  it('decides on the copy with one commit and no read', async () => {
+    // Prepare
+    const store = new CopyKeepingStore([copy('kept', true)], [null]);
+    const conflicts: string[] = [];
+
+    // Act
+    const result = await withStore(store, conflicts)(orderRequestSchema.parse(body), body, 'hash');
+
+    // Assess
+    expect(result.response.decision).toBe('accept');
+    expect(store.loads).toBe(0);
+    expect(store.commits).toEqual([{ snapshot: 'kept', decision: 'accept' }]);
+    expect(conflicts).toEqual([]);
+  });
+
+  it('re-decides a stale copy on what the commit found, without counting a conflict', async () => {
+    // Prepare: the commit on the kept copy finds the state moved and keeps what it found.
+    const store = new CopyKeepingStore([copy('kept', true), copy('found', false)], [{ stateMoved: true }, null]);
+    const conflicts: string[] = [];
+
+    // Act
+    const result = await withStore(store, conflicts)(orderRequestSchema.parse(body), body, 'hash');
+
+    // Assess
+    expect(result.response.decision).toBe('accept');
+    expect(store.loads).toBe(0);
+    expect(store.commits.map((c) => c.snapshot)).toEqual(['kept', 'found']);
+    expect(conflicts).toEqual([]);
+  });
+
+  it('rejects BOOK_CONTENDED once the state moved under its own reads more than maxBookRetries times', async () => {
+    // Prepare: no copy, and every commit finds the state moved.
+    const store = new CopyKeepingStore([], []);
+    const conflicts: string[] = [];
+
+    // Act
+    const result = await withStore(store, conflicts)(orderRequestSchema.parse(body), body, 'hash');
+
+    // Assess
+    expect(result.response.decision).toBe('reject');
+    expect(result.response.reasons.map((r) => r.code)).toEqual(['BOOK_CONTENDED']);
+    expect(store.commits).toHaveLength(3);
+    expect(conflicts).toEqual(['acct-1', 'acct-1', 'acct-1']);
   });
 });

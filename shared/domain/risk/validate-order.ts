@@ -15,11 +15,13 @@ import type { AccountRecord } from './limits.js';
 import {
   type AuditWriter,
   type DecisionRecord,
-  isBookMoved,
+  isStateMoved,
   type LimitsSource,
   type LoadedState,
+  type LoadQuery,
   type RiskStateStore,
 } from './ports.js';
+import { recordState } from './recorded-state.js';
 import {
   amendReservationFor,
   type Evaluation,
@@ -28,7 +30,6 @@ import {
   evaluateOrder,
   reservationFor,
 } from './rules.js';
-import { recordState } from './recorded-state.js';
 import { markCurrentAtMs, type RiskState } from './state.js';
 
 export interface ValidateOrderDeps {
@@ -45,12 +46,14 @@ export interface ValidateOrderDeps {
   /** Told about failures that did not change the answer (audit fallbacks), for logs/metrics. */
   readonly onIncident?: (event: string, detail: Record<string, unknown>) => void;
   /**
-   * How many times a decision is re-made from a fresh load when the account's book moved
-   * between load and commit (a concurrent accept, a fill, a cancel). Past it the order is
-   * rejected BOOK_CONTENDED: a decision on a book nobody can pin down is not an accept. @default 5
+   * How many times a decision is re-made when the state it was made on moved between this
+   * request's read and its commit (a concurrent accept, a fill, a cancel, a new mark). Past it
+   * the order is rejected BOOK_CONTENDED: a decision on a state nobody can pin down is not an
+   * accept. A decision made on the store's kept copy that turns out stale is re-made on what
+   * the commit found without counting as a conflict (at most as many times again). @default 5
    */
   readonly maxBookRetries?: number;
-  /** Told each time a commit found the book moved (metric BookConflicts). */
+  /** Told each time a commit found the state moved under this request's own read (metric BookConflicts). */
   readonly onBookConflict?: (accountId: string) => void;
 }
 
@@ -133,26 +136,32 @@ export function createValidateOrder(deps: ValidateOrderDeps) {
     // under an id of its own, one per distinct amend body, so a replayed amend replays.
     const idempotencyId = isAmend(request) ? `${request.order_id}#amend:${requestHash}` : request.order_id;
 
-    let firstCount: number | undefined;
-    const attemptOnce = async (attempt: number): Promise<ValidateOrderResult | 'retry'> => {
+    const query: LoadQuery = {
+      accountId: request.account_id,
+      symbol: subject.symbol,
+      orderId: idempotencyId,
+      nowMs,
+      rateWindowMs: account.limits.order_rate_window_ms,
+      // The same member on every attempt: a re-decision is counted in the throttle once.
+      rateMember: decisionId,
+      maxOrdersPerWindow: account.limits.max_orders_per_window,
+      ...(isAmend(request) ? { amendOf: request.order_id } : {}),
+    };
+    let conflicts = 0;
+    let stales = 0;
+    /**
+     * One decision: on the store's copy of the state when it kept one (no read), else on a
+     * fresh read; then the commit, which writes only if that is still the state in the store.
+     * 'stale' (the copy had moved) re-decides at once on what the commit found; 'conflict'
+     * (the state moved between this request's own read and its commit) is contention.
+     */
+    const attemptOnce = async (): Promise<ValidateOrderResult | 'stale' | 'conflict'> => {
       let loaded: LoadedState;
       try {
-        loaded = await deps.store.load({
-          accountId: request.account_id,
-          symbol: subject.symbol,
-          orderId: idempotencyId,
-          nowMs,
-          rateWindowMs: account.limits.order_rate_window_ms,
-          // The same member on every attempt: a re-decision is counted in the throttle once.
-          rateMember: decisionId,
-          ...(isAmend(request) ? { amendOf: request.order_id } : {}),
-        });
+        loaded = deps.store.cached?.(query) ?? (await deps.store.load(query));
       } catch (error) {
         return reject([unavailable(error, 'risk state')], account, { failure: 'risk state' });
       }
-      // The throttle counts the request where it first arrived, not where a retry finds the window.
-      firstCount ??= loaded.state.ordersInWindow;
-      const state: RiskState = { ...loaded.state, ordersInWindow: firstCount };
 
       if (loaded.previous) {
         if (loaded.previous.requestHash === requestHash) return { response: loaded.previous.response, replayed: true };
@@ -168,11 +177,12 @@ export function createValidateOrder(deps: ValidateOrderDeps) {
         );
       }
 
+      const { state } = loaded;
       const { evaluation, reservation } = decide(request, account, state, decisionId, nowMs);
       const response = respond(evaluation.decision, [...evaluation.reasons], account, state);
       const record: DecisionRecord = {
         ...recordOf(response, account, {
-          ...inputsOf(state, evaluation.notional, attempt),
+          ...inputsOf(state, evaluation.notional, conflicts),
           // Every rule input, for the limits what-if to replay (shared/domain/limits/what-if.ts).
           state: recordState(state, subject.symbol, account.enabled),
         }),
@@ -183,20 +193,25 @@ export function createValidateOrder(deps: ValidateOrderDeps) {
       try {
         const winner = await deps.store.commit(record, ttl, {
           idempotencyId,
-          ...(loaded.bookVersion !== undefined ? { bookVersion: loaded.bookVersion } : {}),
+          query,
+          ordersInWindow: state.ordersInWindow,
+          ...(loaded.snapshot !== undefined ? { snapshot: loaded.snapshot } : {}),
         });
-        if (isBookMoved(winner)) {
+        if (isStateMoved(winner)) {
+          // A stale copy is expected (someone wrote since the copy was kept); bounded all the same.
+          if (loaded.cached && stales++ < maxRetries) return 'stale';
           deps.onBookConflict?.(request.account_id);
-          if (attempt < maxRetries) return 'retry';
+          conflicts++;
+          if (conflicts <= maxRetries) return 'conflict';
           return reject(
             [
               {
                 code: 'BOOK_CONTENDED',
-                message: `the book of ${request.account_id} changed under ${attempt + 1} attempts to decide; retry`,
+                message: `the book of ${request.account_id} changed under ${conflicts} attempts to decide; retry`,
               },
             ],
             account,
-            { failure: 'book contended', attempts: attempt + 1, evaluated: evaluation.decision },
+            { failure: 'book contended', attempts: conflicts, evaluated: evaluation.decision },
           );
         }
         if (winner) {
@@ -223,13 +238,16 @@ export function createValidateOrder(deps: ValidateOrderDeps) {
       }
     };
 
-    const first = await attemptOnce(0);
-    if (first !== 'retry') return first;
+    // A stale copy is followed by a decision on what its commit found (the store's own read
+    // for this request), so 'stale' cannot repeat without a conflict or an answer between.
+    let outcome = await attemptOnce();
+    while (outcome === 'stale') outcome = await attemptOnce();
+    if (outcome !== 'conflict') return outcome;
     // Re-decisions of one account queue behind each other in this process (see KeyedSerializer).
     return retries.run(request.account_id, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const outcome = await attemptOnce(attempt);
-        if (outcome !== 'retry') return outcome;
+      for (;;) {
+        const next = await attemptOnce();
+        if (next !== 'stale' && next !== 'conflict') return next;
       }
     });
   };
@@ -322,9 +340,9 @@ function buildResponse(
 }
 
 /** The inputs worth keeping with the decision, JSON-ready (decimals as strings). */
-function inputsOf(state: RiskState, notional: Decimal | null, attempt: number): Record<string, unknown> {
+function inputsOf(state: RiskState, notional: Decimal | null, retries: number): Record<string, unknown> {
   return {
-    ...(attempt > 0 ? { book_retries: attempt } : {}),
+    ...(retries > 0 ? { book_retries: retries } : {}),
     notional: notional?.toString() ?? null,
     mark: state.mark
       ? {

@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decodeSpoolEntry } from '../../shared/adapters/redis/audit-spool.js';
+import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { encodeKillSwitch } from '../../shared/adapters/redis/kill-switch-hash.js';
+import { type AccountLimitsInput, type AccountRecord, parseLimits } from '../../shared/domain/risk/limits.js';
+import { REDIS_KEYS } from '../../shared/names.js';
+import { local, localStoreEnv } from '../../test/local-env.js';
+import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
+import { seedRedis } from '../../test/support/seed.js';
+import { establishStateEpoch } from '../../test/support/state-epoch.js';
+import { RedisRiskStateStore } from './adapters/redis-risk-state.js';
+import { createRiskApi, type RiskApi } from './app.js';
+import { riskApiConfigSchema } from './config.js';
+import type { RiskApiAdapters } from './ports.js';
+import { createRouter } from './router.js';
+import { type ReplicaPair, startReplicaPair } from './test-support/replica-pair.js';
+
+/**
+ * Issue #12's "one Redis round trip per decision", measured on the real client: every write
+ * the store's own connection puts on its socket is counted (ioredis writes one command, or a
+ * whole pipeline, per socket write, and waits for the answers: one write is one round trip).
+ * A decision made on the copy of the state the account's previous decision left costs one
+ * trip (WAIT pipelined in it when a replica must acknowledge); a copy that moved (a new mark,
+ * a kill switch) costs a second trip and the decision is made on what the store holds now.
+ */
+
+const MID = '65000';
+const accounts = new Map<string, AccountRecord>();
+
+function account(limits: Partial<AccountLimitsInput> = {}): string {
+  const accountId = `trips-${randomUUID().slice(0, 8)}`;
+  accounts.set(accountId, {
+    accountId,
+    enabled: true,
+    limitsVersion: 1,
+    limits: parseLimits({ nav: '5000000', max_orders_per_window: 1000, mark_max_age_ms: 600_000, ...limits }),
+  });
+  return accountId;
+}
+
+const buy = (accountId: string) => ({
+  account_id: accountId,
+  order_id: `o-${randomUUID()}`,
+  symbol: 'BTC/USD',
+  side: 'buy',
+  type: 'limit',
+  quantity: '0.01',
+  limit_price: MID,
+});
+
+interface Target {
+  readonly name: string;
+  readonly minReplicaAcks: number;
+  connect(): Promise<Redis>;
+}
+
+let pair: ReplicaPair | undefined;
+
+const targets: Target[] = [
+  {
+    name: 'suite Redis, minReplicaAcks 0',
+    minReplicaAcks: 0,
+    connect: async () => {
+      const redis = createRedisClient({
+        host: local.redisHost,
+        port: local.redisPort,
+        db: local.testRedisDb,
+        tls: false,
+      });
+      await redis.connect();
+      return redis;
+    },
+  },
+  {
+    name: 'primary with a real replica, minReplicaAcks 1',
+    minReplicaAcks: 1,
+    connect: async () => {
+      pair = await startReplicaPair(6384, 6385);
+      const redis = new Redis({ host: '127.0.0.1', port: pair.primaryPort, lazyConnect: true });
+      await redis.connect();
+      return redis;
+    },
+  },
+];
+
+/** The risk API on its own store and connection, as one Lambda instance runs it. */
+async function riskApiOn(connection: Redis, minReplicaAcks: number) {
+  const state = new RedisRiskStateStore(connection, { minReplicaAcks, replicaAckTimeoutMs: 200 });
+  const api = await createRiskApi(riskApiConfigSchema.parse({ ...localStoreEnv(), LIMITS_CACHE_TTL_MS: '1000' }), {
+    adapters: async () => ({
+      state,
+      limits: { get: async (id: string) => accounts.get(id) ?? null },
+      fallbackAudit: { insert: async () => {} },
+      decisions: { recent: async () => [] },
+      health: async () => ({ healthy: true, checks: {} }),
+      close: async () => {},
+    }),
+  });
+  return { api, route: createRouter(api.ports, 'local') };
+}
+
+/** Counts the socket writes of one connection: its round trips. */
+function countTrips(redis: Redis): { readonly count: () => number } {
+  const socket = redis.stream;
+  const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+  let writes = 0;
+  (socket as { write: (...args: unknown[]) => boolean }).write = (...args: unknown[]) => {
+    writes++;
+    return write(...args);
+  };
+  return { count: () => writes };
+}
+
+describe.each(targets)('One Redis round trip per decision ($name)', (target) => {
+  let seeder: Redis;
+  let storeConnection: Redis;
+  let trips: { readonly count: () => number };
+  let api: RiskApi<RiskApiAdapters>;
+  let route: ReturnType<typeof createRouter>;
+
+  beforeAll(async () => {
+    seeder = await target.connect();
+    storeConnection = seeder.duplicate();
+    await storeConnection.connect();
+    trips = countTrips(storeConnection);
+    ({ api, route } = await riskApiOn(storeConnection, target.minReplicaAcks));
+  });
+
+  afterAll(async () => {
+    await api.close();
+    storeConnection.disconnect();
+    seeder.disconnect();
+    await pair?.stop();
+    pair = undefined;
+  });
+
+  beforeEach(async () => {
+    await seeder.flushdb();
+    await seedRedis(seeder);
+    await establishStateEpoch(seeder);
+    await writeMark(seeder, 'BTC/USD', '64999.9', '65000.1', Date.now(), { mid: MID });
+  });
+
+  /** Posts one order and answers its decision with the round trips it took. */
+  async function decide(body: unknown, on = route) {
+    const before = trips.count();
+    const result = await on(proxyEvent('POST', '/v1/risk/validate', body));
+    const decided = JSON.parse(result.body) as {
+      decision: string;
+      decision_id: string;
+      reasons: { code: string }[];
+      mark: { bid: string } | null;
+    };
+    return { ...decided, codes: decided.reasons.map((r) => r.code), trips: trips.count() - before };
+  }
+
+  it('decides each of 20 sequential orders of an account in one round trip after its first', async () => {
+    // Prepare: the account's first decision has no copy of the state yet (a read, then the commit).
+    const id = account();
+    const first = await decide(buy(id));
+    expect(first).toMatchObject({ decision: 'accept', trips: 2 });
+
+    // Act
+    const decisions = [];
+    for (let i = 0; i < 20; i++) decisions.push(await decide(buy(id)));
+
+    // Assess
+    expect(decisions.map((d) => d.decision)).toEqual(Array(20).fill('accept'));
+    expect(decisions.map((d) => d.trips)).toEqual(Array(20).fill(1));
+    const reserved = await seeder.hlen(REDIS_KEYS.accountBook(id));
+    expect(reserved).toBe(21 + 1); // 21 reservations and the book's version
+  });
+
+  it('decides on the new mark, in a second round trip, once the kept copy is stale', async () => {
+    // Prepare
+    const id = account();
+    await decide(buy(id));
+    await writeMark(seeder, 'BTC/USD', '64999.7', '65000.3', Date.now(), { mid: MID });
+
+    // Act
+    const moved = await decide(buy(id));
+    const settled = await decide(buy(id));
+
+    // Assess
+    expect(moved).toMatchObject({ decision: 'accept', trips: 2, mark: { bid: '64999.7' } });
+    expect(settled).toMatchObject({ decision: 'accept', trips: 1, mark: { bid: '64999.7' } });
+  });
+
+  it('rejects on a kill switch engaged after the copy was kept: never decided on the stale copy', async () => {
+    // Prepare
+    const id = account();
+    expect((await decide(buy(id))).decision).toBe('accept');
+    await seeder.hset(
+      REDIS_KEYS.killSwitchAccount(id),
+      encodeKillSwitch({
+        scope: 'account',
+        target: id,
+        engaged: true,
+        reason: 'desk halt',
+        actor: 'risk-manager',
+        sinceMs: Date.now(),
+        allowReduceOnly: false,
+        eventId: randomUUID(),
+      }),
+    );
+
+    // Act
+    const halted = await decide(buy(id));
+
+    // Assess
+    expect(halted.decision).toBe('reject');
+    expect(halted.codes).toContain('KILL_SWITCH_ACTIVE');
+  });
+
+  it.each([1, 2, 4])('throttles at %i orders per window whether decided on the copy or a read', async (max) => {
+    // Prepare: a window far longer than the test, so every order counts.
+    const id = account({ max_orders_per_window: max, order_rate_window_ms: 60_000 });
+
+    // Act
+    const decisions = [];
+    for (let i = 0; i < max + 2; i++) decisions.push(await decide(buy(id)));
+
+    // Assess: exactly `max` accepted, the rest throttled, as the rule says (count > max rejects).
+    expect(decisions.map((d) => d.decision)).toEqual([...Array(max).fill('accept'), 'reject', 'reject']);
+    expect(decisions.slice(max).every((d) => d.codes.includes('ORDER_RATE_LIMIT'))).toBe(true);
+  });
+
+  it('records the throttle count its commit found when decided on a copy another instance made stale', async () => {
+    // Prepare: a second instance (own store, own copy) validates orders of the same account in
+    // between; its rejections move nothing the decision reads except the throttle window.
+    const id = account({ max_order_quantity: '0.001' });
+    const other = seeder.duplicate();
+    await other.connect();
+    const second = await riskApiOn(other, target.minReplicaAcks);
+    try {
+      await decide(buy(id));
+      await decide(buy(id), second.route);
+      await decide(buy(id), second.route);
+
+      // Act: this instance's copy predicts a count of 2; the window holds 4 with this one.
+      const decided = await decide(buy(id));
+
+      // Assess
+      expect(decided).toMatchObject({ decision: 'reject', trips: 1, codes: ['MAX_ORDER_QUANTITY'] });
+      const entries = await seeder.xrange(REDIS_KEYS.auditSpool, '-', '+');
+      const record = entries
+        .map(([, fields]) => decodeSpoolEntry(fields))
+        .find((r) => r?.decisionId === decided.decision_id);
+      const inputs = record?.inputs as { orders_in_window: number; state: { orders_in_window: number } };
+      expect(inputs.orders_in_window).toBe(4);
+      expect(inputs.state.orders_in_window).toBe(4);
+    } finally {
+      await second.api.close();
+      other.disconnect();
+    }
+  });
+});
