@@ -5,9 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { App } from 'aws-cdk-lib';
 import pg from 'pg';
-import { buildApp } from '../../infra/app.js';
 import { migrate } from '../../shared/adapters/postgres/migrate.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
@@ -25,14 +23,17 @@ import { establishStateEpoch } from '../support/state-epoch.js';
  * (source maps on), a Lambda-like environment (X-Ray trace header, function name), the
  * module's top level (config parsed, stores connected), then one first invocation.
  * init_ms runs from the import of index.mjs to the first invocation's answer; node's own
- * start-up (the runtime's, not ours) is left out. The median of RUNS fresh processes.
+ * start-up (the runtime's, not ours) is left out. init_cpu_ms is the CPU the process spent in
+ * that span, a steadier figure than wall time on a machine shared with other work. The
+ * median of RUNS fresh processes.
  *
  * The stores are the local ones (Redis, PostgreSQL on loopback, no TLS or IAM token, which
  * a deployed function adds). Units whose only request calls the outside world (Kraken,
  * CoinGecko, a CloudFormation response URL) are timed to the end of their init and say so
  * in `<unit>.first_request` (0 = not invoked).
  *
- * BENCH_CDK_OUT=DIR reuses an assembly synthesised earlier (`npm run synth -- -o DIR -c stage=prod`).
+ * BENCH_CDK_OUT=DIR reuses an assembly synthesised earlier (`npm run synth -- -o DIR -c stage=prod`);
+ * BENCH_LAMBDA_UNITS=risk-api,health times only those units.
  */
 export const group = 'lambda';
 
@@ -82,6 +83,7 @@ const UNITS: Record<string, UnitRequest> = {
 const CHILD = `
 const [bundle, eventJson, remainingMs] = process.argv.slice(1);
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 const mod = await import(bundle);
 const loaded = performance.now();
 let answered = loaded;
@@ -98,9 +100,18 @@ if (eventJson !== '') {
   if (result && typeof result === 'object' && 'statusCode' in result && result.statusCode >= 500)
     throw new Error('first request failed: ' + JSON.stringify(result));
 }
-process.stdout.write('\\n@@INIT@@' + JSON.stringify({ load: loaded - started, init: answered - started }) + '\\n');
+const cpu = process.cpuUsage(cpuAtStart);
+const timing = { load: loaded - started, init: answered - started, cpu: (cpu.user + cpu.system) / 1000 };
+process.stdout.write('\\n@@INIT@@' + JSON.stringify(timing) + '\\n');
 process.exit(0);
 `;
+
+/** Wall-clock ms to the end of the module's top level and to the first answer; CPU ms spent by then. */
+interface Timing {
+  readonly load: number;
+  readonly init: number;
+  readonly cpu: number;
+}
 
 interface LambdaBundle {
   readonly unit: string;
@@ -110,9 +121,11 @@ interface LambdaBundle {
 }
 
 /** Synthesises the prod stage with bundling into a temp dir, or reads BENCH_CDK_OUT. */
-function prodAssembly(): { dir: string; cleanup: () => void } {
+async function prodAssembly(): Promise<{ dir: string; cleanup: () => void }> {
   const given = process.env.BENCH_CDK_OUT;
   if (given) return { dir: path.resolve(given), cleanup: () => undefined };
+  const { App } = await import('aws-cdk-lib');
+  const { buildApp } = await import('../../infra/app.js');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-cdk-'));
   const app = new App({
     outdir: dir,
@@ -182,7 +195,7 @@ async function prepareStores(): Promise<void> {
   }
 }
 
-async function coldStart(bundle: LambdaBundle, request: UnitRequest): Promise<{ load: number; init: number }> {
+async function coldStart(bundle: LambdaBundle, request: UnitRequest): Promise<Timing> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     ...bundle.env,
@@ -214,13 +227,13 @@ async function coldStart(bundle: LambdaBundle, request: UnitRequest): Promise<{ 
   });
   const line = stdout.split('\n').find((l) => l.startsWith('@@INIT@@'));
   if (!line) throw new Error(`${bundle.unit} printed no timing:\n${stdout}`);
-  return JSON.parse(line.slice('@@INIT@@'.length)) as { load: number; init: number };
+  return JSON.parse(line.slice('@@INIT@@'.length)) as Timing;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 export default async function run(): Promise<Record<string, number>> {
-  const assembly = prodAssembly();
+  const assembly = await prodAssembly();
   try {
     const bundles = lambdaBundles(assembly.dir);
     const missing = Object.keys(UNITS).filter((unit) => !bundles.some((b) => b.unit === unit));
@@ -228,14 +241,16 @@ export default async function run(): Promise<Record<string, number>> {
     if (missing.length > 0 || unknown.length > 0)
       throw new Error(`bench units out of date: missing bundles ${missing.join(', ')}; no request for ${unknown}`);
     await prepareStores();
+    const only = process.env.BENCH_LAMBDA_UNITS?.split(',');
     const figures: Record<string, number> = {};
-    for (const bundle of bundles) {
+    for (const bundle of bundles.filter((b) => !only || only.includes(b.unit))) {
       const request = UNITS[bundle.unit] as UnitRequest;
-      const runs: { load: number; init: number }[] = [];
+      const runs: Timing[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await coldStart(bundle, request));
       figures[`${bundle.unit}.bundle_kb`] = Math.round(statSync(path.join(bundle.dir, 'index.mjs')).size / 1024);
       figures[`${bundle.unit}.load_ms`] = round3(median(runs.map((r) => r.load)));
       figures[`${bundle.unit}.init_ms`] = round3(median(runs.map((r) => r.init)));
+      figures[`${bundle.unit}.init_cpu_ms`] = round3(median(runs.map((r) => r.cpu)));
       figures[`${bundle.unit}.first_request`] = request.event === undefined ? 0 : 1;
       console.error(
         `lambda ${bundle.unit}: ${figures[`${bundle.unit}.bundle_kb`]} kB, init ${figures[`${bundle.unit}.init_ms`]} ms`,
