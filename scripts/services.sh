@@ -86,6 +86,8 @@ ensure_chromium() {
 source "$ROOT/scripts/aws-emulator.sh"
 # shellcheck source=scripts/schemathesis.sh
 source "$ROOT/scripts/schemathesis.sh"
+# shellcheck source=scripts/template-scanners.sh
+source "$ROOT/scripts/template-scanners.sh"
 
 stop_pidfile() {
   local name="$1" file="$STATE_DIR/$1.pid"
@@ -104,6 +106,7 @@ case "${1:-up}" in
     ensure_chromium
     ensure_aws_emulator
     ensure_schemathesis
+    ensure_template_scanners
     ;;
   down)
     stop_pidfile kinesis-local

@@ -111,4 +111,19 @@ describe('Function: stageConfig compute guardrails', () => {
       }),
     ).toThrow(/evaluators\.marketEvaluator\.memoryMb/);
   });
+
+  it('refuses reserved concurrency that would starve a stream consumer, undercut the provisioned alias or exceed the account', () => {
+    const reserved = prod.reservedConcurrency;
+    // Prod's provisioned streams: 4 shards x parallelizationFactor 4 = 16 concurrent batches.
+    expect(() => stageConfig('prod', { reservedConcurrency: { ...reserved, positions: 15 } })).toThrow(
+      /reservedConcurrency\.positions must be >= shards x parallelizationFactor \(16\)/,
+    );
+    expect(() => stageConfig('prod', { reservedConcurrency: { ...reserved, riskApi: 4 } })).toThrow(
+      /reservedConcurrency\.riskApi must be >= api\.provisionedConcurrency/,
+    );
+    expect(() => stageConfig('prod', { reservedConcurrency: { ...reserved, riskApi: 900 } })).toThrow(/totals 1021/);
+    expect(() =>
+      stageConfig('dev', { reservedConcurrency: { ...STAGE_CONFIGS.dev.reservedConcurrency, health: 0 } }),
+    ).toThrow(/reservedConcurrency\.health must be an integer >= 1/);
+  });
 });

@@ -198,6 +198,25 @@ export interface AlarmsConfig {
   };
 }
 
+/**
+ * Reserved concurrency of the functions that run many at a time: it guarantees each its
+ * share of the account's Lambda concurrency (the risk API is never starved by a stream
+ * backlog) and caps what a runaway can take. The one-at-a-time jobs (schema migrator, audit
+ * drainer, reference prices, universe, partition maintenance, state rebuild) are fixed at 1
+ * in their constructs in every stage, because running alone is what keeps them correct. The
+ * risk API's provisioned concurrency (api.provisionedConcurrency) counts inside its share.
+ */
+export interface ReservedConcurrencyConfig {
+  readonly health: number;
+  /** Throttle rate x handler duration, with burst headroom; beyond it callers get errors (fail closed). */
+  readonly riskApi: number;
+  readonly adminApi: number;
+  readonly killExecutor: number;
+  /** At least shards x parallelizationFactor, or the stream backs up (on demand starts at 4 shards). */
+  readonly marketEvaluator: number;
+  readonly positions: number;
+}
+
 /** Stablecoins the depeg breaker watches: every stage must subscribe them, or it never runs. */
 export const DEPEG_WATCHED_SYMBOLS = ['USDC/USD', 'USDT/USD'] as const;
 
@@ -254,6 +273,14 @@ export interface StageConfig {
   /** Availability zones the VPC spans (the stores' replicas follow). */
   readonly azCount: number;
   readonly logRetention: RetentionDays;
+  /**
+   * The key every CloudWatch log group of the stage is encrypted with: `stage-key` (the
+   * stage's customer-managed key: reading the logs then also needs the key, and CloudTrail
+   * records each use) or `aws-owned` (CloudWatch's default encryption, acknowledged on each
+   * log group for the template scans). Applied by infra/constructs/stage-encryption.ts.
+   */
+  readonly logEncryption: 'stage-key' | 'aws-owned';
+  readonly reservedConcurrency: ReservedConcurrencyConfig;
   /** What happens to stateful resources when their stack is deleted. */
   readonly statefulRemovalPolicy: RemovalPolicy;
   readonly network: NetworkConfig;
@@ -317,6 +344,8 @@ export const STAGE_CONFIGS = {
     retention: { riskDecisionsDays: 30, marketTicksDays: 7, marketBarsDays: 30 },
     azCount: 2,
     logRetention: RetentionDays.ONE_WEEK,
+    logEncryption: 'stage-key',
+    reservedConcurrency: { health: 2, riskApi: 20, adminApi: 5, killExecutor: 5, marketEvaluator: 10, positions: 10 },
     statefulRemovalPolicy: RemovalPolicy.DESTROY,
     network: { natGateways: 1, dnsEgressAllowlist: true, flowLogTraffic: 'REJECT' },
     database: {
@@ -402,6 +431,8 @@ export const STAGE_CONFIGS = {
     retention: { riskDecisionsDays: 90, marketTicksDays: 30, marketBarsDays: 90 },
     azCount: 2,
     logRetention: RetentionDays.ONE_MONTH,
+    logEncryption: 'stage-key',
+    reservedConcurrency: { health: 2, riskApi: 50, adminApi: 5, killExecutor: 10, marketEvaluator: 20, positions: 20 },
     statefulRemovalPolicy: RemovalPolicy.SNAPSHOT,
     network: { natGateways: 2, dnsEgressAllowlist: true, flowLogTraffic: 'REJECT' },
     database: {
@@ -472,6 +503,16 @@ export const STAGE_CONFIGS = {
     retention: { riskDecisionsDays: 2557, marketTicksDays: 90, marketBarsDays: 730 },
     azCount: 3,
     logRetention: RetentionDays.ONE_YEAR,
+    logEncryption: 'stage-key',
+    // The risk API: 1,000 requests/s x ~50 ms is 50 busy instances; 200 covers the 2,000 burst.
+    reservedConcurrency: {
+      health: 5,
+      riskApi: 200,
+      adminApi: 10,
+      killExecutor: 20,
+      marketEvaluator: 40,
+      positions: 40,
+    },
     statefulRemovalPolicy: RemovalPolicy.RETAIN,
     network: { natGateways: 3, dnsEgressAllowlist: true, flowLogTraffic: 'ALL' },
     database: {
@@ -635,6 +676,7 @@ function computeGuardrailViolations(config: StageConfig): string[] {
     }
   }
   problems.push(...accountFeedViolations(config));
+  problems.push(...concurrencyViolations(config));
   const { page } = config.alarms;
   // An alarm that notifies no one is a dashboard line: prod must page somebody.
   if (config.stage === 'prod' && page.emails.length + page.httpsEndpoints.length === 0) {
@@ -642,6 +684,39 @@ function computeGuardrailViolations(config: StageConfig): string[] {
   }
   if (page.httpsEndpoints.some((url) => !url.startsWith('https://'))) {
     problems.push('alarms.page.httpsEndpoints must be https:// URLs');
+  }
+  return problems;
+}
+
+/** One-at-a-time jobs, fixed at 1 each in their constructs (see ReservedConcurrencyConfig). */
+const SINGLE_RUN_FUNCTIONS = 6;
+/** Lambda's default regional concurrency quota, less the 100 it always keeps unreserved. */
+const RESERVABLE_CONCURRENCY = 1_000 - 100;
+/** Shards an on-demand stream starts with (it may add more under load). */
+const ON_DEMAND_INITIAL_SHARDS = 4;
+
+/** Reservations Lambda accepts, that keep every stream consumer fed and leave the API its alias. */
+function concurrencyViolations(config: StageConfig): string[] {
+  const problems: string[] = [];
+  const reserved = config.reservedConcurrency;
+  for (const [name, value] of Object.entries(reserved)) {
+    if (!Number.isInteger(value) || value < 1) problems.push(`reservedConcurrency.${name} must be an integer >= 1`);
+  }
+  const total = Object.values(reserved).reduce((sum, value) => sum + value, SINGLE_RUN_FUNCTIONS);
+  if (total > RESERVABLE_CONCURRENCY) {
+    problems.push(
+      `reservedConcurrency totals ${total}: above the ${RESERVABLE_CONCURRENCY} a default account can reserve`,
+    );
+  }
+  if (reserved.riskApi < config.api.provisionedConcurrency) {
+    problems.push('reservedConcurrency.riskApi must be >= api.provisionedConcurrency');
+  }
+  const shards = config.streams.mode === 'PROVISIONED' ? config.streams.shards : ON_DEMAND_INITIAL_SHARDS;
+  for (const name of ['marketEvaluator', 'positions'] as const) {
+    const needed = shards * config.evaluators[name].parallelizationFactor;
+    if (reserved[name] < needed) {
+      problems.push(`reservedConcurrency.${name} must be >= shards x parallelizationFactor (${needed})`);
+    }
   }
   return problems;
 }

@@ -12,9 +12,10 @@ import { KILL_SWITCH_TRIGGERED } from '../../shared/domain/controls/kill-switch.
 import { krakenKeySecretPrefix, ROUTES, SERVICE_NAME } from '../../shared/names.js';
 import type { StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
+import { acknowledgeScanFindings } from '../scan-acknowledgements.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
 import { FunctionWithLogGroup } from './function-with-log-group.js';
-import { grantSecretRead, grantSecretWrite, secretArnPattern } from './grants.js';
+import { grantKeyViaService, grantSecretRead, grantSecretWrite, secretArnPattern } from './grants.js';
 import { controlEnvironment, functionPlacement, grantStoreAccess, storeEnvironment } from './store-access.js';
 
 export interface ControlsProps {
@@ -66,8 +67,17 @@ export class Controls extends Construct {
         KRAKEN_REST_URL: krakenUrl,
         KRAKEN_KEYS_KMS_KEY_ID: stateful.dataKey.keyArn,
       },
-      functionProps: functionPlacement(stateful, { internetEgress: true, rdsCaLayer: props.rdsCaLayer }),
+      functionProps: {
+        ...functionPlacement(stateful, { internetEgress: true, rdsCaLayer: props.rdsCaLayer }),
+        reservedConcurrentExecutions: stageConfig.reservedConcurrency.adminApi,
+      },
     });
+    acknowledgeScanFindings(this.admin.function, [
+      {
+        id: 'CKV_AWS_116',
+        reason: 'Invoked synchronously by API Gateway: the caller gets the error, nothing is queued.',
+      },
+    ]);
     grantStoreAccess(this.admin.role, stateful, 'adminApi');
     this.bus.grantPutEventsTo(this.admin.role);
     this.topic.grantPublish(this.admin.role);
@@ -78,6 +88,15 @@ export class Controls extends Construct {
     const krakenKeys = secretArnPattern(this.admin.role, krakenKeySecretPrefix(stageConfig.stage));
     grantSecretWrite(this.admin.role, krakenKeys, stateful.dataKey);
 
+    // Kill events that never completed: the rule parks what it could not deliver, the function
+    // what still failed after Lambda's own two retries (before, a CancelAll that failed three
+    // times vanished). Encrypted with the stage key, whose policy lets EventBridge use it.
+    const deadLetters = new sqs.Queue(this, 'KillExecutorDlq', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: stateful.dataKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
     this.executor = new FunctionWithLogGroup(this, 'KillExecutor', {
       entry: 'functions/kill-executor/handler.ts',
       stageConfig,
@@ -89,17 +108,19 @@ export class Controls extends Construct {
         KRAKEN_REST_URL: krakenUrl,
         DEAD_MANS_SWITCH_SECONDS: String(props.deadMansSwitchSeconds ?? 0),
       },
-      functionProps: functionPlacement(stateful, { internetEgress: true, rdsCaLayer: props.rdsCaLayer }),
+      functionProps: {
+        ...functionPlacement(stateful, { internetEgress: true, rdsCaLayer: props.rdsCaLayer }),
+        reservedConcurrentExecutions: stageConfig.reservedConcurrency.killExecutor,
+        deadLetterQueue: deadLetters,
+      },
     });
+    // Lambda writes the dead letter with the function's role: SendMessage comes with the
+    // deadLetterQueue prop, the key use does not.
+    grantKeyViaService(this.executor.role, stateful.dataKey, 'sqs', ['kms:GenerateDataKey', 'kms:Decrypt']);
     grantStoreAccess(this.executor.role, stateful, 'killExecutor');
     grantSecretRead(this.executor.role, [krakenKeys], stateful.dataKey);
     this.bus.grantPutEventsTo(this.executor.role);
 
-    const deadLetters = new sqs.Queue(this, 'KillExecutorDlq', {
-      encryption: sqs.QueueEncryption.KMS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
     new events.Rule(this, 'OnKillSwitch', {
       eventBus: this.bus,
       eventPattern: { source: [SERVICE_NAME], detailType: [KILL_SWITCH_TRIGGERED] },
@@ -170,7 +191,10 @@ export class Controls extends Construct {
       true,
     );
     NagSuppressions.addResourceSuppressions(deadLetters, [
-      { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the kill executor rule.' },
+      {
+        id: 'AwsSolutions-SQS3',
+        reason: 'This queue is itself the dead-letter queue of the kill executor and its rule.',
+      },
     ]);
     NagSuppressions.addResourceSuppressions(
       api,

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,9 +7,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { orderRequestModelSchema } from '../../functions/risk-api/openapi.js';
-import { ROUTES } from '../../shared/names.js';
+import { ROUTES, SERVICE_NAME } from '../../shared/names.js';
 import { type ApiConfig, retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
+import { acknowledgeScanFindings } from '../scan-acknowledgements.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
 import type { DatabaseClient } from './database.js';
 import { FunctionWithLogGroup } from './function-with-log-group.js';
@@ -32,7 +33,7 @@ export interface RiskApiProps {
 
 /**
  * The trading API: API Gateway REST (IAM auth, request validation, usage plan, WAF with a
- * rate rule, access logs, X-Ray) in front of the risk-api Lambda in the VPC, plus the audit
+ * rate rule and AWS managed rule groups, logged; access logs, X-Ray) in front of the risk-api Lambda in the VPC, plus the audit
  * drainer that copies decision records from the Redis spool into Aurora every second.
  */
 export class RiskApi extends Construct {
@@ -61,8 +62,14 @@ export class RiskApi extends Construct {
         ACCOUNT_FEED_REQUIRED: String(apiConfig.accountFeedRequired),
         BUILD_VERSION: props.buildVersion,
       },
-      functionProps: vpcPlacement,
+      functionProps: { ...vpcPlacement, reservedConcurrentExecutions: stageConfig.reservedConcurrency.riskApi },
     });
+    acknowledgeScanFindings(this.function.function, [
+      {
+        id: 'CKV_AWS_116',
+        reason: 'Invoked synchronously by API Gateway: the caller gets the error, nothing is queued.',
+      },
+    ]);
     this.drainer = new FunctionWithLogGroup(this, 'AuditDrainer', {
       entry: 'functions/audit-drainer/handler.ts',
       stageConfig,
@@ -73,6 +80,12 @@ export class RiskApi extends Construct {
     });
     grantStoreAccess(this.function.role, stateful, 'riskApi');
     grantStoreAccess(this.drainer.role, stateful, 'auditDrainer');
+    acknowledgeScanFindings(this.drainer.function, [
+      {
+        id: 'CKV_AWS_116',
+        reason: 'Scheduled every minute with an empty event: the next run drains what a failed one left in the spool.',
+      },
+    ]);
     new events.Rule(this, 'DrainEveryMinute', {
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [new targets.LambdaFunction(this.drainer.function, { retryAttempts: 0 })],
@@ -166,7 +179,30 @@ export class RiskApi extends Construct {
             sampledRequestsEnabled: true,
           },
         },
+        // Log4Shell and other exploit payloads; sources on Amazon's threat-intelligence lists.
+        managedRule('AWSManagedKnownBadInputs', 'AWSManagedRulesKnownBadInputsRuleSet', 2),
+        managedRule('AWSManagedIpReputation', 'AWSManagedRulesAmazonIpReputationList', 3),
       ],
+    });
+    // WAF logs only into a log group named aws-waf-logs-*; the stage in the name lets two
+    // stages share an account. WAF adds the log group's resource policy for its delivery
+    // service when logging is enabled. Signatures and API keys never reach the records.
+    const wafLogs = new logs.LogGroup(this, 'WafLogs', {
+      logGroupName: `aws-waf-logs-${SERVICE_NAME}-${stageConfig.stage}`,
+      retention: stageConfig.logRetention,
+      removalPolicy: retainPolicy(stageConfig),
+    });
+    new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
+      resourceArn: waf.attrArn,
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: wafLogs.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { singleHeader: { Name: 'x-api-key' } }],
     });
     new wafv2.CfnWebACLAssociation(this, 'WafAssociation', {
       resourceArn: this.api.deploymentStage.stageArn,
@@ -190,7 +226,25 @@ export class RiskApi extends Construct {
       true,
     );
     acknowledgeDatabaseConnectWildcards([this.function.role, this.drainer.role]);
+    acknowledgeScanFindings(this.api.deploymentStage, [
+      {
+        id: 'CKV_AWS_120',
+        reason:
+          'No response caching: a cached answer would replay an old decision past a new limit, mark or kill switch.',
+      },
+    ]);
   }
+}
+
+/** An AWS managed rule group as a WAF rule that blocks what the group blocks. */
+function managedRule(name: string, group: string, priority: number): wafv2.CfnWebACL.RuleProperty {
+  return {
+    name,
+    priority,
+    overrideAction: { none: {} },
+    statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: group } },
+    visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
+  };
 }
 
 /** Creates (or reuses) the nested resources of a path like `/v1/risk/validate`. */

@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -17,6 +17,7 @@ import {
 } from '../constructs/database.js';
 import { Network } from '../constructs/network.js';
 import { ApiKeySecrets } from '../constructs/secrets.js';
+import { allowServicesToUseStageKey, StageLogGroups } from '../constructs/stage-encryption.js';
 import { Streams, TimeSeriesStore } from '../constructs/streams.js';
 
 export interface StatefulStackProps extends StackProps {
@@ -80,6 +81,9 @@ export class StatefulStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: retainPolicy(stageConfig),
     });
+    // Log groups and EventBridge dead-letter queues of both stacks are encrypted with it.
+    allowServicesToUseStageKey(this.dataKey);
+    Aspects.of(this).add(new StageLogGroups(stageConfig, this.dataKey));
 
     this.network = new Network(this, 'Network', { stageConfig });
     this.vpc = this.network.vpc;

@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Aspects, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.js';
 import { AccountFeedService } from '../constructs/account-feed-service.js';
@@ -14,8 +14,10 @@ import { PartitionMaintenance } from '../constructs/partition-maintenance.js';
 import { RdsCaBundleLayer } from '../constructs/rds-ca-bundle-layer.js';
 import { RiskApi } from '../constructs/risk-api.js';
 import { SchemaMigrations } from '../constructs/schema-migrations.js';
+import { StageLogGroups } from '../constructs/stage-encryption.js';
 import { StateRebuild } from '../constructs/state-rebuild.js';
 import { databaseEnvironment } from '../constructs/store-access.js';
+import { acknowledgeScanFindings } from '../scan-acknowledgements.js';
 import type { StatefulStack } from './stateful-stack.js';
 
 export interface StatelessStackProps extends StackProps {
@@ -44,13 +46,26 @@ export class StatelessStack extends Stack {
   constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
     const { stageConfig } = props;
+    Aspects.of(this).add(new StageLogGroups(stageConfig, props.stateful.dataKey));
 
     this.health = new FunctionWithLogGroup(this, 'Health', {
       entry: 'functions/health/handler.ts',
       stageConfig,
       environment: { BUILD_VERSION: props.buildVersion },
       memorySize: 128,
+      functionProps: { reservedConcurrentExecutions: stageConfig.reservedConcurrency.health },
     });
+    acknowledgeScanFindings(this.health.function, [
+      {
+        id: 'CKV_AWS_117',
+        reason:
+          'Outside the VPC on purpose: it answers with its stage, build version and simulation flag, and reaches no store and no host, so it needs no ENI.',
+      },
+      {
+        id: 'CKV_AWS_116',
+        reason: 'Invoked synchronously (smoke checks); the caller sees the failure, nothing is queued.',
+      },
+    ]);
 
     // Built in this stack, not the stateful one: a layer exported across stacks would pin
     // every function to an old bundle version.
