@@ -80,13 +80,16 @@ export interface NewProposal {
   readonly reason: string;
   readonly proposedAtMs: number;
   readonly baseVersion: number;
+  /** Limits only: the what-if it is made with. */
+  readonly whatIf?: unknown;
 }
 
 /** Proposals and versions of one kind (Postgres); every write lands with its log row. */
 export interface ChangeStore {
   /** The version in force for the subject (0 = none); NotFoundError for an unknown account. */
   currentVersion(subject: string): Promise<number>;
-  insert(proposal: NewProposal, log: ChangeLogEntry): Promise<void>;
+  /** Stores the proposal (with its what-if) and its log rows in one step. */
+  insert(proposal: NewProposal, log: readonly ChangeLogEntry[]): Promise<void>;
   /** The proposal, of this subject or (null) of any. */
   get(subject: string | null, proposalId: string): Promise<StoredProposal | null>;
   list(subject: string | null, limit: number): Promise<StoredProposal[]>;
@@ -265,25 +268,30 @@ export function createLimitChanges(deps: LimitChangeDeps) {
     proposed: unknown,
     actor: string,
     reason: string,
-    whatIfOf?: (proposalId: string) => Promise<AttachedWhatIf>,
+    whatIfOf?: () => Promise<AttachedWhatIf>,
   ): Promise<ProposalView> {
     const store = kind === 'limits' ? deps.limits : deps.breakers;
     const baseVersion = await store.currentVersion(subject);
+    // Computed first: a proposal is stored with its what-if or not at all.
+    const attached = whatIfOf ? await whatIfOf() : undefined;
     const proposalId = deps.newId();
     const nowMs = deps.now();
     await store.insert(
-      { proposalId, subject, proposed, actor, reason, proposedAtMs: nowMs, baseVersion },
-      entry(kind, subject, proposalId, 'propose', actor, { proposed, reason, base_version: baseVersion }),
-    );
-    if (whatIfOf && store.attachWhatIf) {
-      const attached = await whatIfOf(proposalId);
-      await store.attachWhatIf(
-        subject,
+      {
         proposalId,
-        attached,
-        entry(kind, subject, proposalId, 'what_if', actor, summary(attached)),
-      );
-    }
+        subject,
+        proposed,
+        actor,
+        reason,
+        proposedAtMs: nowMs,
+        baseVersion,
+        ...(attached ? { whatIf: attached } : {}),
+      },
+      [
+        entry(kind, subject, proposalId, 'propose', actor, { proposed, reason, base_version: baseVersion }),
+        ...(attached ? [entry(kind, subject, proposalId, 'what_if', actor, summary(attached))] : []),
+      ],
+    );
     return view(await must(store.get(subject, proposalId), subject, proposalId));
   }
 

@@ -133,11 +133,13 @@ abstract class PostgresChangeStore implements ChangeStore {
     return Number(rows[0].version);
   }
 
-  async insert(p: NewProposal, log: ChangeLogEntry): Promise<void> {
+  async insert(p: NewProposal, log: readonly ChangeLogEntry[]): Promise<void> {
+    const whatIf = this.t.kind === 'limits' && p.whatIf !== undefined;
     await this.transaction(async (client) => {
       await client.query(
-        `INSERT INTO ${this.t.proposals} (proposal_id, ${this.t.subject}, ${this.t.figures}, proposed_by, reason, proposed_at, base_version)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        `INSERT INTO ${this.t.proposals}
+           (proposal_id, ${this.t.subject}, ${this.t.figures}, proposed_by, reason, proposed_at, base_version${whatIf ? ', what_if, what_if_at' : ''})
+         VALUES ($1, $2, $3, $4, $5, $6, $7${whatIf ? ', $8, $6' : ''})`,
         [
           p.proposalId,
           p.subject,
@@ -146,9 +148,10 @@ abstract class PostgresChangeStore implements ChangeStore {
           p.reason,
           new Date(p.proposedAtMs),
           p.baseVersion,
+          ...(whatIf ? [JSON.stringify(p.whatIf)] : []),
         ],
       );
-      await insertLog(client, log);
+      for (const entry of log) await insertLog(client, entry);
     });
   }
 
