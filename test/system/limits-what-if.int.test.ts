@@ -298,7 +298,13 @@ describe('Limits changes with two approvers', () => {
     const second = await propose({ nav: '1000000', max_order_notional: '7000' });
 
     // Act
+    const attached = await admin$('POST', `${accounts}/limits/proposals/${stale}/what-if`, {
+      actor: 'frank',
+      from,
+      to: until(),
+    });
     const applyFirst = await admin$('POST', `${accounts}/limits/proposals/${first}/apply`, { actor: 'dave' });
+    const attachApplied = await admin$('POST', `${accounts}/limits/proposals/${first}/what-if`, { actor: 'frank' });
     const applySecond = await admin$('POST', `${accounts}/limits/proposals/${second}/apply`, { actor: 'dave' });
     skewMs = TTL_MS + 1;
     const applyStale = await admin$('POST', `${accounts}/limits/proposals/${stale}/apply`, { actor: 'dave' });
@@ -306,7 +312,10 @@ describe('Limits changes with two approvers', () => {
     skewMs = 0;
 
     // Assess
+    expect(attached).toMatchObject({ status: 200, body: { what_if: { computed_by: 'frank', truncated: false } } });
+    expect(attached.body.what_if.flips.reject_to_accept.count).toBe(1);
     expect(applyFirst).toMatchObject({ status: 200, body: { version: 3 } });
+    expect(attachApplied).toMatchObject({ status: 409, body: { code: 'IDEMPOTENCY_CONFLICT' } });
     expect(applySecond).toMatchObject({
       status: 409,
       body: { code: 'PROPOSAL_SUPERSEDED', base_version: 2, current_version: 3 },
