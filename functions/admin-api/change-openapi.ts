@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { breakerConfigSchema } from '../../shared/domain/breakers/config.js';
 import { NOT_REPLAYABLE_CAUSES } from '../../shared/domain/limits/what-if.js';
 import { accountLimitsSchema } from '../../shared/domain/risk/limits.js';

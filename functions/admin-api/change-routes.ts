@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type BreakerConfigInput, breakerConfigSchema } from '../../shared/domain/breakers/config.js';
 import { accountIdSchema } from '../../shared/domain/order.js';
 import { type AccountLimitsInput, accountLimitsSchema } from '../../shared/domain/risk/limits.js';
