@@ -258,11 +258,6 @@ export const PANELS: readonly Panel[] = [
   },
 ];
 
-const RUNBOOKS = 'docs/runbooks/kill-switch.md';
-const PARTITION_RUNBOOK = 'docs/data-durability.md#retention-of-the-partitioned-tables';
-const ACCOUNT_FEED_RUNBOOK = 'docs/runbooks/account-feed.md';
-const CACHE_LOSS_RUNBOOK = 'docs/runbooks/cache-loss.md';
-
 /** Pages an SRE; each names what to do. Thresholds are the SLOs' early warnings. */
 export const ALARMS: readonly AlarmSpec[] = [
   {
@@ -271,7 +266,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     threshold: 0,
     periods: 1,
     description: 'A decision could not be written to the spool or the audit table: its record is only in the logs.',
-    runbook: 'docs/risk-api.md#the-audit-guarantee',
+    runbook: alarmRunbook('AuditWriteFailures'),
   },
   {
     id: 'AuditSpoolBacklog',
@@ -279,7 +274,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     threshold: 50_000,
     periods: 5,
     description: 'Decisions are piling up in the Redis spool: Aurora or the drainer is failing.',
-    runbook: 'docs/risk-api.md#the-audit-guarantee',
+    runbook: alarmRunbook('AuditSpoolBacklog'),
   },
   {
     id: 'AuditDeadLetters',
@@ -288,7 +283,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     periods: 1,
     description:
       'An audit record could not be read back from the spool and waits in audit:spool:dead: recover it by hand.',
-    runbook: 'docs/risk-api.md#the-audit-guarantee',
+    runbook: alarmRunbook('AuditDeadLetters'),
   },
   {
     id: 'KillExecutorFailures',
@@ -296,7 +291,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     threshold: 0,
     periods: 1,
     description: 'CancelAll failed for at least one account after a kill switch: cancel on Kraken by hand.',
-    runbook: RUNBOOKS,
+    runbook: alarmRunbook('KillExecutorFailures'),
   },
   {
     id: 'KillSwitchSlow',
@@ -304,7 +299,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     threshold: 5_000,
     periods: 1,
     description: 'Engage to all cancels confirmed took over 5 s (the kill switch SLO, docs/slo.md).',
-    runbook: RUNBOOKS,
+    runbook: alarmRunbook('KillSwitchSlow'),
   },
   {
     id: 'IngestBufferOverflow',
@@ -312,7 +307,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     threshold: 0,
     periods: 1,
     description: 'The ingester dropped events from its Kinesis buffer: the durable path is degraded.',
-    runbook: 'docs/ingester.md#runbook',
+    runbook: alarmRunbook('IngestBufferOverflow'),
   },
   {
     id: 'MarketDataStale',
@@ -324,7 +319,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     missingData: 'breaching',
     description:
       'Market data of at least one symbol is older than 5 s, or no ingester reports: the risk API rejects those symbols as stale.',
-    runbook: 'docs/ingester.md#runbook',
+    runbook: alarmRunbook('MarketDataStale'),
   },
   {
     id: 'DecisionLatencyP99',
@@ -332,7 +327,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     threshold: 30,
     periods: 5,
     description: 'Risk decisions p99 above 30 ms for 5 minutes (the latency SLO, docs/slo.md).',
-    runbook: 'docs/risk-api.md#state-and-failure-behaviour',
+    runbook: alarmRunbook('DecisionLatencyP99'),
   },
   {
     id: 'PartitionRowsInDefault',
@@ -341,7 +336,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     periods: 1,
     description:
       'Rows reached a DEFAULT partition: a day had no partition when they were written. The job moves them; find why the day was missing.',
-    runbook: PARTITION_RUNBOOK,
+    runbook: alarmRunbook('PartitionRowsInDefault'),
   },
   {
     id: 'PartitionDaysAhead',
@@ -354,7 +349,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     missingData: 'breaching',
     description:
       'Fewer than 7 days of partitions ahead, or partition maintenance did not report for a day: rows will land in DEFAULT.',
-    runbook: PARTITION_RUNBOOK,
+    runbook: alarmRunbook('PartitionDaysAhead'),
   },
   {
     id: 'AccountFeedFailedClosed',
@@ -366,7 +361,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     missingData: 'breaching',
     description:
       "An account's private Kraken feed has been failed closed for 3 minutes (or no feed task reports): its orders are rejected.",
-    runbook: `${ACCOUNT_FEED_RUNBOOK}#feed-silent-or-failed-closed`,
+    runbook: alarmRunbook('AccountFeedFailedClosed'),
   },
   {
     id: 'UnvettedOrders',
@@ -374,7 +369,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     threshold: 0,
     periods: 1,
     description: 'An order reached Kraken without an accepted decision behind it: something trades around the gate.',
-    runbook: `${ACCOUNT_FEED_RUNBOOK}#unvetted-order`,
+    runbook: alarmRunbook('UnvettedOrders'),
   },
   {
     id: 'DeadMansSwitchWithheld',
@@ -383,7 +378,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     periods: 1,
     description:
       "The gate is unhealthy and the dead man's switch is no longer refreshed: Kraken cancels the accounts' open orders within 60 s.",
-    runbook: `${ACCOUNT_FEED_RUNBOOK}#dead-mans-switch`,
+    runbook: alarmRunbook('DeadMansSwitchWithheld'),
   },
   {
     id: 'ReservationsExpired',
@@ -394,7 +389,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     periods: 5,
     description:
       'Accepted orders keep expiring unacknowledged: the account feed or the positions consumer is not delivering executions.',
-    runbook: `${ACCOUNT_FEED_RUNBOOK}#reservations-expiring`,
+    runbook: alarmRunbook('ReservationsExpired'),
   },
   {
     id: 'BalanceDrift',
@@ -405,7 +400,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     periods: 3,
     description:
       "An account's Kraken balance differs from its position by more than 1% (the log names the asset): a fill was missed or booked twice, or something outside the gate traded.",
-    runbook: `${ACCOUNT_FEED_RUNBOOK}#balance-drift`,
+    runbook: alarmRunbook('BalanceDrift'),
   },
   {
     id: 'StateEpochMissing',
@@ -414,7 +409,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     periods: 1,
     description:
       'The cache holds no state epoch (lost, flushed or failed over empty): every order is rejected until the state rebuild runs.',
-    runbook: `${CACHE_LOSS_RUNBOOK}#1-the-cache-came-back-empty-or-old-let-the-rebuild-run`,
+    runbook: alarmRunbook('StateEpochMissing'),
   },
   {
     id: 'ReplicaAckShortfalls',
@@ -423,7 +418,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     periods: 1,
     description:
       'A control or reservation write was acknowledged by fewer cache replicas than configured: a failover now could lose it.',
-    runbook: `${CACHE_LOSS_RUNBOOK}#what-protects-the-gate`,
+    runbook: alarmRunbook('ReplicaAckShortfalls'),
   },
   {
     id: 'BookConflictsSustained',
@@ -434,7 +429,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     periods: 5,
     description:
       'Decisions keep being re-made because the account book moved under them: busy accounts are being rejected BOOK_CONTENDED.',
-    runbook: 'docs/risk-api.md#reason-codes',
+    runbook: alarmRunbook('BookConflictsSustained'),
   },
   {
     id: 'SecretPlaceholder',
@@ -443,7 +438,7 @@ export const ALARMS: readonly AlarmSpec[] = [
     periods: 1,
     description:
       'A secret still holds the placeholder CDK created (the CoinGecko key): calls go out unkeyed at public rate limits. Set it.',
-    runbook: 'docs/runbooks/onboarding-an-account.md#the-coingecko-key-once-per-stage',
+    runbook: alarmRunbook('SecretPlaceholder'),
   },
   // Alarms added with the metric catalogue (issue #14); each has its runbook under docs/runbooks/alarms/.
   {

@@ -4,7 +4,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type DeployStage, STAGE_CONFIGS, stageConfig } from './config/stages.js';
 import { Observability } from './constructs/observability.js';
-import { PARTITION_RUNBOOK, PartitionMaintenance } from './constructs/partition-maintenance.js';
+import { PartitionMaintenance } from './constructs/partition-maintenance.js';
 import { AwsSolutionsChecks, NagSuppressions } from './nag.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 import { nagFindings } from './test-helpers.js';
@@ -121,7 +121,7 @@ describe('Construct: PartitionMaintenance', () => {
       Namespace: 'AWS/Lambda',
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      AlarmDescription: Match.stringLikeRegexp(PARTITION_RUNBOOK),
+      AlarmDescription: Match.stringLikeRegexp('docs/runbooks/alarms/PartitionMaintenanceErrors.md'),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'PartitionRowsInDefault',
@@ -129,7 +129,7 @@ describe('Construct: PartitionMaintenance', () => {
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',
-      AlarmDescription: Match.stringLikeRegexp(PARTITION_RUNBOOK),
+      AlarmDescription: Match.stringLikeRegexp('docs/runbooks/alarms/PartitionRowsInDefault.md'),
     });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'PartitionDaysAhead',
@@ -139,7 +139,7 @@ describe('Construct: PartitionMaintenance', () => {
       EvaluationPeriods: 1,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
-      AlarmDescription: Match.stringLikeRegexp(PARTITION_RUNBOOK),
+      AlarmDescription: Match.stringLikeRegexp('docs/runbooks/alarms/PartitionDaysAhead.md'),
     });
   });
 

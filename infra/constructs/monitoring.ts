@@ -647,16 +647,18 @@ export class Monitoring extends Construct {
 }
 
 /**
- * Gives every alarm of the stack that has no alarm or no OK action the topic of its
- * severity ({@link setAlarmSeverity}, `page` by default). Runs at synthesis, after every
- * construct exists, so alarms added anywhere in the stack later are covered too.
+ * Gives every alarm (metric or composite) of the stack that has no alarm or no OK action the
+ * topic of its severity ({@link setAlarmSeverity}, `page` by default). Runs at synthesis,
+ * after every construct exists, so alarms added anywhere in the stack later are covered too.
+ * An alarm that should not notify on its own (a burn-rate window whose composite pages) keeps
+ * its actions and sets `actionsEnabled: false`.
  */
 class AlarmRouting implements IAspect {
   constructor(private readonly topicFor: (severity: AlarmSeverity) => sns.ITopic) {}
 
   visit(node: IConstruct): void {
-    if (!(node instanceof cloudwatch.Alarm)) return;
-    const cfn = node.node.defaultChild as cloudwatch.CfnAlarm;
+    if (!(node instanceof cloudwatch.Alarm || node instanceof cloudwatch.CompositeAlarm)) return;
+    const cfn = node.node.defaultChild as cloudwatch.CfnAlarm | cloudwatch.CfnCompositeAlarm;
     const stack = Stack.of(node);
     const action = new actions.SnsAction(this.topicFor(severities.get(node) ?? 'page'));
     if (isEmpty(stack.resolve(cfn.alarmActions))) node.addAlarmAction(action);

@@ -7,7 +7,6 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.js';
-import { acknowledgeScanFindings } from '../scan-acknowledgements.js';
 import type { StatefulStack } from '../stacks/stateful-stack.js';
 import { FunctionWithLogGroup } from './function-with-log-group.js';
 import { acknowledgeDatabaseConnectWildcards, databaseEnvironment, functionPlacement } from './store-access.js';
@@ -61,13 +60,6 @@ export class PartitionMaintenance extends Construct {
       },
     });
     stateful.grantDatabaseConnect(this.fn.role, 'partitionMaintenance');
-    acknowledgeScanFindings(this.fn.function, [
-      {
-        id: 'CKV_AWS_116',
-        reason:
-          'Scheduled with an empty event: the next run redoes the work (idempotent), and its errors alarm; nothing to keep.',
-      },
-    ]);
     acknowledgeDatabaseConnectWildcards([this.fn.role]);
 
     this.schedule = new events.Rule(this, 'Daily', {
@@ -83,7 +75,7 @@ export class PartitionMaintenance extends Construct {
    */
   alarmOnErrors(topic: sns.ITopic): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, 'Errors', {
-      alarmDescription: `Partition maintenance failed on at least one table. Runbook: ${PARTITION_RUNBOOK}`,
+      alarmDescription: `Partition maintenance failed on at least one table. Runbook: docs/runbooks/alarms/PartitionMaintenanceErrors.md#meaning (background: ${PARTITION_RUNBOOK})`,
       metric: this.fn.function.metricErrors({ period: Duration.days(1), statistic: 'Sum' }),
       threshold: 1,
       evaluationPeriods: 1,
