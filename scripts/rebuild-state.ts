@@ -12,6 +12,8 @@
  * Prints the outcome as JSON (`rebuilt` with what it restored and `durationMs`, or
  * `skipped`); exit code 0 when the cache serves, 1 when the rebuild failed.
  */
+import { databaseLoginUser } from '../shared/names.js';
+
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
   const at = args.indexOf(`--${name}`);
@@ -21,6 +23,8 @@ const stage = flag('stage');
 const env = process.env;
 if (stage) {
   env.STAGE = stage;
+  // As the state-rebuild Lambda connects: its unit's own database user (migration 011).
+  env.DATABASE_USER ??= databaseLoginUser('stateRebuild');
 } else {
   // Local mode's stores, as `npm start` reaches them (scripts/local/start-local.ts).
   const { local, databaseUrl } = await import('../test/local-env.js');
