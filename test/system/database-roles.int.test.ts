@@ -423,11 +423,20 @@ describe('Migration 011: database roles (real PostgreSQL)', () => {
 
     // Act
     const created = await store.createPartitions(TABLES.marketTicks, [old]);
+    // A partition made later (by the migrator's function) grants nothing: units reach rows
+    // through the parent only, under the parent's grants.
+    const { rows: grants } = await owner.query<{ role: string; any: boolean }>(
+      `SELECT r AS role, has_table_privilege(r, $1, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE') AS any
+         FROM unnest($2::text[]) AS r`,
+      [`${TABLES.marketTicks}_p${old.replaceAll('-', '')}`, Object.values(DATABASE_ROLES)],
+    );
     const dropped = await store.dropPartitions(TABLES.marketTicks, [old]);
     const defaults = await store.defaultRowsByDay(TABLES.riskDecisions);
 
     // Assess
     expect([created, dropped]).toEqual([1, 1]);
+    expect(grants.filter((g) => g.any)).toEqual([]);
+    expect(grants).toHaveLength(DATABASE_UNITS.length);
     expect(Array.isArray(defaults)).toBe(true);
     await expect(store.dropPartitions(TABLES.riskDecisions, [yesterday])).rejects.toThrow(/refusing to drop/);
     expect(await store.dailyPartitions(TABLES.riskDecisions)).toContain(yesterday);
