@@ -129,7 +129,8 @@ async function prodAssembly(): Promise<{ dir: string; cleanup: () => void }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-cdk-'));
   const app = new App({
     outdir: dir,
-    context: { stage: 'prod', account: '123456789012', buildVersion: 'bench' },
+    // The CLI sets asset metadata (each function's asset path); an in-process App must ask for it.
+    context: { stage: 'prod', account: '123456789012', buildVersion: 'bench', 'aws:cdk:enable-asset-metadata': true },
   });
   buildApp(app);
   app.synth();
