@@ -1,6 +1,7 @@
 import { App, Aspects, Stack, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { databaseLoginUser } from '../shared/names.js';
 import { STAGE_CONFIGS, stageConfig } from './config/stages.js';
 import { Evaluators } from './constructs/evaluators.js';
 import { AwsSolutionsChecks } from './nag.js';
@@ -138,6 +139,34 @@ describe('Construct: Evaluators (prod)', () => {
     expect(new Set(coingecko.map((s) => s.id.replace(/RoleDefaultPolicy.*/, ''))).size).toBe(2);
     const sends = statements.filter((s) => ([s.Action].flat() as string[]).includes('sqs:SendMessage'));
     expect(sends.every((s) => !JSON.stringify(s.Resource).includes('*'))).toBe(true);
+  });
+
+  it('connects each function as its own unit database user, and its role may sign in as that user only', () => {
+    // Prepare
+    const users = Object.fromEntries(
+      (['marketEvaluator', 'positions', 'referencePrices', 'universe'] as const).map((u) => [u, databaseLoginUser(u)]),
+    );
+    const functions = ofType('AWS::Lambda::Function').filter(([id]) => !id.startsWith('LogRetention'));
+
+    // Assess
+    const seen: string[] = [];
+    for (const [, fn] of functions) {
+      const env = (fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+      const user = env?.DATABASE_USER as string | undefined;
+      if (!user) continue;
+      seen.push(user);
+      const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const connectTo = ofType('AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+        .flatMap(
+          ([, p]) => (p.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }).Statement,
+        )
+        .filter((st) => st.Action === 'rds-db:connect')
+        .map((st) => JSON.stringify(st.Resource));
+      expect(connectTo, user).toHaveLength(1);
+      expect(connectTo[0]).toContain(`/${user}"`);
+    }
+    expect(seen.sort()).toEqual(Object.values(users).sort());
   });
 
   it('has no unsuppressed cdk-nag findings, and every suppression gives a reason', () => {
