@@ -111,6 +111,7 @@ describe('Template scans: cfn-lint and checkov over every stage', () => {
     const files = [...Object.keys(templates), canary];
 
     // Act: both tools at once, over every template.
+    const started = Date.now();
     const [lintOut, checkovOut] = await Promise.all([
       run(binaries.cfnLint, ['--config-file', '.cfnlintrc.yaml', '--format', 'json', ...files]),
       run(binaries.checkov, ['--config-file', '.checkov.yaml', '--output', 'json', ...files.flatMap((f) => ['-f', f])]),
@@ -122,7 +123,7 @@ describe('Template scans: cfn-lint and checkov over every stage', () => {
         checkov[key].push(...report.results[key]);
       }
     }
-    printCounts(lint, checkov);
+    printCounts(lint, checkov, Date.now() - started);
   }, 300_000);
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -209,8 +210,10 @@ describe('Template scans: cfn-lint and checkov over every stage', () => {
 });
 
 /** errors/warnings (cfn-lint) and failed/passed/skipped (checkov) per stage, to the test output. */
-function printCounts(lint: CfnLintMatch[], checkov: CheckovReport['results']): void {
-  const lines = ['template scans (stage: cfn-lint errors/warnings; checkov failed/passed/skipped)'];
+function printCounts(lint: CfnLintMatch[], checkov: CheckovReport['results'], elapsedMs: number): void {
+  const lines = [
+    `template scans, ${(elapsedMs / 1000).toFixed(1)} s (per stage: cfn-lint errors/warnings; checkov failed/passed/skipped)`,
+  ];
   for (const stage of DEPLOY_STAGES) {
     const ofStage = <T>(items: T[], file: (item: T) => string) => items.filter((i) => stageOfFile(file(i)) === stage);
     const stageLint = ofStage(lint, (m) => m.Filename);
