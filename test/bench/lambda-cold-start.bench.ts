@@ -11,6 +11,7 @@ import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { ROUTES } from '../../shared/names.js';
 import { round3 } from '../bench-utils.js';
+import { FakeCoinGecko } from '../fakes/coingecko/server.js';
 import { awsEnvironment, databaseUrl, local, localStoreEnv } from '../local-env.js';
 import { proxyEvent, writeMark } from '../risk-fixtures.js';
 import { seedPostgres, seedRedis } from '../support/seed.js';
@@ -28,9 +29,9 @@ import { establishStateEpoch } from '../support/state-epoch.js';
  * median of RUNS fresh processes.
  *
  * The stores are the local ones (Redis, PostgreSQL on loopback, no TLS or IAM token, which
- * a deployed function adds). Units whose only request calls the outside world (Kraken,
- * CoinGecko, a CloudFormation response URL) are timed to the end of their init and say so
- * in `<unit>.first_request` (0 = not invoked).
+ * a deployed function adds); CoinGecko is the local fake. Units whose only request acts on
+ * the outside world (the kill executor cancels on Kraken, the migrator answers CloudFormation)
+ * are timed to the end of their init and say so in `<unit>.first_request` (0 = not invoked).
  *
  * BENCH_CDK_OUT=DIR reuses an assembly synthesised earlier (`npm run synth -- -o DIR -c stage=prod`);
  * BENCH_LAMBDA_UNITS=risk-api,health times only those units.
@@ -73,8 +74,8 @@ const UNITS: Record<string, UnitRequest> = {
   'db-migrator': {},
   'market-evaluator': { env: { DLQ_URL: sqsUrl }, event: kinesisBatch },
   positions: { env: { DLQ_URL: sqsUrl }, event: kinesisBatch },
-  'reference-prices': { env: { COINGECKO_BASE_URL: 'http://127.0.0.1:9' } },
-  universe: { env: { COINGECKO_BASE_URL: 'http://127.0.0.1:9' } },
+  'reference-prices': { event: scheduled },
+  universe: { event: scheduled },
   'partition-maintenance': { event: scheduled },
   'state-rebuild': { event: scheduled },
 };
@@ -242,12 +243,15 @@ export default async function run(): Promise<Record<string, number>> {
     if (missing.length > 0 || unknown.length > 0)
       throw new Error(`bench units out of date: missing bundles ${missing.join(', ')}; no request for ${unknown}`);
     await prepareStores();
+    const coinGecko = new FakeCoinGecko();
+    const coinGeckoUrl = await coinGecko.start();
     const only = process.env.BENCH_LAMBDA_UNITS?.split(',');
     const figures: Record<string, number> = {};
     for (const bundle of bundles.filter((b) => !only || only.includes(b.unit))) {
       const request = UNITS[bundle.unit] as UnitRequest;
       const runs: Timing[] = [];
-      for (let i = 0; i < RUNS; i++) runs.push(await coldStart(bundle, request));
+      const withFakes = { ...request, env: { COINGECKO_BASE_URL: coinGeckoUrl, ...request.env } };
+      for (let i = 0; i < RUNS; i++) runs.push(await coldStart(bundle, withFakes));
       figures[`${bundle.unit}.bundle_kb`] = Math.round(statSync(path.join(bundle.dir, 'index.mjs')).size / 1024);
       figures[`${bundle.unit}.load_ms`] = round3(median(runs.map((r) => r.load)));
       figures[`${bundle.unit}.init_ms`] = round3(median(runs.map((r) => r.init)));
@@ -257,6 +261,7 @@ export default async function run(): Promise<Record<string, number>> {
         `lambda ${bundle.unit}: ${figures[`${bundle.unit}.bundle_kb`]} kB, init ${figures[`${bundle.unit}.init_ms`]} ms`,
       );
     }
+    await coinGecko.stop();
     return figures;
   } finally {
     assembly.cleanup();
