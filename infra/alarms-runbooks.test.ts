@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOY_STAGES, type DeployStage } from './config/stages.js';
@@ -192,5 +192,70 @@ describe('Stage prod: standard AWS resource alarms', () => {
       .map((fn) => ({ path: fn.node.path, logicalId: stateless.resolve(fn.function.functionName).Ref as string }));
     expect(functions.map((fn) => fn.path)).toContain('risk-gate-prod/Stateless/StateRebuild/Job');
     expect(functions.filter((fn) => !alarmedFunctions.has(fn.logicalId)).map((fn) => fn.path)).toEqual([]);
+  });
+});
+
+describe('Routing and the resources dashboard', () => {
+  const resourcesOf = (stage: DeployStage, stack: 'stateful' | 'stateless') =>
+    templateOf(stageOf(app, stage)[stack]).toJSON().Resources as Record<string, Resource>;
+  const topicOf = (alarms: StageAlarm[], name: RegExp) => {
+    const alarm = alarms.find((a) => name.test(String(a.properties.AlarmName)));
+    return (alarm?.properties.AlarmActions as { Ref: string }[] | undefined)?.[0]?.Ref ?? 'no alarm';
+  };
+
+  it('sends page alarms to the page topic and ticket alarms to the ticket topic', () => {
+    const alarms = alarmsOf.get('prod') ?? [];
+    expect(topicOf(alarms, /-RiskApi-Fault-Count-page$/)).toMatch(/^MonitoringPage/);
+    expect(topicOf(alarms, /-Health-Fault-Count-ticket$/)).toMatch(/^MonitoringTicket/);
+    expect(topicOf(alarms, /-KillExecutorDlq-Queue-Message-Count-Max-page$/)).toMatch(/^MonitoringPage/);
+  });
+
+  it('subscribes the stage config: prod pages by email, dev pages no one', () => {
+    const subscriptions = (stage: DeployStage) =>
+      Object.values(resourcesOf(stage, 'stateless'))
+        .filter((r) => r.Type === 'AWS::SNS::Subscription')
+        .map(
+          (r) =>
+            `${(r.Properties.TopicArn as { Ref: string }).Ref.replace(/[A-F0-9]{8}$/, '')} ${r.Properties.Protocol} ${r.Properties.Endpoint}`,
+        );
+    expect(subscriptions('prod')).toEqual([
+      'MonitoringPage email risk-gate-oncall@example.com',
+      'MonitoringTicket email risk-gate-sre@example.com',
+    ]);
+    expect(subscriptions('dev').filter((s) => s.startsWith('MonitoringPage '))).toEqual([]);
+  });
+
+  it("lets CloudWatch publish to topics under the stage key, and only from this account's alarms", () => {
+    const key = Object.values(resourcesOf('prod', 'stateful')).find((r) => r.Type === 'AWS::KMS::Key');
+    const statements = (key?.Properties.KeyPolicy as { Statement: { Sid?: string }[] }).Statement;
+    const statement = JSON.stringify(statements.find((st) => st.Sid === 'CloudWatchAlarmsPublishToAlarmTopics'));
+    expect(statement).toContain('cloudwatch.amazonaws.com');
+    expect(statement).toContain('kms:GenerateDataKey*');
+    expect(statement).toContain('aws:SourceArn');
+  });
+
+  it('draws every resource kind on the risk-gate-<stage>-resources dashboard', () => {
+    const dashboard = Object.values(resourcesOf('prod', 'stateless')).find(
+      (r) => r.Type === 'AWS::CloudWatch::Dashboard' && r.Properties.DashboardName === 'risk-gate-prod-resources',
+    );
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody ?? '');
+    const namespaces = [
+      'AWS/Lambda',
+      'AWS/ApiGateway',
+      'AWS/Kinesis',
+      'AWS/SQS',
+      'ECS/ContainerInsights',
+      'AWS/RDS',
+      'AWS/ElastiCache',
+    ];
+    expect(namespaces.filter((ns) => !body.includes(ns))).toEqual([]);
+  });
+});
+
+describe('File: docs/runbooks/README.md', () => {
+  it('lists every alarm runbook', () => {
+    const index = readFileSync('docs/runbooks/README.md', 'utf8');
+    const runbooks = readdirSync('docs/runbooks/alarms').filter((f) => f.endsWith('.md'));
+    expect(runbooks.filter((f) => !index.includes(`(alarms/${f})`))).toEqual([]);
   });
 });
