@@ -63,11 +63,14 @@ describe('Construct: Evaluators (prod)', () => {
     });
   });
 
-  it('encrypts the DLQs and refuses non-TLS access to them', () => {
+  it('encrypts the DLQs with the stage key and refuses non-TLS access to them', () => {
     const queues = ofType('AWS::SQS::Queue');
     expect(queues).toHaveLength(2);
     for (const [, queue] of queues) {
-      expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
+      expect(queue.Properties).toMatchObject({
+        KmsMasterKeyId: { 'Fn::ImportValue': expect.stringMatching(/DataKey/) },
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
     }
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',

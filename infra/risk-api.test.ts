@@ -103,6 +103,25 @@ describe('Construct: RiskApi', () => {
     expect(adminEnv(dev)).toEqual([expect.objectContaining({ CONTROL_MIN_REPLICA_ACKS: '0' })]);
   });
 
+  it('runs the AWS managed rule groups besides the rate rule, and logs WAF to aws-waf-logs-* without auth headers', () => {
+    const groups = [
+      'AWSManagedRulesCommonRuleSet',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+      'AWSManagedRulesAmazonIpReputationList',
+    ];
+    prod.hasResourceProperties('AWS::WAFv2::WebACL', {
+      Rules: Match.arrayWith(
+        groups.map((name) =>
+          Match.objectLike({ Statement: { ManagedRuleGroupStatement: { VendorName: 'AWS', Name: name } } }),
+        ),
+      ),
+    });
+    prod.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: 'aws-waf-logs-risk-gate-prod' });
+    prod.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      RedactedFields: [{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'x-api-key' } }],
+    });
+  });
+
   it('keeps provisioned concurrency where the stage config asks for it', () => {
     prod.hasResourceProperties('AWS::Lambda::Alias', {
       Name: 'live',
@@ -156,7 +175,14 @@ describe('Construct: Controls', () => {
         }),
       ],
     });
-    prod.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: 'alias/aws/sqs' });
+    // The stage key (EventBridge may use it), and the function's own DLQ behind Lambda's retries.
+    const stageKey = Match.objectLike({ 'Fn::ImportValue': Match.stringLikeRegexp('DataKey') });
+    prod.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: stageKey });
+    prod.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      ReservedConcurrentExecutions: STAGE_CONFIGS.prod.reservedConcurrency.killExecutor,
+    });
     prod.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
   });
 
