@@ -338,6 +338,17 @@ describe('StatefulStack: network', () => {
     built.prod.template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL' });
     built.dev.template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
   });
+
+  it('encrypts every log group with the stage key, whose policy lets this account’s log groups and EventBridge use it', () => {
+    const logGroups = ofType(built.prod, 'AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThanOrEqual(3); // flow logs, PostgreSQL, cache slow log
+    for (const [, group] of logGroups) {
+      expect(group.Properties?.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DataKey/), 'Arn'] });
+    }
+    const policy = JSON.stringify(only(built.prod, 'AWS::KMS::Key').Properties?.KeyPolicy);
+    expect(policy).toContain('kms:EncryptionContext:aws:logs:arn');
+    expect(policy).toContain('events.amazonaws.com');
+  });
 });
 
 describe('StatefulStack: secrets', () => {
