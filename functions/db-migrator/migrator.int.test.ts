@@ -62,6 +62,53 @@ describe('Schema migrator (CloudFormation custom resource)', () => {
     }
   });
 
+  it('raises the database’s partition drop floors to the stage’s retention, and never lowers them', async () => {
+    // Prepare: prod's retention, then dev's (shorter)
+    const withRetention = (days: [string, string, string]) =>
+      new PostgresSchemaMigrator(
+        migratorConfigSchema.parse({
+          STAGE: 'local',
+          DATABASE_URL: databaseUrl(dbName),
+          DATABASE_TLS: 'false',
+          RETENTION_RISK_DECISIONS_DAYS: days[0],
+          RETENTION_MARKET_TICKS_DAYS: days[1],
+          RETENTION_MARKET_BARS_DAYS: days[2],
+        }),
+      );
+    const db = new pg.Client({ connectionString: databaseUrl(dbName) });
+    await db.connect();
+    const floors = async () =>
+      (await db.query('SELECT table_name, min_days FROM partition_retention_floors ORDER BY 1')).rows.map((r) => [
+        r.table_name,
+        r.min_days,
+      ]);
+    try {
+      // Act
+      await onMigrationEvent(
+        { RequestType: 'Update', PhysicalResourceId: SCHEMA_RESOURCE_ID },
+        withRetention(['2557', '90', '730']),
+      );
+      const afterProd = await floors();
+      await onMigrationEvent(
+        { RequestType: 'Update', PhysicalResourceId: SCHEMA_RESOURCE_ID },
+        withRetention(['30', '7', '30']),
+      );
+
+      // Assess: seven years of audit cannot be dropped, even by a call straight to the function
+      expect(afterProd).toEqual([
+        ['market_bars', 730],
+        ['market_ticks', 90],
+        ['risk_decisions', 2557],
+      ]);
+      expect(await floors()).toEqual(afterProd);
+      await expect(
+        db.query("SELECT maintenance_drop_partition('risk_decisions'::regclass, current_date - 100)"),
+      ).rejects.toThrow(/refusing to drop .* 2557 days/);
+    } finally {
+      await db.end();
+    }
+  });
+
   it('fails (and so fails the deployment) when the database cannot be reached', async () => {
     const unreachable = new PostgresSchemaMigrator(
       migratorConfigSchema.parse({

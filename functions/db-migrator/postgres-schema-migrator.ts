@@ -1,5 +1,7 @@
 import { migrate } from '../../shared/adapters/postgres/migrate.js';
+import { raiseRetentionFloors } from '../../shared/adapters/postgres/retention-floors.js';
 import { connectDatabase } from '../../shared/adapters/stores.js';
+import { TABLES } from '../../shared/names.js';
 import type { MigratorConfig } from './config.js';
 import type { SchemaMigrator } from './ports.js';
 
@@ -16,7 +18,16 @@ export class PostgresSchemaMigrator implements SchemaMigrator {
     try {
       const client = await pool.connect();
       try {
-        return await migrate(client);
+        const result = await migrate(client);
+        const { RETENTION_RISK_DECISIONS_DAYS, RETENTION_MARKET_TICKS_DAYS, RETENTION_MARKET_BARS_DAYS } = this.config;
+        if (RETENTION_RISK_DECISIONS_DAYS && RETENTION_MARKET_TICKS_DAYS && RETENTION_MARKET_BARS_DAYS) {
+          await raiseRetentionFloors(client, {
+            [TABLES.riskDecisions]: RETENTION_RISK_DECISIONS_DAYS,
+            [TABLES.marketTicks]: RETENTION_MARKET_TICKS_DAYS,
+            [TABLES.marketBars]: RETENTION_MARKET_BARS_DAYS,
+          });
+        }
+        return result;
       } finally {
         client.release();
       }

@@ -58,6 +58,10 @@ export class SchemaMigrations extends Construct {
         ...storeEnvironment(stateful, 'migrator', rdsCaLayer),
         // DDL on a large partitioned table can take minutes; requests keep their 1 s budget.
         DATABASE_STATEMENT_TIMEOUT_MS: '270000',
+        // The partition-maintenance job's retention: raised into the database's drop floors.
+        RETENTION_RISK_DECISIONS_DAYS: String(stageConfig.retention.riskDecisionsDays),
+        RETENTION_MARKET_TICKS_DAYS: String(stageConfig.retention.marketTicksDays),
+        RETENTION_MARKET_BARS_DAYS: String(stageConfig.retention.marketBarsDays),
       },
       copyIntoBundle: [{ from: MIGRATIONS_SOURCE, to: 'migrations' }],
       // HTTPS out (DNS allow-listed) for the one call outside the VPC: the answer to
@@ -83,7 +87,8 @@ export class SchemaMigrations extends Construct {
       // Provider framework, whose role would carry AWSLambdaBasicExecutionRole.
       serviceToken: this.migrator.function.functionArn,
       resourceType: 'Custom::RiskGateSchema',
-      properties: { MigrationsDigest: migrationsDigest() },
+      // A changed retention re-runs it too, so the floors follow the stage's settings.
+      properties: { MigrationsDigest: migrationsDigest(), RetentionDays: { ...stageConfig.retention } },
     });
   }
 }
