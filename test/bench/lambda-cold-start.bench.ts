@@ -5,11 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { migrate } from '../../shared/adapters/postgres/migrate.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
-import { ROUTES } from '../../shared/names.js';
+import { ROUTES, TABLES } from '../../shared/names.js';
 import { round3 } from '../bench-utils.js';
 import { FakeCoinGecko } from '../fakes/coingecko/server.js';
 import { awsEnvironment, databaseUrl, local, localStoreEnv } from '../local-env.js';
@@ -46,6 +47,10 @@ interface UnitRequest {
   readonly env?: Record<string, string>;
   /** The first invocation's event; undefined = timed to the end of init only. */
   readonly event?: unknown;
+  /** What the first answer must contain, so the figure times the path it names. */
+  readonly answer?: RegExp;
+  /** Sets the stores up for one cold start (outside the timer) and returns its event. */
+  readonly prepare?: (stores: BenchStores) => Promise<unknown>;
   /** What the context's getRemainingTimeInMillis starts from. @default 30_000 */
   readonly remainingMs?: number;
 }
@@ -57,8 +62,25 @@ const scheduled = { 'detail-type': 'Scheduled Event', source: 'aws.events', deta
 /** What each unit needs to start and the first request it answers. */
 const UNITS: Record<string, UnitRequest> = {
   health: { env: { BUILD_VERSION: 'bench' }, event: proxyEvent('GET', ROUTES.health) },
+  // A fresh account each time: its limits load from PostgreSQL on the first request, as after
+  // a deploy, and no reservation of an earlier run is left for this one to expire.
   'risk-api': {
-    event: proxyEvent('POST', ROUTES.validate, orderBody({ account_id: 'company', quantity: '0.01' })),
+    prepare: async ({ pool, redis }) => {
+      const accountId = `coldstart-${randomUUID().slice(0, 8)}`;
+      await pool.query(
+        `INSERT INTO ${TABLES.accounts} (account_id, display_name, kind) VALUES ($1, 'Cold start bench', 'company')`,
+        [accountId],
+      );
+      await pool.query(
+        `INSERT INTO ${TABLES.accountLimits} (account_id, version, limits, created_by, reason) VALUES ($1, 1, $2, 'bench', 'bench')`,
+        [accountId, JSON.stringify({ nav: '5000000' })],
+      );
+      // Fresh when the new process asks, a second or so from now on a loaded machine.
+      const markAt = Date.now() + 1_500;
+      await writeMark(redis, 'BTC/USD', '64990', '65010', markAt, { verifiedTsMs: markAt });
+      return proxyEvent('POST', ROUTES.validate, orderBody({ account_id: accountId, quantity: '0.01' }));
+    },
+    answer: /\\"decision\\":\\"accept\\"/,
   },
   // One pass: the drainer works until its remaining time reaches the 5 s safety margin.
   'audit-drainer': { env: { AUDIT_DRAIN_IDLE_SLEEP_MS: '1' }, event: scheduled, remainingMs: 5_020 },
@@ -88,6 +110,7 @@ const cpuAtStart = process.cpuUsage();
 const mod = await import(bundle);
 const loaded = performance.now();
 let answered = loaded;
+let answer = '';
 if (eventJson !== '') {
   const deadline = Date.now() + Number(remainingMs);
   const context = {
@@ -98,11 +121,12 @@ if (eventJson !== '') {
   };
   const result = await mod.handler(JSON.parse(eventJson), context);
   answered = performance.now();
+  answer = JSON.stringify(result ?? null).slice(0, 300);
   if (result && typeof result === 'object' && 'statusCode' in result && result.statusCode >= 500)
     throw new Error('first request failed: ' + JSON.stringify(result));
 }
 const cpu = process.cpuUsage(cpuAtStart);
-const timing = { load: loaded - started, init: answered - started, cpu: (cpu.user + cpu.system) / 1000 };
+const timing = { load: loaded - started, init: answered - started, cpu: (cpu.user + cpu.system) / 1000, answer };
 process.stdout.write('\\n@@INIT@@' + JSON.stringify(timing) + '\\n');
 process.exit(0);
 `;
@@ -112,6 +136,8 @@ interface Timing {
   readonly load: number;
   readonly init: number;
   readonly cpu: number;
+  /** The start of the first answer (JSON), '' when not invoked. */
+  readonly answer: string;
 }
 
 interface LambdaBundle {
@@ -175,7 +201,12 @@ function lambdaBundles(assemblyDir: string): LambdaBundle[] {
 }
 
 /** The local stores in the state a deployed stage's would be in: schema, seed, marks, epoch. */
-async function prepareStores(): Promise<void> {
+interface BenchStores {
+  readonly pool: pg.Pool;
+  readonly redis: Redis;
+}
+
+async function prepareStores(): Promise<BenchStores> {
   const client = new pg.Client({ connectionString: databaseUrl() });
   await client.connect();
   try {
@@ -186,18 +217,13 @@ async function prepareStores(): Promise<void> {
   const pool = new pg.Pool({ connectionString: databaseUrl(), max: 1 });
   const redis = createRedisClient({ host: local.redisHost, port: local.redisPort, db: local.testRedisDb, tls: false });
   await redis.connect();
-  try {
-    await seedPostgres(pool);
-    await seedRedis(redis);
-    await writeMark(redis, 'BTC/USD', '64990', '65010', Date.now() + 600_000, { verifiedTsMs: Date.now() + 600_000 });
-    await establishStateEpoch(redis, pool);
-  } finally {
-    redis.disconnect();
-    await pool.end();
-  }
+  await seedPostgres(pool);
+  await seedRedis(redis);
+  await establishStateEpoch(redis, pool);
+  return { pool, redis };
 }
 
-async function coldStart(bundle: LambdaBundle, request: UnitRequest): Promise<Timing> {
+async function coldStart(bundle: LambdaBundle, request: UnitRequest, event: unknown): Promise<Timing> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     ...bundle.env,
@@ -220,7 +246,7 @@ async function coldStart(bundle: LambdaBundle, request: UnitRequest): Promise<Ti
       '-e',
       CHILD,
       pathToFileURL(path.join(bundle.dir, 'index.mjs')).href,
-      request.event === undefined ? '' : JSON.stringify(request.event),
+      event === undefined ? '' : JSON.stringify(event),
       String(request.remainingMs ?? 30_000),
     ],
     { cwd: bundle.dir, env: { ...env, NODE_OPTIONS: '' }, maxBuffer: 16 * 1024 * 1024, timeout: 60_000 },
@@ -242,7 +268,7 @@ export default async function run(): Promise<Record<string, number>> {
     const unknown = bundles.filter((b) => !UNITS[b.unit]).map((b) => b.unit);
     if (missing.length > 0 || unknown.length > 0)
       throw new Error(`bench units out of date: missing bundles ${missing.join(', ')}; no request for ${unknown}`);
-    await prepareStores();
+    const stores = await prepareStores();
     const coinGecko = new FakeCoinGecko();
     const coinGeckoUrl = await coinGecko.start();
     const only = process.env.BENCH_LAMBDA_UNITS?.split(',');
@@ -251,17 +277,25 @@ export default async function run(): Promise<Record<string, number>> {
       const request = UNITS[bundle.unit] as UnitRequest;
       const runs: Timing[] = [];
       const withFakes = { ...request, env: { COINGECKO_BASE_URL: coinGeckoUrl, ...request.env } };
-      for (let i = 0; i < RUNS; i++) runs.push(await coldStart(bundle, withFakes));
+      for (let i = 0; i < RUNS; i++) {
+        const event = request.prepare ? await request.prepare(stores) : request.event;
+        const timing = await coldStart(bundle, withFakes, event);
+        if (request.answer && !request.answer.test(timing.answer))
+          throw new Error(`${bundle.unit} answered ${timing.answer}, not ${request.answer}`);
+        runs.push(timing);
+      }
       figures[`${bundle.unit}.bundle_kb`] = Math.round(statSync(path.join(bundle.dir, 'index.mjs')).size / 1024);
       figures[`${bundle.unit}.load_ms`] = round3(median(runs.map((r) => r.load)));
       figures[`${bundle.unit}.init_ms`] = round3(median(runs.map((r) => r.init)));
       figures[`${bundle.unit}.init_cpu_ms`] = round3(median(runs.map((r) => r.cpu)));
-      figures[`${bundle.unit}.first_request`] = request.event === undefined ? 0 : 1;
+      figures[`${bundle.unit}.first_request`] = request.event === undefined && !request.prepare ? 0 : 1;
       console.error(
         `lambda ${bundle.unit}: ${figures[`${bundle.unit}.bundle_kb`]} kB, init ${figures[`${bundle.unit}.init_ms`]} ms`,
       );
     }
     await coinGecko.stop();
+    stores.redis.disconnect();
+    await stores.pool.end();
     return figures;
   } finally {
     assembly.cleanup();
