@@ -19,8 +19,15 @@ export interface CfnResource {
 
 export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
 
-/** Data points per minute (index 0 the oldest); minutes may share one array. */
-export type Timeline = readonly (readonly EmfDataPoint[])[];
+/**
+ * A stretch of time in whole minutes, as runs: minutes [from, to) each hold `points` (a unit
+ * reporting the same every minute is one run, however long). Minute 0 is the oldest; the
+ * alarm is evaluated at the end of minute `minutes - 1`.
+ */
+export interface Timeline {
+  readonly minutes: number;
+  readonly runs: readonly { readonly from: number; readonly to: number; readonly points: readonly EmfDataPoint[] }[];
+}
 
 interface MetricRef {
   readonly namespace: string;
@@ -28,29 +35,32 @@ interface MetricRef {
   readonly dimensions: Record<string, string>;
 }
 
-/** Index of a timeline by metric (namespace, name, exact dimension set) -> values per minute. */
+/** Index of a timeline by metric (namespace, name, exact dimension set): each run's values per metric. */
 export class MetricIndex {
-  private readonly series = new Map<string, number[][]>();
+  private readonly runs: { from: number; to: number; values: Map<string, number[]> }[];
 
   constructor(readonly timeline: Timeline) {
-    timeline.forEach((points, minute) => {
-      for (const p of points) {
+    this.runs = timeline.runs.map((run) => {
+      const values = new Map<string, number[]>();
+      for (const p of run.points) {
         const key = metricKey({ namespace: p.namespace, name: p.name, dimensions: { ...p.dimensions } });
-        let perMinute = this.series.get(key);
-        if (!perMinute) {
-          perMinute = timeline.map(() => []);
-          this.series.set(key, perMinute);
-        }
-        (perMinute[minute] as number[]).push(p.value);
+        values.set(key, [...(values.get(key) ?? []), p.value]);
       }
+      return { from: run.from, to: run.to, values };
     });
   }
 
-  /** Values of one metric in minutes [from, to) (clamped to the timeline). */
+  /** Values of one metric in minutes [from, to): each minute of a run contributes the run's values. */
   values(ref: MetricRef, from: number, to: number): number[] {
-    const perMinute = this.series.get(metricKey(ref));
-    if (!perMinute) return [];
-    return perMinute.slice(Math.max(0, from), Math.max(0, to)).flat();
+    const key = metricKey(ref);
+    const out: number[] = [];
+    for (const run of this.runs) {
+      const overlap = Math.min(to, run.to) - Math.max(from, run.from);
+      const values = run.values.get(key);
+      if (overlap <= 0 || !values) continue;
+      for (let i = 0; i < overlap; i++) out.push(...values);
+    }
+    return out;
   }
 }
 
@@ -136,7 +146,7 @@ export function metricsOfAlarm(props: Record<string, unknown>): MetricRef[] {
 
 /** The value of each of the alarm's last evaluation periods (oldest first); undefined = missing. */
 export function periodValues(props: Record<string, unknown>, index: MetricIndex): (number | undefined)[] {
-  const end = index.timeline.length;
+  const end = index.timeline.minutes;
   const evaluationPeriods = Number(props.EvaluationPeriods);
   if (typeof props.MetricName === 'string') {
     const minutes = Number(props.Period) / 60;

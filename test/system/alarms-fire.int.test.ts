@@ -99,9 +99,8 @@ interface Fault {
   readonly fires: readonly string[];
 }
 
-/** Each unit's normal output as invocations; a minute takes `perMinute` of them in rotation. */
-const normal = new Map<Unit, { readonly invocations: EmfDataPoint[][]; readonly perMinute: number }>();
-const once = (emf: EmfDataPoint[]) => ({ invocations: [emf], perMinute: 1 });
+/** What each unit prints in a normal minute (or its once-a-day report). */
+const normal = new Map<Unit, EmfDataPoint[]>();
 const faults: Fault[] = [];
 const templates = new Map<string, Record<string, CfnResource>>();
 
@@ -334,30 +333,17 @@ beforeAll(async () => {
 
   // --- The normal day: what each unit prints per minute (or once).
   const gate = await riskApi();
-  const direct = await riskApi({ REDIS_PORT: String(local.redisPort), DATABASE_URL: databaseUrl() });
   // Warm (a cold start's first decision loads limits and connections: provisioned concurrency's job).
-  await direct.validate(3);
-  // Sixty decisions, six a minute in rotation: a machine hiccup is one slow decision in ten minutes, as in life.
-  const decisions: EmfDataPoint[][] = [];
-  for (let i = 0; i < 60; i++) decisions.push(await captureEmf(() => direct.validate(1)));
-  await direct.api.close();
-  console.error(
-    'normal latency',
-    decisions
-      .flat()
-      .filter((p) => p.name === 'DecisionLatencyMs')
-      .map((p) => Math.round(p.value))
-      .join(' '),
-  );
-  normal.set('risk-api', { invocations: decisions, perMinute: 6 });
-  normal.set('audit-drainer', once(await captureEmf(() => runDrainer())));
-  normal.set('ingester', once(await captureEmf(feed({ 'BTC/USD': 180, 'ETH/USD': 240, 'USDC/USD': 900 }, 700))));
-  normal.set('kill-executor', once(await captureEmf(() => runKill(900, false))));
-  normal.set('evaluator', once(await captureEmf(evaluatorBatch(0))));
-  normal.set('positions', once(await captureEmf(positionsBatch())));
-  normal.set('account-feed', once(await captureEmf(accountFeed(0))));
-  normal.set('partition-maintenance', once(await captureEmf(maintenance(14))));
-  normal.set('reference-prices', once([]));
+  await gate.validate(3);
+  normal.set('risk-api', await captureEmf(() => gate.validate(6)));
+  normal.set('audit-drainer', await captureEmf(() => runDrainer()));
+  normal.set('ingester', await captureEmf(feed({ 'BTC/USD': 180, 'ETH/USD': 240, 'USDC/USD': 900 }, 700)));
+  normal.set('kill-executor', await captureEmf(() => runKill(900, false)));
+  normal.set('evaluator', await captureEmf(evaluatorBatch(0)));
+  normal.set('positions', await captureEmf(positionsBatch()));
+  normal.set('account-feed', await captureEmf(accountFeed(0)));
+  normal.set('partition-maintenance', await captureEmf(maintenance(14)));
+  normal.set('reference-prices', []);
 
   // --- Faults of the risk API (whole app over the proxied stores).
   const slow = await riskApi({}, 40);
@@ -568,27 +554,22 @@ function day(fault?: Fault): Timeline {
 }
 
 function buildDay(fault?: Fault): Timeline {
-  const perMinute: EmfDataPoint[][] = Array.from({ length: DAY }, () => []);
-  for (const [unit, { invocations, perMinute: count }] of normal) {
+  const runs: { from: number; to: number; points: EmfDataPoint[] }[] = [];
+  const faultFrom = DAY - FAULT_MINUTES;
+  for (const [unit, emf] of normal) {
     const cadence = CADENCE[unit];
     const faulted = fault?.unit === unit;
-    for (let minute = 0; minute < DAY; minute++) {
-      const inFault = faulted && minute >= DAY - FAULT_MINUTES;
-      const emf = Array.from(
-        { length: count },
-        (_, i) => invocations[(minute * count + i) % invocations.length] ?? [],
-      ).flat();
-      if (cadence === 'minute') {
-        (perMinute[minute] as EmfDataPoint[]).push(...(inFault ? (fault as Fault).emf : emf));
-      } else if (faulted) {
-        // A once-a-day report: the fault's report is the day's (at the last minute), or none.
-        if (minute === DAY - 1) (perMinute[minute] as EmfDataPoint[]).push(...(fault as Fault).emf);
-      } else if (minute === cadence.atMinute) {
-        (perMinute[minute] as EmfDataPoint[]).push(...emf);
-      }
+    if (cadence === 'minute') {
+      runs.push({ from: 0, to: faulted ? faultFrom : DAY, points: emf });
+      if (faulted) runs.push({ from: faultFrom, to: DAY, points: (fault as Fault).emf });
+    } else if (faulted) {
+      // A once-a-day report: the fault's report is the day's (in the last minute), or there is none.
+      runs.push({ from: DAY - 1, to: DAY, points: (fault as Fault).emf });
+    } else {
+      runs.push({ from: cadence.atMinute, to: cadence.atMinute + 1, points: emf });
     }
   }
-  return perMinute;
+  return { minutes: DAY, runs };
 }
 
 const CUSTOM_NAMESPACE = 'RiskGate';
