@@ -137,6 +137,18 @@ describe('Construct: RiskConsole', () => {
     expect(bundle).not.toContain('__CONSOLE_PANELS__');
   });
 
+  it('gives the deployment copy function a role of its own, never AWSLambdaBasicExecutionRole', () => {
+    const roles = Object.entries(prod().template.findResources('AWS::IAM::Role')).filter(
+      ([id]) => !id.startsWith('AdminStandIn'),
+    );
+    expect(roles.length).toBeGreaterThan(0);
+    expect(JSON.stringify(roles)).not.toContain('AWSLambdaBasicExecutionRole');
+    const deployFunction = resources(prod().template, 'AWS::Lambda::Function').find((f) =>
+      JSON.stringify(f.Properties.Role).includes('ConsoleDeployRole'),
+    );
+    expect(JSON.stringify(deployFunction?.Properties.LoggingConfig)).toContain('ConsoleDeployLogs');
+  });
+
   it('lets the admin Lambda read CloudWatch metrics for the charts, and nothing else new', () => {
     const policies = JSON.stringify(prod().template.findResources('AWS::IAM::Policy'));
     expect(policies).toContain('cloudwatch:GetMetricData');

@@ -15,10 +15,21 @@ beforeAll(() => {
   dev = templateOf(stageOf(app, 'dev').stateless);
 }, 120_000);
 
+/** Logical id of the trading API (the stateless stack also holds the console's Cognito API). */
+function tradingApiId(): string {
+  const apis = Object.entries(prod.findResources('AWS::ApiGateway::RestApi'));
+  const trading = apis.find(([, r]) => String(r.Properties.Description).includes('trading API'));
+  if (!trading) throw new Error('no trading API in the prod stateless template');
+  return trading[0];
+}
+
 describe('Construct: RiskApi', () => {
   it('authenticates every method with IAM (SigV4) and requires an API key on trading routes', () => {
     const methods = prod.findResources('AWS::ApiGateway::Method');
-    const real = Object.values(methods).filter((m) => m.Properties.HttpMethod !== 'OPTIONS');
+    // The trading API's methods (the console's own API, Cognito-authorised, is infra/console.test.ts's).
+    const real = Object.values(methods).filter(
+      (m) => m.Properties.HttpMethod !== 'OPTIONS' && JSON.stringify(m.Properties.RestApiId).includes(tradingApiId()),
+    );
     expect(real.length).toBe(4); // validate, decisions, health, admin proxy
     for (const method of real) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
     const keyed = real.filter((m) => m.Properties.ApiKeyRequired === true);
@@ -51,7 +62,8 @@ describe('Construct: RiskApi', () => {
         }),
       ]),
     });
-    prod.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+    const associations = Object.values(prod.findResources('AWS::WAFv2::WebACLAssociation'));
+    expect(associations.filter((a) => JSON.stringify(a.Properties).includes(`"${tradingApiId()}"`))).toHaveLength(1);
     prod.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'prod',
       TracingEnabled: true,
