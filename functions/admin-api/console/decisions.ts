@@ -3,17 +3,22 @@ import { REASON_CODES } from '../../../shared/domain/reasons.js';
 import { ROUTES } from '../../../shared/names.js';
 import type { DecisionFeedEntry } from '../desk-reads.js';
 import type { AdminApiClient } from './api.js';
-import { byId, el, formatTime } from './dom.js';
+import { byId, el, formatTime, replaceRows } from './dom.js';
 
 /** Rows kept on the page: the stream is for watching, the audit table for looking back. */
 const KEEP = 100;
+/**
+ * Each poll asks again for this much before the newest row shown: a decision reaches the
+ * audit table when the drainer copies it, so one decided a moment earlier can land later.
+ */
+const OVERLAP_MS = 10_000;
 
 /** The live decisions stream: newest first, filtered by account, symbol, outcome and reason code. */
 export function startDecisionsView(api: AdminApiClient): () => Promise<void> {
   const body = byId('decision-rows');
   const form = byId<HTMLFormElement>('decision-filters');
   byId('reason-codes').replaceChildren(...REASON_CODES.map((code) => el('option', { value: code })));
-  let newest: string | undefined;
+  let shown: DecisionFeedEntry[] = [];
   let filterKey = '';
 
   form.addEventListener('submit', (event) => {
@@ -34,18 +39,22 @@ export function startDecisionsView(api: AdminApiClient): () => Promise<void> {
     if (key !== filterKey) {
       // New filters: start the stream over.
       filterKey = key;
-      newest = undefined;
-      body.replaceChildren();
+      shown = [];
     }
+    const newest = shown[0]?.decided_at;
     const { body: answer } = await api.get<{ decisions: DecisionFeedEntry[] }>(ROUTES.adminDecisions, {
       ...current,
-      after: newest,
+      after: newest ? new Date(Date.parse(newest) - OVERLAP_MS).toISOString() : undefined,
       limit: '50',
     });
-    if (answer.decisions.length === 0) return;
-    newest = answer.decisions[0]?.decided_at ?? newest;
-    body.prepend(
-      ...answer.decisions.map((d) =>
+    if (key !== filterKey) return;
+    const known = new Set(shown.map((d) => d.decision_id));
+    const fresh = answer.decisions.filter((d) => !known.has(d.decision_id));
+    if (fresh.length === 0 && shown.length > 0) return;
+    shown = [...fresh, ...shown].sort((a, b) => b.decided_at.localeCompare(a.decided_at)).slice(0, KEEP);
+    replaceRows(
+      body,
+      shown.map((d) =>
         el(
           'tr',
           { class: d.decision, 'data-decision': d.decision },
@@ -59,8 +68,7 @@ export function startDecisionsView(api: AdminApiClient): () => Promise<void> {
         ),
       ),
     );
-    while (body.children.length > KEEP) body.lastElementChild?.remove();
-    byId('decision-count').textContent = `${body.children.length} most recent decisions shown`;
+    byId('decision-count').textContent = `${shown.length} most recent decisions shown`;
   }
   return refresh;
 }

@@ -125,5 +125,3 @@ export function startKillSwitchView(api: AdminApiClient): () => Promise<void> {
   }
   return refresh;
 }
-
-export { describeError };
