@@ -316,6 +316,7 @@ describe('Reachability: every AWS API a function calls', () => {
     // Prepare
     const view = stages.get(stage) as StageTemplates;
     const problems: string[] = [];
+    const encryptedQueueSenders: string[] = [];
 
     // Act
     for (const fn of functions.filter((f) => f.stage === stage)) {
@@ -343,9 +344,25 @@ describe('Reachability: every AWS API a function calls', () => {
         if (!allowed.some((pattern) => actionMatches(pattern, action)))
           problems.push(`${fn.name} (${fn.entry}): role lacks ${action}`);
       }
+      // A message to a queue under a customer key: SQS asks KMS with the sender's rights.
+      if (used.some((call) => call.service === 'sqs' && call.command === 'SendMessage')) {
+        for (const value of Object.values(env)) {
+          const queue = view.resolve(fn.functionTarget.template, value);
+          const resource = queue && view.resource(queue);
+          if (resource?.Type !== 'AWS::SQS::Queue' || !resource.Properties?.KmsMasterKeyId) continue;
+          encryptedQueueSenders.push(fn.entry);
+          for (const action of ['kms:GenerateDataKey', 'kms:Decrypt'])
+            if (!allowed.some((pattern) => actionMatches(pattern, action)))
+              problems.push(`${fn.name} (${fn.entry}): sends to a KMS-encrypted queue without ${action}`);
+        }
+      }
     }
 
     // Assess
     expect(problems).toEqual([]);
+    // The poison-record DLQs are under the stage key, so the KMS rule above did run for them.
+    expect(encryptedQueueSenders).toEqual(
+      expect.arrayContaining(['functions/market-evaluator/handler.ts', 'functions/positions/handler.ts']),
+    );
   });
 });
