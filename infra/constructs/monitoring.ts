@@ -196,6 +196,7 @@ export class Monitoring extends Construct {
           : {
               [severity]: {
                 maxErrorCount: limits.errorsPer5Min,
+                alarmDescriptionOverride: `Lambda ${role.section}: more than ${limits.errorsPer5Min} errors in 5 minutes.`,
                 runbookLink: alarmRunbook('LambdaErrors', role.section),
                 treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
               },
@@ -203,6 +204,7 @@ export class Monitoring extends Construct {
         addThrottlesCountAlarm: {
           [severity]: {
             maxErrorCount: limits.throttlesPer5Min,
+            alarmDescriptionOverride: `Lambda ${role.section}: more than ${limits.throttlesPer5Min} throttled invocations in 5 minutes.`,
             runbookLink: alarmRunbook('LambdaThrottles'),
             treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
           },
@@ -210,6 +212,7 @@ export class Monitoring extends Construct {
         addLatencyP99Alarm: {
           ticket: {
             maxLatency,
+            alarmDescriptionOverride: `Lambda ${role.section}: duration p99 above ${maxLatency.toMilliseconds()} ms for 15 minutes.`,
             runbookLink: alarmRunbook('LambdaDurationP99'),
             // Three periods: one slow cold start or one big batch is not a trend.
             datapointsToAlarm: 3,
@@ -221,6 +224,7 @@ export class Monitoring extends Construct {
               addMaxIteratorAgeAlarm: {
                 page: {
                   maxAgeInMillis: limits.iteratorAgeMs,
+                  alarmDescriptionOverride: `Lambda ${role.section}: its oldest unread stream record is older than ${limits.iteratorAgeMs} ms for 3 minutes.`,
                   runbookLink: alarmRunbook('LambdaIteratorAge', role.section),
                   period: Duration.minutes(1),
                   datapointsToAlarm: 3,
@@ -244,6 +248,7 @@ export class Monitoring extends Construct {
       addLatencyP99Alarm: {
         page: {
           maxLatency: Duration.millis(limits.latencyP99Ms),
+          alarmDescriptionOverride: `API Gateway latency p99 above ${limits.latencyP99Ms} ms for 15 minutes.`,
           runbookLink: alarmRunbook('ApiLatencyP99'),
           datapointsToAlarm: 3,
           evaluationPeriods: 3,
@@ -312,6 +317,7 @@ export class Monitoring extends Construct {
       addPutRecordsThrottledAlarm: {
         page: {
           maxRecordsThrottledThreshold: stageConfig.alarms.streams.writeThrottledRecordsPer5Min,
+          alarmDescriptionOverride: `Kinesis ${section}: more than ${stageConfig.alarms.streams.writeThrottledRecordsPer5Min} records refused for throughput in 5 minutes.`,
           runbookLink: alarmRunbook('KinesisWriteThrottles', section),
           treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
         },
@@ -334,6 +340,7 @@ export class Monitoring extends Construct {
         addQueueMaxSizeAlarm: {
           [role.severity]: {
             maxMessageCount: limits.visibleMessages,
+            alarmDescriptionOverride: `Dead-letter queue ${role.section} holds messages: something was given up on.`,
             runbookLink: alarmRunbook('DlqMessagesVisible', role.section),
             treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
           },
@@ -341,6 +348,7 @@ export class Monitoring extends Construct {
         addQueueMaxMessageAgeAlarm: {
           ticket: {
             maxAgeInSeconds: limits.oldestMessageAgeMinutes * 60,
+            alarmDescriptionOverride: `Dead-letter queue ${role.section}: a message waits longer than ${limits.oldestMessageAgeMinutes} minutes.`,
             runbookLink: alarmRunbook('DlqMessageAge'),
             treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
           },
@@ -384,6 +392,7 @@ export class Monitoring extends Construct {
         addCpuUsageAlarm: {
           ticket: {
             maxUsagePercent: limits.cpuPercent,
+            alarmDescriptionOverride: `ECS ${path}: CPU above ${limits.cpuPercent}% for 15 minutes.`,
             runbookLink: alarmRunbook('ServiceCpuHigh'),
             datapointsToAlarm: 3,
             evaluationPeriods: 3,
@@ -392,6 +401,7 @@ export class Monitoring extends Construct {
         addMemoryUsageAlarm: {
           ticket: {
             maxUsagePercent: limits.memoryPercent,
+            alarmDescriptionOverride: `ECS ${path}: memory above ${limits.memoryPercent}% for 15 minutes.`,
             runbookLink: alarmRunbook('ServiceMemoryHigh'),
             datapointsToAlarm: 3,
             evaluationPeriods: 3,
@@ -411,13 +421,18 @@ export class Monitoring extends Construct {
       addCpuUsageAlarm: {
         ticket: {
           maxUsagePercent: limits.cpuPercent,
+          alarmDescriptionOverride: `Aurora CPU above ${limits.cpuPercent}% for 15 minutes.`,
           runbookLink: alarmRunbook('AuroraCpuHigh'),
           datapointsToAlarm: 3,
           evaluationPeriods: 3,
         },
       },
       addMaxConnectionCountAlarm: {
-        ticket: { maxConnectionCount: limits.connections, runbookLink: alarmRunbook('AuroraConnectionsHigh') },
+        ticket: {
+          maxConnectionCount: limits.connections,
+          alarmDescriptionOverride: `Aurora has more than ${limits.connections} connections.`,
+          runbookLink: alarmRunbook('AuroraConnectionsHigh'),
+        },
       },
     });
     const rds = (metricName: string, statistic: string, dimensionsMap: Record<string, string>) =>
@@ -530,6 +545,7 @@ export class Monitoring extends Construct {
         addRedisEngineCpuUsageAlarm: {
           ticket: {
             maxUsagePercent: limits.engineCpuPercent,
+            alarmDescriptionOverride: `ElastiCache node ${i + 1}: engine CPU above ${limits.engineCpuPercent}% for 15 minutes.`,
             runbookLink: alarmRunbook('CacheEngineCpuHigh'),
             datapointsToAlarm: 3,
             evaluationPeriods: 3,
@@ -538,6 +554,7 @@ export class Monitoring extends Construct {
         addMaxEvictedItemsCountAlarm: {
           page: {
             maxItemsCount: limits.evictionsPer5Min,
+            alarmDescriptionOverride: `ElastiCache node ${i + 1} evicted keys: hot state may be lost.`,
             runbookLink: alarmRunbook('CacheEvictions'),
             treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
           },
