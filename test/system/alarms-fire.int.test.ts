@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALARMS } from '../../dashboards/panels.js';
+import { burnAlarms } from '../../dashboards/slo.js';
 import { drainAuditSpool } from '../../functions/audit-drainer/drain-audit-spool.js';
 import { recordDrainMetrics } from '../../functions/audit-drainer/drain-metrics.js';
 import { executeKill } from '../../functions/kill-executor/execute-kill.js';
@@ -16,6 +18,7 @@ import { type RiskApiConfig, riskApiConfigSchema } from '../../functions/risk-ap
 import { riskApiMetricHooks } from '../../functions/risk-api/metrics.js';
 import type { RiskApiAdapters } from '../../functions/risk-api/ports.js';
 import { createRouter } from '../../functions/risk-api/router.js';
+import { STAGE_CONFIGS } from '../../infra/config/stages.js';
 import { stacksOf, synthApp } from '../../infra/test-helpers.js';
 import { createCoinGeckoClient } from '../../shared/adapters/coingecko-client.js';
 import { PostgresDecisionAuditWriter } from '../../shared/adapters/postgres/decision-audit.js';
@@ -618,8 +621,14 @@ describe('Custom-metric alarms, evaluated from the synthesised templates over th
     const states = evaluateStage(resources, day());
     const firing = [...states].filter(([, s]) => s === 'ALARM').map(([id]) => id);
     expect(firing).toEqual([]);
-    // The template holds what the test evaluates: the panel alarms, 4 SLOs x 2 speeds x (2 windows + composite).
-    expect(states.size).toBeGreaterThanOrEqual(40);
+    // Every alarm of the lists, found in the template: the panel alarms and, per SLO and speed, two windows and a composite.
+    expect(states.size).toBe(ALARMS.length + burnAlarms(STAGE_CONFIGS[stage].slo).length * 3);
+    expect([...states.keys()].sort()).toEqual(
+      [
+        ...ALARMS.map((a) => a.id),
+        ...burnAlarms(STAGE_CONFIGS[stage].slo).flatMap((b) => [b.id, `${b.id}Long`, `${b.id}Short`]),
+      ].sort(),
+    );
   });
 
   it.each(STAGES)('%s: every alarm fires in each fault that names it, and every alarm is named by a fault', (stage) => {
