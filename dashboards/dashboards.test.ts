@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { STAGE_CONFIGS } from '../infra/config/stages.js';
 import { CATALOGUE_ENTRIES, catalogueEntry } from '../shared/metrics/catalogue.js';
 import { buildGrafanaDashboards } from './grafana.js';
+import { renderMetricsDoc } from './metrics-doc.js';
 import { ALARMS, PANELS } from './panels.js';
 import { burnAlarms } from './slo.js';
 
@@ -50,6 +51,11 @@ describe('Dashboards', () => {
       const committed = JSON.parse(readFileSync(path.resolve(import.meta.dirname, 'grafana', file), 'utf8'));
       expect(committed, file).toEqual(JSON.parse(JSON.stringify(dashboard)));
     }
+  });
+
+  it('commits docs/metrics.md exactly as rendered from the catalogue (run `npm run dashboards` after a change)', () => {
+    const committed = readFileSync(path.resolve(import.meta.dirname, '..', 'docs', 'metrics.md'), 'utf8');
+    expect(committed).toBe(renderMetricsDoc());
   });
 
   it('queries, in every Grafana panel, a catalogue metric under exactly a dimension set the code emits', () => {

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
 import { captureEmf } from '../../test/support/emf.js';
@@ -67,5 +69,28 @@ describe('Catalogue', () => {
       expect(m.meaning.length, m.name).toBeGreaterThan(10);
       expect(m.emittedBy.length, m.name).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('Emitters', () => {
+  it('emit only through emitMetric: no Powertools addMetric or addDimension outside shared/metrics', () => {
+    // Prepare
+    const root = path.resolve(import.meta.dirname, '..', '..');
+    const sources = ['functions', 'shared'].flatMap((dir) =>
+      readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+        .map((file) => path.join(dir, file)),
+    );
+    // Act
+    const offenders = sources.filter(
+      (file) =>
+        !file.startsWith(path.join('shared', 'metrics')) &&
+        /\.(addMetric|addDimension|addDimensions|setDefaultDimensions)\(/.test(
+          readFileSync(path.join(root, file), 'utf8'),
+        ),
+    );
+    // Assess
+    expect(sources.length).toBeGreaterThan(50);
+    expect(offenders).toEqual([]);
   });
 });
