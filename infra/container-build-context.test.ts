@@ -71,7 +71,7 @@ function stagedContext(image: () => ecs.ContainerImage, root: string): { context
 }
 
 interface BuildStep {
-  readonly kind: 'COPY' | 'RUN' | 'WORKDIR' | 'ARG';
+  readonly kind: 'COPY' | 'RUN' | 'WORKDIR' | 'ARG' | 'ENV';
   readonly args: string;
 }
 
@@ -103,9 +103,11 @@ async function replay(context: string, steps: BuildStep[], root: string): Promis
     if (step.kind === 'WORKDIR') {
       workdir = path.posix.resolve(workdir, step.args);
       mkdirSync(inImage(workdir), { recursive: true });
-    } else if (step.kind === 'ARG') {
-      const [name, value] = step.args.split('=') as [string, string | undefined];
-      if (value !== undefined) env[name] = value;
+    } else if (step.kind === 'ARG' || step.kind === 'ENV') {
+      for (const assignment of step.args.split(/\s+/)) {
+        const [name, value] = assignment.split('=') as [string, string | undefined];
+        if (value !== undefined) env[name] = value;
+      }
     } else if (step.kind === 'COPY') {
       const parts = step.args.split(/\s+/).filter((p) => !p.startsWith('--'));
       if (step.args.includes('--from=')) throw new Error('a build stage COPY --from is not replayed');
@@ -118,7 +120,7 @@ async function replay(context: string, steps: BuildStep[], root: string): Promis
           dest.endsWith('/') || parts.length > 1 ? path.join(inImage(target), path.basename(source)) : inImage(target);
         cpSync(from, to, { recursive: true });
       }
-    } else {
+    } else if (step.kind === 'RUN') {
       for (const command of step.args.split(/\s*&&\s*/)) {
         if (/^npm ci\b/.test(command)) {
           const lock = path.join(inImage(workdir), 'package-lock.json');
