@@ -128,7 +128,11 @@ describe('Construct: RiskApi', () => {
         ),
       ),
     });
-    prod.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: 'aws-waf-logs-risk-gate-prod' });
+    const wafLogs = Object.values(prod.findResources('AWS::Logs::LogGroup')).filter((group) =>
+      JSON.stringify(group.Properties.LogGroupName ?? '').includes('aws-waf-logs-risk-gate-prod-'),
+    );
+    expect(wafLogs).toHaveLength(1);
+    expect(JSON.stringify(wafLogs[0]?.Properties.LogGroupName)).toContain('AWS::StackId');
     prod.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
       RedactedFields: [{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'x-api-key' } }],
     });

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -184,11 +184,14 @@ export class RiskApi extends Construct {
         managedRule('AWSManagedIpReputation', 'AWSManagedRulesAmazonIpReputationList', 3),
       ],
     });
-    // WAF logs only into a log group named aws-waf-logs-*; the stage in the name lets two
-    // stages share an account. WAF adds the log group's resource policy for its delivery
-    // service when logging is enabled. Signatures and API keys never reach the records.
+    // WAF logs only into a log group named aws-waf-logs-*. The stage in the name lets two
+    // stages share an account; the stack's id (a UUID per stack creation) lets a stack that
+    // was deleted, its log group retained, be created again. WAF adds the log group's resource
+    // policy for its delivery service when logging is enabled. Signatures and API keys never
+    // reach the records.
+    const stackUuid = Fn.select(2, Fn.split('/', Stack.of(this).stackId));
     const wafLogs = new logs.LogGroup(this, 'WafLogs', {
-      logGroupName: `aws-waf-logs-${SERVICE_NAME}-${stageConfig.stage}`,
+      logGroupName: `aws-waf-logs-${SERVICE_NAME}-${stageConfig.stage}-${stackUuid}`,
       retention: stageConfig.logRetention,
       removalPolicy: retainPolicy(stageConfig),
     });
