@@ -401,8 +401,9 @@ export const STAGE_CONFIGS = {
       healthSymbols: ['BTC/USD', 'ETH/USD'],
     },
     alarms: {
-      // Dev pages no one: everything goes to the team's ticket queue.
-      page: { emails: [], httpsEndpoints: [] },
+      // Dev wakes no one: its page alarms reach the team's inbox, like its tickets, so an alarm
+      // that misfires is seen in dev before it pages in prod.
+      page: { emails: ['risk-gate-dev@example.com'], httpsEndpoints: [] },
       ticket: { emails: ['risk-gate-dev@example.com'], httpsEndpoints: [] },
       ...ALARM_THRESHOLDS,
       lambda: {
