@@ -28,7 +28,10 @@ export class LocalMetrics implements MetricsSource {
 
   /** A Powertools-shaped sink: each `addDimensions` of a single metric is one dimension set, as in EMF. */
   readonly sink: MetricsSink = {
-    addMetric: (name, _unit, value) => this.record(name, value, {}),
+    addMetric: (name, _unit, value) => {
+      this.record(name, value, {});
+      return this.sink as unknown as Metrics;
+    },
     singleMetric: () => {
       const sets: Record<string, string>[] = [];
       const single = {
