@@ -105,7 +105,12 @@ export function startBreakerConfigView(api: AdminApiClient): () => Promise<void>
       pending.length === 0
         ? [el('li', {}, 'No pending breaker threshold proposals.')]
         : pending.map((p) => {
-            const current = configs.find((c) => c.symbol === p.subject)?.config ?? {};
+            // What the symbol runs on now: the defaults, under the '*' version, under its own.
+            const current: Record<string, unknown> = {
+              ...DEFAULT_BREAKER_CONFIG,
+              ...configs.find((c) => c.symbol === '*')?.config,
+              ...configs.find((c) => c.symbol === p.subject)?.config,
+            };
             const changes = Object.entries(p.proposed).filter(
               ([name, value]) => JSON.stringify(current[name]) !== JSON.stringify(value),
             );
@@ -141,6 +146,7 @@ export function startBreakerConfigView(api: AdminApiClient): () => Promise<void>
 }
 
 function summary(config: Record<string, unknown>): string {
+  if (Object.keys(config).length === 0) return 'the defaults';
   return Object.entries(config)
     .map(([name, value]) => `${name} ${JSON.stringify(value)}`)
     .join(', ');
