@@ -41,8 +41,12 @@ async function captureFrames(seconds: number): Promise<string[]> {
   return frames.filter((f) => f.startsWith('{"channel":"instrument"') || f.startsWith('{"channel":"book"'));
 }
 
-/** parse + book + checksum + normalise (events and marks built, sinks no-op), one core. */
-async function bookUpdatesPerSecond(): Promise<{ perSecond: number; messages: number }> {
+/**
+ * parse + book + checksum + normalise (events and marks built, sinks no-op), one core; and
+ * the floor of that work over the very same frames (issue #16): JSON.parse alone, counted
+ * in the same book updates (ratios.ingest_over_json_parse).
+ */
+async function bookUpdatesPerSecond(): Promise<{ perSecond: number; messages: number; jsonParsePerSecond: number }> {
   const frames = await captureFrames(2);
   const updates = frames.filter((f) => f.includes('"type":"update"')).length;
   if (updates < 2_000) throw new Error(`captured only ${updates} updates`);
@@ -62,7 +66,21 @@ async function bookUpdatesPerSecond(): Promise<{ perSecond: number; messages: nu
   let messages = 0;
   const started = performance.now();
   while (performance.now() - started < 3_000) messages += run();
-  return { perSecond: (messages / (performance.now() - started)) * 1000, messages };
+  const perSecond = (messages / (performance.now() - started)) * 1000;
+  const perRun = run();
+  let parsed = 0;
+  const parseAll = () => {
+    for (const text of frames) parsed += (JSON.parse(text) as { channel: string }).channel.length;
+  };
+  for (let i = 0; i < 3; i++) parseAll(); // warm-up
+  let parsedUpdates = 0;
+  const parseStarted = performance.now();
+  while (performance.now() - parseStarted < 3_000) {
+    parseAll();
+    parsedUpdates += perRun;
+  }
+  if (parsed === 0) throw new Error('parsed nothing');
+  return { perSecond, messages, jsonParsePerSecond: (parsedUpdates / (performance.now() - parseStarted)) * 1000 };
 }
 
 /** Where the benchmark's Kinesis records go. */
@@ -262,6 +280,7 @@ export default async function bench(): Promise<Record<string, number>> {
   const withEmulator = await markLatency('kinesis-local');
   return {
     book_updates_per_s: Math.round(cpu.perSecond),
+    json_parse_updates_per_s: Math.round(cpu.jsonParsePerSecond),
     mark_latency_p50_ms: round3(latency.p50),
     mark_latency_p99_ms: round3(latency.p99),
     mark_latency_max_ms: round3(latency.max),

@@ -22,6 +22,10 @@ import { databaseUrl, local } from '../local-env.js';
  * PostgreSQL. The events are the committed Kraken recording replayed through the ingester's
  * own pipeline, repeated with shifted times and fresh ids to fill the batches. Time-series
  * writes are excluded (a discarding sink): they are a separate, asynchronous cost per stage.
+ *
+ * evaluator.decode_events_per_s: the floor of the same work (issue #16): decoding alone
+ * (base64 -> UTF-8 -> JSON.parse) of the very batches measured above, nothing else, on the
+ * same core in the same process. ratios.evaluator_over_decode = events_per_s over it.
  */
 export const group = 'evaluator';
 
@@ -91,6 +95,30 @@ function batches(recorded: MarketEvent[], count: number): KinesisStreamEvent[] {
   return out;
 }
 
+/** Records per second of base64 + JSON decoding alone over `batches`, warmed up, for at least 2 s. */
+function decodeFloor(measured: readonly KinesisStreamEvent[]): number {
+  let sink = 0;
+  const pass = () => {
+    for (const event of measured) {
+      for (const record of event.Records) {
+        const decoded = JSON.parse(Buffer.from(record.kinesis.data, 'base64').toString('utf8')) as { symbol: string };
+        sink += decoded.symbol.length;
+      }
+    }
+  };
+  pass();
+  pass();
+  let records = 0;
+  const started = performance.now();
+  while (performance.now() - started < 2_000) {
+    pass();
+    records += measured.length * BATCH;
+  }
+  const perSecond = (records / (performance.now() - started)) * 1000;
+  if (sink === 0) throw new Error('decoded nothing');
+  return perSecond;
+}
+
 export default async function run(): Promise<Record<string, number>> {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   const recorded = await recordedEvents();
@@ -144,8 +172,10 @@ export default async function run(): Promise<Record<string, number>> {
     }
     const seconds = (performance.now() - started) / 1000;
     if (applied !== BATCHES * BATCH) throw new Error(`applied ${applied} of ${BATCHES * BATCH} events`);
+    const decodePerSecond = decodeFloor(all.slice(WARMUP_BATCHES));
     return {
       events_per_s: Math.round(applied / seconds),
+      decode_events_per_s: Math.round(decodePerSecond),
       batch_p50_ms: round3(percentile(batchMs, 50)),
       batch_p99_ms: round3(percentile(batchMs, 99)),
       batch_size: BATCH,
