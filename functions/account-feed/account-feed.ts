@@ -5,6 +5,7 @@ import { emitMetric } from '../../shared/metrics/emit.js';
 import { metrics } from '../../shared/runtime/observability.js';
 import { AccountSession } from './account-session.js';
 import { type AccountFeedConfig, selects } from './config.js';
+import { recordAccountFeedCounts, recordFailedClosed } from './feed-metrics.js';
 import type {
   AccountFeedStatusStore,
   AccountKey,
@@ -240,7 +241,7 @@ export class AccountFeedService {
         }
       }),
     );
-    emitMetric(metrics, CATALOGUE.accountFeedFailedClosed, failed);
+    recordFailedClosed(metrics, failed);
   }
 
   private readonly reported = { events: 0, duplicates: 0, unvetted: 0, unvettedCanceled: 0, armed: 0, withheld: 0 };
@@ -257,18 +258,12 @@ export class AccountFeedService {
       total.armed += c.deadMansArmed;
       total.withheld += c.deadMansWithheld;
     }
-    const names = [
-      ['events', CATALOGUE.accountFeedEvents],
-      ['duplicates', CATALOGUE.accountFeedDuplicates],
-      ['unvetted', CATALOGUE.unvettedOrders],
-      ['unvettedCanceled', CATALOGUE.unvettedOrdersCanceled],
-      ['armed', CATALOGUE.deadMansSwitchArmed],
-      ['withheld', CATALOGUE.deadMansSwitchWithheld],
-    ] as const;
-    for (const [field, metric] of names) {
-      emitMetric(metrics, metric, Math.max(0, total[field] - this.reported[field]));
+    const since = { ...total };
+    for (const field of Object.keys(total) as (keyof typeof total)[]) {
+      since[field] = total[field] - this.reported[field];
       this.reported[field] = total[field];
     }
+    recordAccountFeedCounts(metrics, since);
   }
 
   private async tickDeadMansSwitches(): Promise<void> {

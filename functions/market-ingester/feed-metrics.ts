@@ -21,3 +21,14 @@ export function recordFeedMetrics(sink: MetricsSink, snapshot: FeedMetricsSnapsh
   if (snapshot.heartbeatAgeMs !== null) emitMetric(sink, CATALOGUE.ingestHeartbeatAgeMs, snapshot.heartbeatAgeMs);
   for (const [symbol, ageMs] of snapshot.dataAgeMs) emitMetric(sink, CATALOGUE.ingestDataAgeMs, ageMs, { symbol });
 }
+
+/** Events dropped from the full Kinesis buffer (the durable path is degraded). */
+export function recordBufferOverflow(sink: MetricsSink, dropped: number): void {
+  emitMetric(sink, CATALOGUE.ingestBufferOverflow, dropped);
+}
+
+/** One PutRecords call: its duration, and the records it failed (re-queued). */
+export function recordPublish(sink: MetricsSink, latencyMs: number, failed: number): void {
+  emitMetric(sink, CATALOGUE.ingestPublishLatencyMs, latencyMs);
+  if (failed > 0) emitMetric(sink, CATALOGUE.ingestPublishErrors, failed);
+}

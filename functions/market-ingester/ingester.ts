@@ -11,7 +11,7 @@ import { RedisInstrumentTarget } from './adapters/redis-instruments.js';
 import { RedisUniverseSource } from './adapters/redis-universe.js';
 import { type IngesterConfig, isUsdSpotPair } from './config.js';
 import { INGESTER_DEFAULTS } from './defaults.js';
-import { recordFeedMetrics } from './feed-metrics.js';
+import { recordBufferOverflow, recordFeedMetrics, recordPublish } from './feed-metrics.js';
 import { type Readiness, startHealthServer } from './health-server.js';
 import { InstrumentPublisher } from './instrument-publisher.js';
 import { KinesisWorkerSink } from './kinesis-worker-sink.js';
@@ -114,11 +114,10 @@ export async function startIngester(
     maxBufferedRecords: config.KINESIS_BUFFER_MAX_RECORDS,
     onOverflow: (dropped) => {
       lastOverflowMs = Date.now();
-      emitMetric(metrics, CATALOGUE.ingestBufferOverflow, dropped);
+      recordBufferOverflow(metrics, dropped);
     },
     onPut: ({ latencyMs, failed, error }) => {
-      emitMetric(metrics, CATALOGUE.ingestPublishLatencyMs, latencyMs);
-      if (failed > 0) emitMetric(metrics, CATALOGUE.ingestPublishErrors, failed);
+      recordPublish(metrics, latencyMs, failed);
       if (error) logger.warn('PutRecords failed; records re-queued', { error });
     },
     onWorkerError: (error, lost) => {

@@ -3,12 +3,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALARMS } from '../../dashboards/panels.js';
 import { burnAlarms } from '../../dashboards/slo.js';
+import { recordAccountFeedCounts, recordFailedClosed } from '../../functions/account-feed/feed-metrics.js';
 import { drainAuditSpool } from '../../functions/audit-drainer/drain-audit-spool.js';
 import { recordDrainMetrics } from '../../functions/audit-drainer/drain-metrics.js';
 import { executeKill } from '../../functions/kill-executor/execute-kill.js';
 import { recordKillMetrics } from '../../functions/kill-executor/kill-metrics.js';
 import { recordBatchMetrics } from '../../functions/market-evaluator/batch-metrics.js';
-import { recordFeedMetrics } from '../../functions/market-ingester/feed-metrics.js';
+import { recordBufferOverflow, recordFeedMetrics } from '../../functions/market-ingester/feed-metrics.js';
 import { recordMaintenanceMetrics } from '../../functions/partition-maintenance/maintenance-metrics.js';
 import { recordPositionsMetrics } from '../../functions/positions/positions-metrics.js';
 import type { PositionsSummary } from '../../functions/positions/process-batch.js';
@@ -28,8 +29,6 @@ import type { KillSwitchTriggeredEvent } from '../../shared/domain/controls/kill
 import { dec } from '../../shared/domain/decimal.js';
 import { ExchangeCallError } from '../../shared/domain/errors.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
-import { CATALOGUE } from '../../shared/metrics/catalogue.js';
-import { emitMetric } from '../../shared/metrics/emit.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { logger, metrics } from '../../shared/runtime/observability.js';
 import { TcpProxy } from '../fakes/tcp-proxy.js';
@@ -283,15 +282,19 @@ const feed = (ages: Record<string, number>, heartbeatAgeMs: number | null) => ()
   metrics.publishStoredMetrics();
 };
 
-/** The account feed's per-interval report (its service class emits these at its metric boundary). */
+/** The account feed's per-interval report, through its recorders (its service sums the sessions' counters into them). */
 const accountFeed =
   (failedClosed: number, counters: Partial<Record<'unvetted' | 'withheld', number>> = {}) =>
   () => {
-    emitMetric(metrics, CATALOGUE.accountFeedFailedClosed, failedClosed);
-    emitMetric(metrics, CATALOGUE.accountFeedEvents, 3);
-    emitMetric(metrics, CATALOGUE.unvettedOrders, counters.unvetted ?? 0);
-    emitMetric(metrics, CATALOGUE.deadMansSwitchArmed, counters.withheld ? 0 : 1);
-    emitMetric(metrics, CATALOGUE.deadMansSwitchWithheld, counters.withheld ?? 0);
+    recordFailedClosed(metrics, failedClosed);
+    recordAccountFeedCounts(metrics, {
+      events: 3,
+      duplicates: 0,
+      unvetted: counters.unvetted ?? 0,
+      unvettedCanceled: 0,
+      armed: counters.withheld ? 0 : 1,
+      withheld: counters.withheld ?? 0,
+    });
     metrics.publishStoredMetrics();
   };
 
@@ -475,8 +478,8 @@ beforeAll(async () => {
     feed({ 'BTC/USD': 180 }, 15_000),
   );
   await record('Kinesis buffer overflow', 'ingester', ['IngestBufferOverflow'], () => {
-    // The ingester's onOverflow callback emits this at its metric boundary.
-    emitMetric(metrics, CATALOGUE.ingestBufferOverflow, 120);
+    // What the ingester's Kinesis sink reports through onOverflow.
+    recordBufferOverflow(metrics, 120);
     metrics.publishStoredMetrics();
   });
 
