@@ -32,8 +32,10 @@ console.log(`  try: curl -s -X POST ${mode.url}/v1/risk/validate -H 'content-typ
 console.log(
   `        -d '{"account_id":"company","order_id":"demo-1","symbol":"BTC/USD","side":"buy","type":"market","quantity":"0.1"}'`,
 );
-if (mode.krakenRestUrl)
+if (mode.krakenRestUrl) {
   console.log(`  admin: ${mode.url}/v1/admin/... (kill switch runbook: docs/runbooks/kill-switch.md)`);
+  console.log(`  risk desk console: ${mode.url}/console/`);
+}
 
 const shutdown = () => {
   mode.stop().finally(() => process.exit(0));
