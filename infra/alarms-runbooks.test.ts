@@ -230,7 +230,7 @@ describe('Routing and the resources dashboard', () => {
 
   it("lets CloudWatch publish to topics under the stage key, and only from this account's alarms", () => {
     const key = Object.values(resourcesOf('prod', 'stateful')).find((r) => r.Type === 'AWS::KMS::Key');
-    const statements = (key?.Properties.KeyPolicy as { Statement: { Sid?: string }[] }).Statement;
+    const statements = (key?.Properties.KeyPolicy as { Statement: { Sid?: string }[] } | undefined)?.Statement ?? [];
     const statement = JSON.stringify(statements.find((st) => st.Sid === 'CloudWatchAlarmsPublishToAlarmTopics'));
     expect(statement).toContain('cloudwatch.amazonaws.com');
     expect(statement).toContain('kms:GenerateDataKey*');
