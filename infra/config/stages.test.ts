@@ -126,4 +126,22 @@ describe('Function: stageConfig compute guardrails', () => {
       stageConfig('dev', { reservedConcurrency: { ...STAGE_CONFIGS.dev.reservedConcurrency, health: 0 } }),
     ).toThrow(/reservedConcurrency\.health must be an integer >= 1/);
   });
+
+  it('refuses alarm settings that page no one in prod or can never fire', () => {
+    const alarms = prod.alarms;
+    expect(() => stageConfig('prod', { alarms: { ...alarms, page: { emails: [], httpsEndpoints: [] } } })).toThrow(
+      /prod needs alarms\.page subscriptions/,
+    );
+    expect(() =>
+      stageConfig('prod', { alarms: { ...alarms, ticket: { emails: [], httpsEndpoints: ['http://pager.example'] } } }),
+    ).toThrow(/alarms\.ticket\.httpsEndpoints must be https/);
+    expect(() =>
+      stageConfig('prod', { alarms: { ...alarms, services: { cpuPercent: 120, memoryPercent: 80 } } }),
+    ).toThrow(/alarms\.services\.cpuPercent must be within \(0, 100\]/);
+    expect(() =>
+      stageConfig('dev', {
+        alarms: { ...STAGE_CONFIGS.dev.alarms, lambda: { ...STAGE_CONFIGS.dev.alarms.lambda, errorsPer5Min: -1 } },
+      }),
+    ).toThrow(/alarms\.lambda\.errorsPer5Min must be a number >= 0/);
+  });
 });

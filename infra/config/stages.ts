@@ -678,13 +678,33 @@ function computeGuardrailViolations(config: StageConfig): string[] {
   }
   problems.push(...accountFeedViolations(config));
   problems.push(...concurrencyViolations(config));
-  const { page } = config.alarms;
+  problems.push(...alarmViolations(config));
+  return problems;
+}
+
+/** Alarm routing and thresholds: prod pages someone, and every threshold is one its metric can cross. */
+function alarmViolations(config: StageConfig): string[] {
+  const problems: string[] = [];
+  const { page, ticket, ...thresholds } = config.alarms;
   // An alarm that notifies no one is a dashboard line: prod must page somebody.
   if (config.stage === 'prod' && page.emails.length + page.httpsEndpoints.length === 0) {
     problems.push('prod needs alarms.page subscriptions (emails or httpsEndpoints)');
   }
-  if (page.httpsEndpoints.some((url) => !url.startsWith('https://'))) {
-    problems.push('alarms.page.httpsEndpoints must be https:// URLs');
+  for (const [severity, subscribers] of Object.entries({ page, ticket })) {
+    if (subscribers.httpsEndpoints.some((url) => !url.startsWith('https://'))) {
+      problems.push(`alarms.${severity}.httpsEndpoints must be https:// URLs`);
+    }
+    if (subscribers.emails.some((email) => !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))) {
+      problems.push(`alarms.${severity}.emails must be email addresses`);
+    }
+  }
+  for (const [group, values] of Object.entries(thresholds)) {
+    for (const [name, value] of Object.entries(values as Record<string, number>)) {
+      const percent = /Percent/.test(name);
+      if (!Number.isFinite(value) || value < 0 || (percent && (value <= 0 || value > 100))) {
+        problems.push(`alarms.${group}.${name} must be ${percent ? 'within (0, 100]' : 'a number >= 0'}`);
+      }
+    }
   }
   return problems;
 }
