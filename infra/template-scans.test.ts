@@ -93,7 +93,22 @@ describe('Template scans: cfn-lint and checkov over every stage', () => {
   let lint: CfnLintMatch[] = [];
   const checkov: CheckovReport['results'] = { passed_checks: [], failed_checks: [], skipped_checks: [] };
 
+  // A missing tool or a failed synth fails every test with its message (a throwing hook
+  // would report the tests as skipped).
+  let setupError: unknown;
+  const scanned = () => {
+    if (setupError) throw setupError;
+  };
+
   beforeAll(async () => {
+    try {
+      await scanAll();
+    } catch (error) {
+      setupError = error;
+    }
+  }, 300_000);
+
+  async function scanAll(): Promise<void> {
     // Prepare: resolve both tools first, so a missing one fails before a 30 s synth.
     const binaries = { cfnLint: scannerBinary('cfn-lint'), checkov: scannerBinary('checkov') };
     const app = synthApp({}, { bundle: false });
@@ -124,11 +139,12 @@ describe('Template scans: cfn-lint and checkov over every stage', () => {
       }
     }
     printCounts(lint, checkov, Date.now() - started);
-  }, 300_000);
+  }
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('scans every stack of every stage, and the known-bad canary fails both tools', () => {
+    scanned();
     // Assess: six templates, and each tool reported the canary's planted defects.
     expect(Object.keys(templates).map(stageOfFile).sort()).toEqual(
       DEPLOY_STAGES.flatMap((stage) => [stage, stage]).sort(),
@@ -141,6 +157,7 @@ describe('Template scans: cfn-lint and checkov over every stage', () => {
   });
 
   it('cfn-lint reports no error and no warning in any stage', () => {
+    scanned();
     const findings = lint
       .filter((m) => stageOfFile(m.Filename) !== CANARY)
       .map((m) => `${path.basename(m.Filename)} ${(m.Location.Path ?? []).join('/')}: ${m.Rule.Id} ${m.Message}`);
@@ -148,6 +165,7 @@ describe('Template scans: cfn-lint and checkov over every stage', () => {
   });
 
   it('checkov fails no check in any stage', () => {
+    scanned();
     const findings = checkov.failed_checks
       .filter((r) => stageOfFile(r.file_path) !== CANARY)
       .map((r) => `${path.basename(r.file_path)} ${r.resource}: ${r.check_id} ${r.check_name}`);
@@ -155,6 +173,7 @@ describe('Template scans: cfn-lint and checkov over every stage', () => {
   });
 
   it('no Lambda or container environment holds a secret (what lets env vars keep the AWS-managed key)', () => {
+    scanned();
     // Prepare: every function's and container's environment, in every stage.
     const environments: [string, string, unknown][] = [];
     for (const [file, template] of Object.entries(templates)) {
@@ -192,6 +211,7 @@ describe('Template scans: cfn-lint and checkov over every stage', () => {
   });
 
   it('every checkov acknowledgement in the templates matches a check checkov skipped (none is stale)', () => {
+    scanned();
     const skipped = new Set(
       checkov.skipped_checks.map((r) => `${stageOfFile(r.file_path)} ${r.resource} ${r.check_id}`),
     );
