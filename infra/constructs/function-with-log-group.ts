@@ -24,6 +24,16 @@ export interface FunctionWithLogGroupProps {
    * into the bundle directory), e.g. SQL migrations.
    */
   readonly copyIntoBundle?: readonly { readonly from: string; readonly to: string }[];
+  /**
+   * Map stack traces to the TypeScript sources at run time (`--enable-source-maps`). Node
+   * then parses the bundle's whole source map at every cold start, about a third of the risk
+   * API's init (npm run bench, group lambda). A function whose cold start sits on a latency
+   * path turns it off: its traces name minified positions, which
+   * `npx tsx scripts/resolve-stack.ts index.mjs.map < trace` maps with the map shipped beside
+   * the bundle.
+   * @default true
+   */
+  readonly runtimeSourceMaps?: boolean;
   /** VPC placement and other NodejsFunction props that differ per function. */
   readonly functionProps?: Partial<Omit<NodejsFunctionProps, 'entry' | 'environment' | 'role' | 'logGroup'>>;
 }
@@ -71,7 +81,7 @@ export class FunctionWithLogGroup extends Construct {
         ...stageConfig.runtime,
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: stageConfig.runtime.LOG_LEVEL,
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(props.runtimeSourceMaps === false ? {} : { NODE_OPTIONS: '--enable-source-maps' }),
         ...props.environment,
       },
       bundling: {
@@ -79,7 +89,8 @@ export class FunctionWithLogGroup extends Construct {
         minify: true,
         sourceMap: true,
         // Stack traces need file, line and name only: without the sources' text the map is a
-        // quarter of the size, and --enable-source-maps reads the whole map at every cold start.
+        // quarter of the size, and --enable-source-maps reads the whole map at every cold start
+        // (so does scripts/resolve-stack.ts, offline).
         sourcesContent: false,
         target: 'node22',
         mainFields: ['module', 'main'],

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { orderRequestModelSchema } from '../../functions/risk-api/openapi.js';
-import { ROUTES, SERVICE_NAME } from '../../shared/names.js';
+import { ROUTES } from '../../shared/names.js';
 import { type ApiConfig, retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import { acknowledgeScanFindings } from '../scan-acknowledgements.js';
@@ -20,6 +20,7 @@ import {
   grantStoreAccess,
   storeEnvironment,
 } from './store-access.js';
+import { logWebAcl, managedRuleGroup } from './web-acl.js';
 
 export interface RiskApiProps {
   readonly stageConfig: StageConfig;
@@ -57,6 +58,8 @@ export class RiskApi extends Construct {
       stageConfig,
       memorySize: apiConfig.memoryMb,
       timeout: Duration.seconds(5),
+      // A cold start answers an order: no map parsing at init (see FunctionWithLogGroupProps).
+      runtimeSourceMaps: false,
       environment: {
         ...storeEnv('riskApi'),
         ACCOUNT_FEED_REQUIRED: String(apiConfig.accountFeedRequired),
@@ -180,33 +183,12 @@ export class RiskApi extends Construct {
           },
         },
         // Log4Shell and other exploit payloads; sources on Amazon's threat-intelligence lists.
-        managedRule('AWSManagedKnownBadInputs', 'AWSManagedRulesKnownBadInputsRuleSet', 2),
-        managedRule('AWSManagedIpReputation', 'AWSManagedRulesAmazonIpReputationList', 3),
+        managedRuleGroup('AWSManagedKnownBadInputs', 'AWSManagedRulesKnownBadInputsRuleSet', 2),
+        managedRuleGroup('AWSManagedIpReputation', 'AWSManagedRulesAmazonIpReputationList', 3),
       ],
     });
-    // WAF logs only into a log group named aws-waf-logs-*. The stage in the name lets two
-    // stages share an account; the stack's id (a UUID per stack creation) lets a stack that
-    // was deleted, its log group retained, be created again. WAF adds the log group's resource
-    // policy for its delivery service when logging is enabled. Signatures and API keys never
-    // reach the records.
-    const stackUuid = Fn.select(2, Fn.split('/', Stack.of(this).stackId));
-    const wafLogs = new logs.LogGroup(this, 'WafLogs', {
-      logGroupName: `aws-waf-logs-${SERVICE_NAME}-${stageConfig.stage}-${stackUuid}`,
-      retention: stageConfig.logRetention,
-      removalPolicy: retainPolicy(stageConfig),
-    });
-    new wafv2.CfnLoggingConfiguration(this, 'WafLogging', {
-      resourceArn: waf.attrArn,
-      logDestinationConfigs: [
-        Stack.of(this).formatArn({
-          service: 'logs',
-          resource: 'log-group',
-          resourceName: wafLogs.logGroupName,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      ],
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { singleHeader: { Name: 'x-api-key' } }],
-    });
+    // SigV4 signatures and API keys never reach the records.
+    logWebAcl(this, waf, { stageConfig, purpose: 'api', redactedHeaders: ['authorization', 'x-api-key'] });
     new wafv2.CfnWebACLAssociation(this, 'WafAssociation', {
       resourceArn: this.api.deploymentStage.stageArn,
       webAclArn: waf.attrArn,
@@ -237,17 +219,6 @@ export class RiskApi extends Construct {
       },
     ]);
   }
-}
-
-/** An AWS managed rule group as a WAF rule that blocks what the group blocks. */
-function managedRule(name: string, group: string, priority: number): wafv2.CfnWebACL.RuleProperty {
-  return {
-    name,
-    priority,
-    overrideAction: { none: {} },
-    statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: group } },
-    visibilityConfig: { cloudWatchMetricsEnabled: true, metricName: name, sampledRequestsEnabled: true },
-  };
 }
 
 /** Creates (or reuses) the nested resources of a path like `/v1/risk/validate`. */
