@@ -1,4 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEPLOY_STAGES, type DeployStage } from './config/stages.js';
@@ -252,6 +253,25 @@ describe('Routing and the resources dashboard', () => {
       'AWS/ElastiCache',
     ];
     expect(namespaces.filter((ns) => !body.includes(ns))).toEqual([]);
+  });
+});
+
+describe('Directory: docs/runbooks/alarms', () => {
+  it('links only files and headings that exist (the runbooks point at each other and at the docs)', () => {
+    const files = readdirSync('docs/runbooks/alarms').map((f) => path.join('docs/runbooks/alarms', f));
+    const broken: string[] = [];
+    for (const file of [...files, 'docs/runbooks/README.md']) {
+      for (const [, link] of readFileSync(file, 'utf8').matchAll(/\]\(([^)\s]+)\)/g)) {
+        if (!link || /^https?:/.test(link)) continue;
+        const [target, anchor] = link.split('#') as [string, string | undefined];
+        const resolved = target ? path.join(path.dirname(file), target) : file;
+        if (!existsSync(resolved)) broken.push(`${file}: ${link} (no file)`);
+        else if (anchor && resolved.endsWith('.md') && !headingsOf(resolved).map(anchorOf).includes(anchor)) {
+          broken.push(`${file}: ${link} (no heading)`);
+        }
+      }
+    }
+    expect(broken).toEqual([]);
   });
 });
 
