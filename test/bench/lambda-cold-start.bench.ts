@@ -75,8 +75,9 @@ const UNITS: Record<string, UnitRequest> = {
         `INSERT INTO ${TABLES.accountLimits} (account_id, version, limits, created_by, reason) VALUES ($1, 1, $2, 'bench', 'bench')`,
         [accountId, JSON.stringify({ nav: '5000000' })],
       );
-      // Fresh when the new process asks, a second or so from now on a loaded machine.
-      const markAt = Date.now() + 1_500;
+      // Still fresh (1 s limit) when the new process asks, up to several seconds from now on a
+      // loaded machine: a stale mark would time the reject path instead.
+      const markAt = Date.now() + 5_000;
       await writeMark(redis, 'BTC/USD', '64990', '65010', markAt, { verifiedTsMs: markAt });
       return proxyEvent('POST', ROUTES.validate, orderBody({ account_id: accountId, quantity: '0.01' }));
     },
