@@ -128,6 +128,29 @@ describe('Risk desk console (browser)', () => {
     expect(await alice.locator('#feed-status').textContent()).toMatch(/^Market feed: live/);
   });
 
+  it('labels every control and reaches the kill switch by keyboard alone', async () => {
+    // Act: every form control's accessible label, and tabbing from the engage scope
+    const unlabelled = await alice
+      .locator('input, select, textarea')
+      .evaluateAll((controls) =>
+        controls
+          .filter((c) => (c as HTMLInputElement).labels?.length === 0 && !c.getAttribute('aria-label'))
+          .map((c) => c.id || c.outerHTML.slice(0, 60)),
+      );
+    await alice.getByLabel('Scope').focus();
+    const reached: string[] = [];
+    for (let i = 0; i < 8 && !reached.includes('Engage kill switch'); i++) {
+      await alice.keyboard.press('Tab');
+      reached.push(
+        await alice.evaluate(() => document.activeElement?.textContent?.trim() || document.activeElement?.id || ''),
+      );
+    }
+
+    // Assess
+    expect(unlabelled).toEqual([]);
+    expect(reached).toContain('Engage kill switch');
+  });
+
   it('shows a breaker trip with its cause, and a reset from the console clears it', async () => {
     // Prepare: the trip as the market evaluator writes it
     await new RedisBreakerStore(redis).apply([
