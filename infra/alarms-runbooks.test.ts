@@ -209,6 +209,8 @@ describe('Routing and the resources dashboard', () => {
     expect(topicOf(alarms, /-RiskApi-Fault-Count-page$/)).toMatch(/^MonitoringPage/);
     expect(topicOf(alarms, /-Health-Fault-Count-ticket$/)).toMatch(/^MonitoringTicket/);
     expect(topicOf(alarms, /-KillExecutorDlq-Queue-Message-Count-Max-page$/)).toMatch(/^MonitoringPage/);
+    expect(topicOf(alarms, /-Api-Api-5XX-Percent-page$/)).toMatch(/^MonitoringPage/);
+    expect(topicOf(alarms, /-ConsoleApi-ConsoleApi-5XX-Percent-ticket$/)).toMatch(/^MonitoringTicket/);
   });
 
   it('subscribes what the stage config names: prod pages the on-call, dev reaches an inbox only', () => {

@@ -231,6 +231,8 @@ export class RiskConsole extends Construct {
     });
     const api = new apigw.RestApi(this, 'Api', {
       description: `risk-gate ${stageConfig.stage} risk desk console API (Cognito)`,
+      // Its own name: API Gateway's metrics (and the alarms on them) are keyed by API name.
+      restApiName: `risk-gate-${stageConfig.stage}-console`,
       endpointTypes: [apigw.EndpointType.REGIONAL],
       // The account's API Gateway logging role is set by the trading API in the same stack.
       cloudWatchRole: false,

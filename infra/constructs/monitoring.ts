@@ -1,5 +1,5 @@
 import { Aspects, Duration, type IAspect, Stack } from 'aws-cdk-lib';
-import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -76,11 +76,18 @@ const QUEUE_ROLES: Record<string, { section: string; severity: AlarmSeverity }> 
   'Evaluators/MarketEventsDlq': { section: 'market-events-dlq', severity: 'ticket' },
 };
 
+/**
+ * REST APIs by path: the trading API pages (strategies get no decision), the desk console's
+ * API opens a ticket (risk managers still have the CLI). `name` keeps the alarm names.
+ */
+const API_ROLES: Record<string, { name: string; severity: AlarmSeverity }> = {
+  'RiskApi/Api': { name: 'Api', severity: 'page' },
+  'Console/Api': { name: 'ConsoleApi', severity: 'ticket' },
+};
+
 export interface MonitoringProps {
   readonly stageConfig: StageConfig;
   readonly stateful: StatefulStack;
-  /** The trading and admin REST API. */
-  readonly api: apigw.RestApi;
 }
 
 /**
@@ -88,7 +95,7 @@ export interface MonitoringProps {
  * of every alarm in the stateless stack. Two SNS topics encrypted with the stage key carry
  * ALARM and OK notifications by severity to the subscribers in `stageConfig.alarms`.
  *
- * The Lambdas, Fargate services and dead-letter queues are found in the stack rather than
+ * The Lambdas, REST APIs, Fargate services and dead-letter queues are found in the stack rather than
  * listed, so a unit added later is alarmed without an edit here: construct this last. An
  * Aspect gives every alarm without actions (the custom-metric alarms of
  * infra/constructs/observability.ts, or any added later) the topic of its severity, so no
@@ -149,7 +156,7 @@ export class Monitoring extends Construct {
     });
 
     this.monitorFunctions(stack, stageConfig);
-    this.monitorApi(props.api, stageConfig);
+    this.monitorApis(stack, stageConfig);
     for (const [section, stream] of [
       ['market-events', stateful.marketEventsStream],
       ['executions', stateful.executionsStream],
@@ -237,18 +244,33 @@ export class Monitoring extends Construct {
     }
   }
 
-  private monitorApi(api: apigw.RestApi, stageConfig: StageConfig): void {
+  private monitorApis(stack: Stack, stageConfig: StageConfig): void {
+    const apis = stack.node
+      .findAll()
+      .filter((c): c is apigw.RestApi => c instanceof apigw.RestApi && Stack.of(c) === stack);
+    for (const api of apis) {
+      const path = pathInStack(api, stack);
+      const role = API_ROLES[path] ?? { name: pascal(slug(path)), severity: 'page' as const };
+      this.monitorApi(api, role.name, role.severity, stageConfig);
+    }
+  }
+
+  /**
+   * API Gateway keys a REST API's metrics by its name and stage, so every API of a stage
+   * needs its own `restApiName` (risk-api.ts, console.ts) or their alarms would mix.
+   */
+  private monitorApi(api: apigw.RestApi, name: string, severity: AlarmSeverity, stageConfig: StageConfig): void {
     const limits = stageConfig.alarms.api;
     const dimensionsMap = { ApiName: api.restApiName, Stage: api.deploymentStage.stageName };
     this.facade.monitorApiGateway({
       api,
       apiStage: api.deploymentStage.stageName,
-      alarmFriendlyName: 'Api',
+      alarmFriendlyName: name,
       humanReadableName: `API Gateway ${api.restApiName}`,
       addLatencyP99Alarm: {
-        page: {
+        [severity]: {
           maxLatency: Duration.millis(limits.latencyP99Ms),
-          alarmDescriptionOverride: `API Gateway latency p99 above ${limits.latencyP99Ms} ms for 15 minutes.`,
+          alarmDescriptionOverride: `API Gateway ${api.restApiName}: latency p99 above ${limits.latencyP99Ms} ms for 15 minutes.`,
           runbookLink: alarmRunbook('ApiLatencyP99'),
           datapointsToAlarm: 3,
           evaluationPeriods: 3,
@@ -272,18 +294,18 @@ export class Monitoring extends Construct {
         label,
         period: Duration.minutes(5),
       });
-    this.custom('Api', 'API Gateway error rates', [
+    this.custom(name, `API Gateway ${api.restApiName} error rates`, [
       {
-        title: 'API errors (% of requests)',
+        title: `${api.restApiName} errors (% of requests)`,
         metrics: [
           {
             metric: percentOf('5XXError', '5XX %'),
-            alarmFriendlyName: 'Api-5XX-Percent',
+            alarmFriendlyName: `${name}-5XX-Percent`,
             addAlarm: {
-              page: {
+              [severity]: {
                 threshold: limits.fault5xxRatePercent,
                 comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                additionalDescription: `More than ${limits.fault5xxRatePercent}% of API requests answered 5XX in 5 minutes.`,
+                additionalDescription: `More than ${limits.fault5xxRatePercent}% of ${api.restApiName} requests answered 5XX in 5 minutes.`,
                 runbookLink: alarmRunbook('ApiFaultRate'),
                 treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
               },
@@ -291,12 +313,12 @@ export class Monitoring extends Construct {
           },
           {
             metric: percentOf('4XXError', '4XX %'),
-            alarmFriendlyName: 'Api-4XX-Percent',
+            alarmFriendlyName: `${name}-4XX-Percent`,
             addAlarm: {
               ticket: {
                 threshold: limits.error4xxRatePercent,
                 comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                additionalDescription: `More than ${limits.error4xxRatePercent}% of API requests answered 4XX for 15 minutes.`,
+                additionalDescription: `More than ${limits.error4xxRatePercent}% of ${api.restApiName} requests answered 4XX for 15 minutes.`,
                 runbookLink: alarmRunbook('ApiClientErrorRate'),
                 treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
                 datapointsToAlarm: 3,

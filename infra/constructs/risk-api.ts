@@ -107,6 +107,9 @@ export class RiskApi extends Construct {
     });
     this.api = new apigw.RestApi(this, 'Api', {
       description: `risk-gate ${stageConfig.stage} trading API`,
+      // API Gateway's metrics are keyed by API name and stage, not id: two APIs both named
+      // after their construct id ('Api') would share metrics, and alarms, in a stage.
+      restApiName: `risk-gate-${stageConfig.stage}-trading`,
       endpointTypes: [apigw.EndpointType.REGIONAL],
       cloudWatchRole: true,
       deployOptions: {

@@ -143,13 +143,9 @@ export class StatelessStack extends Stack {
     ]) {
       dependent.node.addDependency(this.schema);
     }
-    // Last: it alarms on every function, service and dead-letter queue built above, and routes
+    // Last: it alarms on every function, API, service and dead-letter queue built above, and routes
     // every alarm of the stack (the desk's topic is under aws/sns, which CloudWatch cannot use).
-    this.monitoring = new Monitoring(this, 'Monitoring', {
-      stageConfig,
-      stateful: props.stateful,
-      api: this.riskApi.api,
-    });
+    this.monitoring = new Monitoring(this, 'Monitoring', { stageConfig, stateful: props.stateful });
     this.observability = new Observability(this, 'Observability', {
       stageConfig,
       alarmTopic: this.monitoring.pageTopic,
