@@ -149,6 +149,13 @@ describe('Construct: RiskConsole', () => {
     expect(JSON.stringify(deployFunction?.Properties.LoggingConfig)).toContain('ConsoleDeployLogs');
   });
 
+  it('outputs the console URL and the user pool an operator adds risk managers to', () => {
+    const outputs = JSON.stringify(prod().template.toJSON().Outputs);
+    expect(outputs).toMatch(/ConsoleConsoleUrl/);
+    expect(outputs).toMatch(/ConsoleConsoleUserPoolId/);
+    expect(outputs).toContain('/console/');
+  });
+
   it('lets the admin Lambda read CloudWatch metrics for the charts, and nothing else new', () => {
     const policies = JSON.stringify(prod().template.findResources('AWS::IAM::Policy'));
     expect(policies).toContain('cloudwatch:GetMetricData');

@@ -1,4 +1,4 @@
-import { AssetHashType, DockerImage, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AssetHashType, CfnOutput, DockerImage, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -16,6 +16,7 @@ import { RISK_MANAGER_GROUP, ROUTES, SERVICE_NAME } from '../../shared/names.js'
 import { retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import { acknowledgeScanFindings } from '../scan-acknowledgements.js';
+import { logWebAcl, managedRuleGroup } from './web-acl.js';
 
 export interface ConsoleProps {
   readonly stageConfig: StageConfig;
@@ -146,6 +147,9 @@ export class RiskConsole extends Construct {
       logFilePrefix: 'cdn/',
     });
     const consoleUrl = `https://${this.distribution.distributionDomainName}/${CONSOLE_PREFIX}/`;
+    // What an operator needs after deploy: where the console is and which pool to add people to.
+    new CfnOutput(this, 'ConsoleUrl', { value: consoleUrl });
+    new CfnOutput(this, 'ConsoleUserPoolId', { value: this.userPool.userPoolId });
 
     this.client = this.userPool.addClient('Console', {
       generateSecret: false,
@@ -311,8 +315,11 @@ export class RiskConsole extends Construct {
             sampledRequestsEnabled: true,
           },
         },
+        managedRuleGroup('AWSManagedIpReputation', 'AWSManagedRulesAmazonIpReputationList', 3, 'ConsoleIpReputation'),
       ],
     });
+    // Cognito tokens and cookies never reach the records.
+    logWebAcl(this, waf, { stageConfig, purpose: 'console', redactedHeaders: ['authorization', 'cookie'] });
     new wafv2.CfnWebACLAssociation(this, 'ApiWafAssociation', {
       resourceArn: api.deploymentStage.stageArn,
       webAclArn: waf.attrArn,
