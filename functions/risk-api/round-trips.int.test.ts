@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeSpoolEntry } from '../../shared/adapters/redis/audit-spool.js';
@@ -143,6 +144,17 @@ describe.each(targets)('One Redis round trip per decision ($name)', (target) => 
     await writeMark(seeder, 'BTC/USD', '64999.9', '65000.1', Date.now(), { mid: MID });
   });
 
+  /** The throttle count each decision's audit entry records, in the order of `decisionIds`. */
+  async function recordedCounts(decisionIds: readonly string[]): Promise<number[]> {
+    const records = (await seeder.xrange(REDIS_KEYS.auditSpool, '-', '+')).map(([, fields]) =>
+      decodeSpoolEntry(fields),
+    );
+    return decisionIds.map((id) => {
+      const inputs = records.find((r) => r?.decisionId === id)?.inputs as { orders_in_window?: number } | undefined;
+      return inputs?.orders_in_window ?? -1;
+    });
+  }
+
   /** Posts one order and answers its decision with the round trips it took. */
   async function decide(body: unknown, on = route) {
     const before = trips.count();
@@ -214,17 +226,43 @@ describe.each(targets)('One Redis round trip per decision ($name)', (target) => 
     expect(halted.codes).toContain('KILL_SWITCH_ACTIVE');
   });
 
-  it.each([1, 2, 4])('throttles at %i orders per window whether decided on the copy or a read', async (max) => {
-    // Prepare: a window far longer than the test, so every order counts.
-    const id = account({ max_orders_per_window: max, order_rate_window_ms: 60_000 });
+  it('agrees with the rule on the throttle on generated sequences from two instances (property, real Redis)', async () => {
+    // The one rule the script re-checks is the throttle's `count > max` (rules.ts rejects
+    // ORDER_RATE_LIMIT when state.ordersInWindow > max_orders_per_window): whether decided on
+    // a copy or a read, every decision must be what the rule gives on the count the commit
+    // found, recorded in its audit entry.
+    const other = seeder.duplicate();
+    await other.connect();
+    const second = await riskApiOn(other, target.minReplicaAcks);
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 5 }),
+          fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+          async (max, instances) => {
+            // Prepare: a window far longer than the case, so every order counts.
+            const id = account({ max_orders_per_window: max, order_rate_window_ms: 60_000 });
 
-    // Act
-    const decisions = [];
-    for (let i = 0; i < max + 2; i++) decisions.push(await decide(buy(id)));
+            // Act
+            const decisions = [];
+            for (const onSecond of instances) decisions.push(await decide(buy(id), onSecond ? second.route : route));
 
-    // Assess: exactly `max` accepted, the rest throttled, as the rule says (count > max rejects).
-    expect(decisions.map((d) => d.decision)).toEqual([...Array(max).fill('accept'), 'reject', 'reject']);
-    expect(decisions.slice(max).every((d) => d.codes.includes('ORDER_RATE_LIMIT'))).toBe(true);
+            // Assess
+            const counts = await recordedCounts(decisions.map((d) => d.decision_id));
+            expect([...counts].sort((x, y) => x - y)).toEqual(instances.map((_, i) => i + 1));
+            decisions.forEach((d, i) => {
+              const throttled = (counts[i] ?? 0) > max;
+              expect(d.decision).toBe(throttled ? 'reject' : 'accept');
+              expect(d.codes.includes('ORDER_RATE_LIMIT')).toBe(throttled);
+            });
+          },
+        ),
+        { numRuns: 12 },
+      );
+    } finally {
+      await second.api.close();
+      other.disconnect();
+    }
   });
 
   it('records the throttle count its commit found when decided on a copy another instance made stale', async () => {

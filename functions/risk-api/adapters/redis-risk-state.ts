@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import {
   ACCOUNT_BOOK_CAS_LUA_FUNCTION,
   ACCOUNT_BOOK_FIELDS,
+  type DecodedAccountBook,
   decodeAccountBook,
   decodeReservation,
   encodeAccountBookOps,
@@ -47,22 +48,24 @@ import { REDIS_KEYS } from '../../../shared/names.js';
  * a table), and a SHA-1 digest of that table as returned. Before it, the state epoch (no
  * epoch: nothing in the cache can be trusted, answer false) and the decision already stored
  * under the order id (answered as {'stored', ...}, counted nowhere); then it counts the
- * validation in the account's sliding throttle window.
+ * validation in the account's sliding throttle window, once, at its first arrival (a later
+ * trip of the same validation names the count its first trip answered, ARGV[9]).
  *
- * Read only (ARGV[9] empty): answers {'state', count, digest, state}.
+ * Read only (ARGV[10] empty): answers {'state', count, digest, state}.
  *
- * Commit (ARGV[9] the digest of the state the decision was made on): the decision is written
+ * Commit (ARGV[10] the digest of the state the decision was made on): the decision is written
  * only if the state read now has that very digest and the throttle count is on the same side
- * of the limit (ARGV[10]) as the count the decision was evaluated with (ARGV[11], '1' over):
+ * of the limit (ARGV[11]) as the count the decision was evaluated with (ARGV[12], '1' over):
  * the decision is then exactly the one the rules give on this step's own read, as if they
  * ran inside it. Otherwise nothing is written and the answer is {'moved', count, digest,
  * state}, what the decision must be re-made on. On a match, in order: the decision under the
- * order id (ARGV[12], TTL ARGV[13]), its audit spool entry (ARGV[14..15+n]), the pending
+ * order id (ARGV[14], TTL ARGV[15]), its audit spool entry (ARGV[16..17+n]), the pending
  * reservations past their expiry out of the book (each audited on the reservation events
- * stream and returned) and the accept's reservation (book operations from ARGV[16+n]) with
+ * stream and returned) and the accept's reservation (book operations from ARGV[18+n]) with
  * one version bump, through the book's compare-and-set function; then it reads the state
  * again and answers {'ok', count, digest, state, expired}, the copy the next decision of
- * the account starts from.
+ * the account starts from (ARGV[13] 'changes': only {mids, book}, the parts it can change,
+ * for a caller that holds the state the decision was made on).
  *
  * ElastiCache runs with cluster mode disabled, so the script may read the marks of held
  * symbols that are not declared as KEYS. Key names come from REDIS_KEYS (passed in).
@@ -70,16 +73,8 @@ import { REDIS_KEYS } from '../../../shared/names.js';
 const DECIDE_SCRIPT = `
 ${ACCOUNT_BOOK_CAS_LUA_FUNCTION}
 if not redis.call('HGET', KEYS[13], ARGV[6]) then return false end
-local function read_state()
-  local s = {}
-  for i = 1, 6 do s[i] = redis.call('HGETALL', KEYS[i]) end
-  s[7] = redis.call('SCARD', KEYS[7])
-  s[8] = redis.call('SISMEMBER', KEYS[7], ARGV[1])
-  s[9] = redis.call('HGET', KEYS[8], ARGV[1])
-  local positions = redis.call('HGETALL', KEYS[9])
-  s[10] = positions
-  local book = redis.call('HGETALL', KEYS[14])
-  -- The mid of every symbol held or with an open order: exposure nobody can value fails closed.
+-- The mid of every symbol held or with an open order: exposure nobody can value fails closed.
+local function mids_of(positions, book)
   local mids = {}
   local seen = {}
   local function mid_of(symbol)
@@ -96,7 +91,18 @@ local function read_state()
       if ok and type(entry) == 'table' and type(entry.symbol) == 'string' then mid_of(entry.symbol) end
     end
   end
-  s[11] = mids
+  return mids
+end
+local function read_state()
+  local s = {}
+  for i = 1, 6 do s[i] = redis.call('HGETALL', KEYS[i]) end
+  s[7] = redis.call('SCARD', KEYS[7])
+  s[8] = redis.call('SISMEMBER', KEYS[7], ARGV[1])
+  s[9] = redis.call('HGET', KEYS[8], ARGV[1])
+  local positions = redis.call('HGETALL', KEYS[9])
+  s[10] = positions
+  local book = redis.call('HGETALL', KEYS[14])
+  s[11] = mids_of(positions, book)
   s[12] = redis.call('HGETALL', KEYS[10])
   s[13] = book
   s[14] = redis.call('HGETALL', KEYS[15])
@@ -105,28 +111,37 @@ local function read_state()
 end
 local previous = redis.call('GET', KEYS[11])
 if previous then return {'stored', 0, '', read_state(), previous} end
--- The throttle counts a validation where it first arrived: its member keeps its first score
--- (NX), and its count is its rank among the members of the window ending there, so a second
--- trip (or a re-decision) finds the same count unless an earlier arrival is still coming in.
--- Members stay two windows, so those a re-decision still counts are there.
+-- The throttle counts a validation once, where it first arrived: the trip that adds its
+-- member counts the window there (every member past now - window, itself included, in
+-- arrival order as the script runs one at a time); a later trip of the same validation takes
+-- the count its first trip answered (ARGV[9], kept by the caller). Members stay two windows.
 local now = tonumber(ARGV[3])
 local window = tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[12], '-inf', now - 2 * window)
-redis.call('ZADD', KEYS[12], 'NX', now, ARGV[5])
+local added = redis.call('ZADD', KEYS[12], 'NX', now, ARGV[5])
 redis.call('PEXPIRE', KEYS[12], 2 * window)
-local arrived = tonumber(redis.call('ZSCORE', KEYS[12], ARGV[5]))
-local count = redis.call('ZRANK', KEYS[12], ARGV[5]) + 1 - redis.call('ZCOUNT', KEYS[12], '-inf', arrived - window)
+local count
+if added == 1 then
+  count = redis.call('ZCOUNT', KEYS[12], '(' .. (now - window), '+inf')
+elseif ARGV[9] ~= '' then
+  count = tonumber(ARGV[9])
+else
+  -- First count lost by the caller: the window at first arrival, ties counted as earlier
+  -- (never lower than the count that validation had).
+  local arrived = tonumber(redis.call('ZSCORE', KEYS[12], ARGV[5]))
+  count = redis.call('ZCOUNT', KEYS[12], '(' .. (arrived - window), arrived)
+end
 local state = read_state()
 local digest = redis.sha1hex(cjson.encode(state))
-if ARGV[9] == '' then return {'state', count, digest, state} end
-if digest ~= ARGV[9] or (count > tonumber(ARGV[10])) ~= (ARGV[11] == '1') then
+if ARGV[10] == '' then return {'state', count, digest, state} end
+if digest ~= ARGV[10] or (count > tonumber(ARGV[11])) ~= (ARGV[12] == '1') then
   return {'moved', count, digest, state}
 end
-redis.call('SET', KEYS[11], ARGV[12], 'PX', ARGV[13])
--- The spool entry's record (field ARGV[15]) in parts (ARGV[16..15+n]) joined by this step's
+redis.call('SET', KEYS[11], ARGV[14], 'PX', ARGV[15])
+-- The spool entry's record (field ARGV[17]) in parts (ARGV[18..17+n]) joined by this step's
 -- throttle count: the audit keeps the count the commit found, not the one the copy predicted.
-local n = tonumber(ARGV[14])
-redis.call('XADD', KEYS[17], '*', ARGV[15], table.concat({unpack(ARGV, 16, 15 + n)}, tostring(count)))
+local n = tonumber(ARGV[16])
+redis.call('XADD', KEYS[17], '*', ARGV[17], table.concat({unpack(ARGV, 18, 17 + n)}, tostring(count)))
 local book = KEYS[14]
 local fields = state[13]
 local expired = {}
@@ -141,9 +156,16 @@ for i = 1, #fields, 2 do
     end
   end
 end
-if #expired > 0 or 16 + n <= #ARGV then book_cas(book, -1, 16 + n) end
-local after = read_state()
-return {'ok', count, redis.sha1hex(cjson.encode(after)), after, expired}
+if #expired > 0 or 18 + n <= #ARGV then book_cas(book, -1, 18 + n) end
+-- Of what the state holds, this step wrote the book alone (and with it, which mids it needs).
+local after = {}
+for i = 1, #state do after[i] = state[i] end
+after[13] = redis.call('HGETALL', book)
+after[11] = mids_of(state[10], after[13])
+local digest_after = redis.sha1hex(cjson.encode(after))
+-- The caller that holds the state it decided on (ARGV[13] 'changes') needs only what changed.
+if ARGV[13] == 'changes' then return {'ok', count, digest_after, {after[11], after[13]}, expired} end
+return {'ok', count, digest_after, after, expired}
 `;
 
 /** Positions in the script's state table (0-based), which {@link parseState} decodes. */
@@ -183,8 +205,11 @@ type RedisWithScripts = Redis & {
   riskDecide(...args: (string | number)[]): Promise<unknown[] | null>;
 };
 
+/** Validations whose first throttle count is remembered: far more than decide at once in a process. */
+const FIRST_COUNT_ENTRIES = 4_096;
+
 /** How many accounts x symbols keep a state copy; the least recently used goes first. @default */
-const DEFAULT_SNAPSHOT_ENTRIES = 1_024;
+const DEFAULT_SNAPSHOT_ENTRIES = 256;
 
 export interface RedisRiskStateOptions {
   /**
@@ -223,7 +248,7 @@ export interface RedisRiskStateOptions {
   /**
    * How many account x symbol state copies {@link RedisRiskStateStore.cached} keeps (the least
    * recently used is dropped). A copy costs memory only: it is verified before it counts.
-   * 0 keeps none (every decision reads first: two round trips). @default 1024
+   * 0 keeps none (every decision reads first: two round trips). @default 256
    */
   readonly snapshotEntries?: number;
 }
@@ -238,6 +263,8 @@ export interface RedisRiskStateOptions {
 export class RedisRiskStateStore implements RiskStateStore {
   private readonly redis: RedisWithScripts;
   private readonly snapshots = new Map<string, Snapshot>();
+  /** Throttle counts by validation (rate member), as their first trip found them. */
+  private readonly firstCounts = new Map<string, number>();
   private readonly snapshotEntries: number;
 
   constructor(
@@ -331,10 +358,15 @@ export class RedisRiskStateStore implements RiskStateStore {
     const stored = encodeStoredDecision({ requestHash: record.requestHash, response: record.response });
     // No snapshot named: nothing to verify against, so nothing is written ('moved' answers
     // with the state to decide on). A digest never equals the string 'none'.
+    // The copy the decision was made on, when this store still holds it: then the script
+    // answers only what its write changed, and the next copy is this one with those parts.
+    const held = this.snapshots.get(snapshotKey(query));
+    const base = held && held.digest === options.snapshot ? held.state : undefined;
     const commitArgs = [
       options.snapshot ?? 'none',
       max,
       evaluatedOver ? '1' : '0',
+      base ? 'changes' : 'state',
       stored,
       idempotencyTtlMs,
       parts.length,
@@ -351,7 +383,7 @@ export class RedisRiskStateStore implements RiskStateStore {
     if (status === 'stored') return parseStored(String(extra));
     this.keep(query, {
       digest: String(digest),
-      state: state as unknown[],
+      state: status === 'ok' && base ? withChanges(base, state as unknown[]) : (state as unknown[]),
       count: Number(count),
       member: query.rateMember,
     });
@@ -402,6 +434,7 @@ export class RedisRiskStateStore implements RiskStateStore {
       STATE_EPOCH_FIELDS.generation,
       ACCOUNT_BOOK_FIELDS.reservationPrefix,
       ACCOUNT_BOOK_FIELDS.orderPrefix,
+      this.firstCounts.get(query.rateMember) ?? '',
       ...tail,
     ];
     let reply: unknown[] | null;
@@ -429,6 +462,14 @@ export class RedisRiskStateStore implements RiskStateStore {
       this.snapshots.delete(snapshotKey(query));
       this.options.onStateEpochMissing?.();
       throw new StateEpochMissingError();
+    }
+    // The count this validation's first trip took, for its later trips ('stored' counts nothing).
+    if (reply[0] !== 'stored' && !this.firstCounts.has(query.rateMember)) {
+      this.firstCounts.set(query.rateMember, Number(reply[1]));
+      if (this.firstCounts.size > FIRST_COUNT_ENTRIES) {
+        const oldest = this.firstCounts.keys().next().value;
+        if (oldest !== undefined) this.firstCounts.delete(oldest);
+      }
     }
     return reply;
   }
@@ -533,6 +574,14 @@ function spoolEntryParts(record: DecisionRecord, evaluated: number): [field: str
   return [field, json.split(JSON.stringify(marker))];
 }
 
+/** The state the decision was made on with the parts its commit changed: `[mids, book]`. */
+function withChanges(base: readonly unknown[], changes: readonly unknown[]): unknown[] {
+  const after = [...base];
+  after[S.mids] = changes[0];
+  after[S.book] = changes[1];
+  return after;
+}
+
 function snapshotKey(query: Pick<LoadQuery, 'accountId' | 'symbol'>): string {
   return `${query.accountId}\u0000${query.symbol}`;
 }
@@ -579,6 +628,21 @@ function counter(text: string | undefined, what: string): Decimal {
   return value;
 }
 
+/**
+ * Decoded books by the reply array they came from: a kept copy decides many orders, and its
+ * book (JSON per order) is decoded once. Keyed weakly: a copy dropped takes its entry along.
+ */
+const decodedBooks = new WeakMap<object, DecodedAccountBook>();
+
+function decodedBookOf(accountId: string, raw: unknown): DecodedAccountBook {
+  const key = Array.isArray(raw) ? raw : null;
+  const known = key ? decodedBooks.get(key) : undefined;
+  if (known && known.book.accountId === accountId) return known;
+  const decoded = decodeAccountBook(accountId, hash(raw));
+  if (key) decodedBooks.set(key, decoded);
+  return decoded;
+}
+
 /** Decodes the script's state table (see {@link S}) for one query; unreadable exposure fails closed. */
 function parseState(
   reply: readonly unknown[],
@@ -600,7 +664,7 @@ function parseState(
 
   const positions = parsePositions(hash(reply[S.positions]));
   // Open orders that cannot be read are not zero exposure, nor are balances: fail closed.
-  const decodedBook = decodeAccountBook(query.accountId, hash(reply[S.book]));
+  const decodedBook = decodedBookOf(query.accountId, reply[S.book]);
   if (decodedBook.unreadable.length > 0) {
     throw new StateUnavailableError(`account book unreadable: ${decodedBook.unreadable.join(', ')}`);
   }
