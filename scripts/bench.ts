@@ -142,20 +142,35 @@ const results: Record<string, unknown> = {
     loadavg_1m_at_start: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
   },
 };
+// A file that fails does not take the others' figures with it: it is named in notes.failed,
+// its group gets no new figures from this run, and the command exits non-zero at the end.
+const failed: string[] = [];
 for (const file of files) {
-  console.error(`bench: ${path.relative(ROOT, file)}`);
-  const output = execFileSync(
-    process.execPath,
-    ['--import', 'tsx', '--expose-gc', path.join(ROOT, 'scripts', 'bench.ts'), '--run-one', file],
-    {
-      cwd: ROOT,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
+  const relative = path.relative(ROOT, file);
+  console.error(`bench: ${relative}`);
+  let output: string;
+  try {
+    output = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--expose-gc', path.join(ROOT, 'scripts', 'bench.ts'), '--run-one', file],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+  } catch (error) {
+    failed.push(
+      `${relative}: exited with status ${(error as { status?: number }).status ?? 'unknown'} (its stderr above)`,
+    );
+    continue;
+  }
   const line = output.split('\n').find((l) => l.startsWith('@@BENCH@@'));
-  if (!line) throw new Error(`${file} printed no result`);
+  if (!line) {
+    failed.push(`${relative}: printed no result`);
+    continue;
+  }
   const parsed = JSON.parse(line.slice('@@BENCH@@'.length)) as { group: string; figures: Figures; notes: string[] };
   const { group, figures } = parsed;
   // Several files may feed one group: the first of the run starts it afresh.
@@ -165,6 +180,7 @@ for (const file of files) {
   results[group] = { ...before, ...figures };
   notes[group] = [...(notes[group] ?? []), ...parsed.notes];
 }
+notes.failed = failed;
 for (const [group, list] of Object.entries(notes)) if (list.length === 0) delete notes[group];
 const { ratios, goals } = computeRatios(results);
 results.ratios = ratios;
@@ -176,3 +192,7 @@ results.machine = {
 };
 writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 console.log(JSON.stringify(results, null, 2));
+if (failed.length > 0) {
+  console.error(`bench: ${failed.length} file(s) failed:\n  ${failed.join('\n  ')}`);
+  process.exitCode = 1;
+}
