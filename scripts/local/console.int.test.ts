@@ -7,6 +7,7 @@ import { RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.
 import { createRedisClient, redisConfigFromUrl } from '../../shared/adapters/redis/client.js';
 import { DEFAULT_BREAKER_CONFIG } from '../../shared/domain/breakers/config.js';
 import { awsEnvironment, local, localStoreEnv, redisUrl } from '../../test/local-env.js';
+import { type AdminCall, releaseDurableControls } from '../../test/support/durable-controls.js';
 import { requestGate } from '../cli/gate-client.js';
 import { type LocalMode, startLocalMode } from './local-mode.js';
 import { LOCAL_TRADED_SYMBOLS } from './local-seed.js';
@@ -67,6 +68,14 @@ async function validateUntil(
   }
 }
 
+/** The admin API over local mode's HTTP port, for the shared clean-up. */
+function adminCall(url: string): AdminCall {
+  return async (method, route, body) => {
+    const answer = await requestGate(url, method, route, body);
+    return { status: answer.status, body: answer.text ? (JSON.parse(answer.text) as Record<string, unknown>) : {} };
+  };
+}
+
 const row = (page: Page, symbol: string) => page.locator(`#market-rows tr[data-symbol="${symbol}"]`);
 
 describe('Risk desk console (browser)', () => {
@@ -112,6 +121,8 @@ describe('Risk desk console (browser)', () => {
 
   afterAll(async () => {
     await browser?.close();
+    // What a failed step may have left engaged or tripped (the database and Redis db are shared).
+    if (mode) await releaseDurableControls(adminCall(mode.url), [TRIP_SYMBOL]);
     await mode?.stop();
     redis?.disconnect();
   });
