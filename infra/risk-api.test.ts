@@ -129,7 +129,7 @@ describe('Construct: RiskApi', () => {
       ),
     });
     const wafLogs = Object.values(prod.findResources('AWS::Logs::LogGroup')).filter((group) =>
-      JSON.stringify(group.Properties.LogGroupName ?? '').includes('aws-waf-logs-risk-gate-prod-'),
+      JSON.stringify(group.Properties.LogGroupName ?? '').includes('aws-waf-logs-risk-gate-prod-api-'),
     );
     expect(wafLogs).toHaveLength(1);
     expect(JSON.stringify(wafLogs[0]?.Properties.LogGroupName)).toContain('AWS::StackId');

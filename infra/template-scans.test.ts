@@ -106,7 +106,7 @@ describe('Template scans: cfn-lint and checkov over every stage', () => {
     } catch (error) {
       setupError = error;
     }
-  }, 300_000);
+  }, 600_000);
 
   async function scanAll(): Promise<void> {
     // Prepare: resolve both tools first, so a missing one fails before a 30 s synth.

@@ -16,6 +16,7 @@ import { RISK_MANAGER_GROUP, ROUTES, SERVICE_NAME } from '../../shared/names.js'
 import { retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import { acknowledgeScanFindings } from '../scan-acknowledgements.js';
+import { logWebAcl, managedRuleGroup } from './web-acl.js';
 
 export interface ConsoleProps {
   readonly stageConfig: StageConfig;
@@ -314,8 +315,11 @@ export class RiskConsole extends Construct {
             sampledRequestsEnabled: true,
           },
         },
+        managedRuleGroup('AWSManagedIpReputation', 'AWSManagedRulesAmazonIpReputationList', 3, 'ConsoleIpReputation'),
       ],
     });
+    // Cognito tokens and cookies never reach the records.
+    logWebAcl(this, waf, { stageConfig, purpose: 'console', redactedHeaders: ['authorization', 'cookie'] });
     new wafv2.CfnWebACLAssociation(this, 'ApiWafAssociation', {
       resourceArn: api.deploymentStage.stageArn,
       webAclArn: waf.attrArn,
