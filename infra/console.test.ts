@@ -124,6 +124,20 @@ describe('Construct: RiskConsole', () => {
     );
   });
 
+  it('serves /console/ (the sign-in redirect address) as the page, and redirects /console to it', () => {
+    const [fn] = resources(prod().template, 'AWS::CloudFront::Function');
+    const code = String(fn?.Properties.FunctionCode);
+    // The viewer-request function as CloudFront runs it: handler(event) -> request or response.
+    const handler = new Function(`${code}; return handler;`)() as (event: unknown) => Record<string, unknown>;
+    const request = (uri: string) => handler({ request: { uri, headers: {} } });
+
+    expect(request('/console/')).toMatchObject({ uri: '/console/index.html' });
+    expect(request('/console/console.js')).toMatchObject({ uri: '/console/console.js' });
+    expect(request('/console')).toMatchObject({ statusCode: 301, headers: { location: { value: '/console/' } } });
+    const [distribution] = resources(prod().template, 'AWS::CloudFront::Distribution');
+    expect(JSON.stringify(distribution?.Properties)).toContain('viewer-request');
+  });
+
   it('deploys the built console (bundle with the dashboards panels) and a config.json naming the sign-in', () => {
     const deployment = resources(prod().template, 'Custom::CDKBucketDeployment')[0];
     expect(deployment?.Properties).toMatchObject({ DestinationBucketKeyPrefix: 'console/', Prune: true });

@@ -122,6 +122,21 @@ export class RiskConsole extends Construct {
         referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.NO_REFERRER, override: true },
       },
     });
+    // S3 has no directory index behind origin access control: `/console` and `/console/` (the
+    // sign-in's redirect address) become the page itself.
+    const index = new cloudfront.Function(this, 'Index', {
+      runtime: cloudfront.FunctionRuntime.JS_2_0,
+      comment: 'console directory index',
+      code: cloudfront.FunctionCode.fromInline(`
+function handler(event) {
+  var request = event.request;
+  if (request.uri === '/${CONSOLE_PREFIX}') {
+    return { statusCode: 301, statusDescription: 'Moved Permanently', headers: { location: { value: '/${CONSOLE_PREFIX}/' } } };
+  }
+  if (request.uri.endsWith('/')) request.uri += 'index.html';
+  return request;
+}`),
+    });
     this.distribution = new cloudfront.Distribution(this, 'Cdn', {
       comment: `risk-gate ${stageConfig.stage} risk desk console`,
       defaultBehavior: {
@@ -129,6 +144,7 @@ export class RiskConsole extends Construct {
         viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         responseHeadersPolicy: headers,
         cachePolicy: cloudfront.CachePolicy.CACHING_OPTIMIZED,
+        functionAssociations: [{ function: index, eventType: cloudfront.FunctionEventType.VIEWER_REQUEST }],
       },
       additionalBehaviors: {
         '/v1/*': {
