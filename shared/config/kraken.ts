@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { httpUrl } from './env.js';
 
 export const KRAKEN_REST_PRODUCTION_URL = 'https://api.kraken.com';
