@@ -134,6 +134,7 @@ export async function waitForAccept(url: string, accountId: string, redis: Redis
 export default async function run(): Promise<Record<string, number>> {
   const dbName = await ensureBenchDatabase();
   const accountId = `bench-http-${Date.now()}`;
+  const spread = Array.from({ length: 16 }, (_, i) => `${accountId}-${i}`);
   const redis = createRedisClient({ ...redisConfigFromUrl(redisUrl()), commandTimeoutMs: 5_000 });
   await redis.connect();
   const servers: ChildServer[] = [];
@@ -142,7 +143,11 @@ export default async function run(): Promise<Record<string, number>> {
     stopMarks = keepMarkFresh(redis);
     const floor = await startChildServer('test/bench/support/floor-server.ts', [redisUrl()], process.env);
     servers.push(floor);
-    const api = await startChildServer('test/bench/support/risk-server.ts', [accountId], riskServerEnv(dbName));
+    const api = await startChildServer(
+      'test/bench/support/risk-server.ts',
+      [[accountId, ...spread].join(',')],
+      riskServerEnv(dbName),
+    );
     servers.push(api);
     const price = await waitForAccept(api.url, accountId, redis);
 
@@ -191,12 +196,39 @@ export default async function run(): Promise<Record<string, number>> {
       figures[`risk_c${concurrency}_rejects`] = decisions.reject;
       figures[`risk_c${concurrency}_non_200`] = decisions.other + risk.failed;
     }
+    // Beside the ratio's figure (16 clients on ONE account, whose concurrent decisions race for
+    // its book and retry in its queue): the same 16 clients spread over 16 accounts.
+    const releasers = new Map(spread.map((id) => [id, startReleasing(redis, id)]));
+    const decisions = { accept: 0, reject: 0, other: 0 };
+    const risk = await drive({
+      url: api.url,
+      path: '/v1/risk/validate',
+      concurrency: 16,
+      warmupMs: WARMUP_MS,
+      durationMs: DURATION_MS,
+      body: (n) => orderBody(spread[n % spread.length] as string, n, price),
+      onAnswer: ({ status, text }) => {
+        if (status !== 200) return void decisions.other++;
+        const decided = JSON.parse(text) as { decision: string; order_id: string; account_id: string };
+        if (decided.decision === 'accept') {
+          decisions.accept++;
+          releasers.get(decided.account_id)?.accepted(decided.order_id);
+        } else decisions.reject++;
+      },
+    });
+    for (const releaser of releasers.values()) await releaser.stop();
+    put('risk_c16_16accounts', risk);
+    figures.risk_c16_16accounts_accepts = decisions.accept;
+    figures.risk_c16_16accounts_rejects = decisions.reject;
+    figures.risk_c16_16accounts_non_200 = decisions.other + risk.failed;
     return figures;
   } finally {
     stopMarks();
     for (const server of servers.reverse()) await server.stop();
     // The bench's decisions are not worth keeping in the shared Redis db.
-    await redis.del(REDIS_KEYS.auditSpool, REDIS_KEYS.accountBook(accountId)).catch(() => undefined);
+    await redis
+      .del(REDIS_KEYS.auditSpool, ...[accountId, ...spread].map((id) => REDIS_KEYS.accountBook(id)))
+      .catch(() => undefined);
     redis.disconnect();
   }
 }

@@ -16,12 +16,12 @@ import { establishStateEpoch } from '../../support/state-epoch.js';
  * so neither the load generator nor the feed share its event loop (in AWS nothing else runs
  * in the function). Config from the environment (riskApiConfigSchema: the bench points
  * REDIS_* and DATABASE_URL at its own database and Redis db, or at fault proxies). argv[2]
- * is the bench account: created with a throttle and book limits the bench cannot reach.
+ * names the bench accounts (comma-separated): created with a throttle and book limits the bench cannot reach.
  * Optionally (argv[3] = "drain") runs the audit drainer's use case beside it, as local mode
  * does, so the spool reaches risk_decisions. Prints `listening on <url>`.
  */
-const accountId = process.argv[2];
-if (!accountId) throw new Error('usage: risk-server.ts <bench account id> [drain]');
+const accountIds = (process.argv[2] ?? '').split(',').filter((id) => id.length > 0);
+if (accountIds.length === 0) throw new Error('usage: risk-server.ts <bench account id>[,<id>...] [drain]');
 const config = riskApiConfigSchema.parse(process.env);
 
 // Migrations and seed through a direct connection (MIGRATE_DATABASE_URL: not the fault proxy).
@@ -30,22 +30,24 @@ await admin.connect();
 await migrate(admin);
 const seedPool = new pg.Pool({ connectionString: process.env.MIGRATE_DATABASE_URL ?? config.DATABASE_URL, max: 1 });
 await seedPostgres(seedPool);
-await seedPool.query(
-  `INSERT INTO ${TABLES.accounts} (account_id, display_name, kind) VALUES ($1, 'Bench desk', 'company') ON CONFLICT DO NOTHING`,
-  [accountId],
-);
-await seedPool.query(
-  `INSERT INTO ${TABLES.accountLimits} (account_id, version, limits, created_by, reason) VALUES ($1, 1, $2, 'bench', 'bench') ON CONFLICT DO NOTHING`,
-  [
-    accountId,
-    JSON.stringify({
-      nav: '50000000',
-      max_orders_per_window: 1_000_000,
-      max_open_orders: 100_000,
-      max_open_orders_per_symbol: 100_000,
-    }),
-  ],
-);
+for (const accountId of accountIds) {
+  await seedPool.query(
+    `INSERT INTO ${TABLES.accounts} (account_id, display_name, kind) VALUES ($1, 'Bench desk', 'company') ON CONFLICT DO NOTHING`,
+    [accountId],
+  );
+  await seedPool.query(
+    `INSERT INTO ${TABLES.accountLimits} (account_id, version, limits, created_by, reason) VALUES ($1, 1, $2, 'bench', 'bench') ON CONFLICT DO NOTHING`,
+    [
+      accountId,
+      JSON.stringify({
+        nav: '50000000',
+        max_orders_per_window: 1_000_000,
+        max_open_orders: 100_000,
+        max_open_orders_per_symbol: 100_000,
+      }),
+    ],
+  );
+}
 const seedRedisClient = createRedisClient({
   host: process.env.SEED_REDIS_HOST ?? config.REDIS_HOST ?? '127.0.0.1',
   port: Number(process.env.SEED_REDIS_PORT ?? config.REDIS_PORT),
