@@ -128,6 +128,7 @@ export default async function run(): Promise<Record<string, number | null>> {
     };
 
     // Warm: untimed requests first, so the JIT has settled before either measured run.
+    const warming = startReleasing(direct, accountId);
     await drive({
       url: api.url,
       path: '/v1/risk/validate',
@@ -135,12 +136,17 @@ export default async function run(): Promise<Record<string, number | null>> {
       warmupMs: 0,
       durationMs: 5_000,
       body: (n) => orderBody(accountId, n, price),
+      onAnswer: ({ status, text }) => {
+        const decided = status === 200 ? (JSON.parse(text) as Decided) : null;
+        if (decided?.decision === 'accept') warming.accepted(decided.order_id);
+      },
     });
+    await warming.stop();
     const steady = await phase(false);
     const faulty = await phase(true);
     await waitForDrain(direct);
-    const steadyLost = await lostAuditRows(pool, steady.sent);
-    const faultLost = await lostAuditRows(pool, faulty.sent);
+    const steadyLost = await lostAuditRows(pool, steady.sent, 'steady');
+    const faultLost = await lostAuditRows(pool, faulty.sent, 'faults');
 
     const { redisDown, redisUp, pgDown, pgUp } = faulty.windows;
     let wrongful = 0;
@@ -214,17 +220,26 @@ async function waitForDrain(redis: ReturnType<typeof createRedisClient>): Promis
   notes.push(`the audit spool had not drained after ${DRAIN_TIMEOUT_MS / 1000} s`);
 }
 
-/** Answered decisions whose decision_id is not in risk_decisions. */
-async function lostAuditRows(pool: pg.Pool, sent: readonly Sent[]): Promise<number> {
-  const ids = sent.map((s) => s.decided?.decision_id).filter((id): id is string => typeof id === 'string');
-  let found = 0;
+/** Answered decisions whose decision_id is not in risk_decisions (the first few are named in notes). */
+async function lostAuditRows(pool: pg.Pool, sent: readonly Sent[], label: string): Promise<number> {
+  const answered = new Map<string, Sent>();
+  for (const s of sent) if (s.decided?.decision_id) answered.set(s.decided.decision_id, s);
+  const ids = [...answered.keys()];
+  const missing: string[] = [];
   for (let i = 0; i < ids.length; i += 10_000) {
     const chunk = ids.slice(i, i + 10_000);
-    const result = await pool.query<{ n: string }>(
-      `SELECT count(DISTINCT decision_id) AS n FROM ${TABLES.riskDecisions} WHERE decision_id = ANY($1::uuid[])`,
+    const result = await pool.query<{ decision_id: string }>(
+      `SELECT DISTINCT decision_id::text FROM ${TABLES.riskDecisions} WHERE decision_id = ANY($1::uuid[])`,
       [chunk],
     );
-    found += Number(result.rows[0]?.n ?? 0);
+    const found = new Set(result.rows.map((r) => r.decision_id));
+    for (const id of chunk) if (!found.has(id)) missing.push(id);
   }
-  return ids.length - found;
+  for (const id of missing.slice(0, 5)) {
+    const s = answered.get(id);
+    notes.push(
+      `${label}: decision ${id} answered (${s?.decided?.decision}, ${s?.decided?.reasons?.map((r) => r.code).join(',') ?? ''}, ${Math.round(s?.latencyMs ?? 0)} ms) but not in ${TABLES.riskDecisions}`,
+    );
+  }
+  return missing.length;
 }

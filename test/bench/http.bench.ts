@@ -91,7 +91,7 @@ export function startReleasing(redis: Redis, accountId: string, everyMs = 100) {
   let busy: Promise<void> = Promise.resolve();
   const release = async (ids: string[]) => {
     const key = REDIS_KEYS.accountBook(accountId);
-    for (let attempt = 0; attempt < 50 && ids.length > 0; attempt++) {
+    for (let attempt = 0; attempt < 1_000 && ids.length > 0; attempt++) {
       const version = Number((await redis.hget(key, ACCOUNT_BOOK_FIELDS.version)) ?? 0);
       if ((await compareAndSetAccountBook(redis, key, version, ids.map(deleteReservationOp))).applied) return;
     }
@@ -181,13 +181,13 @@ export default async function run(): Promise<Record<string, number>> {
         warmupMs: WARMUP_MS,
         durationMs: DURATION_MS,
         body: (n) => orderBody(accountId, n, price),
-        onAnswer: ({ status, text }) => {
-          if (status !== 200) return void decisions.other++;
-          const decided = JSON.parse(text) as { decision: string; order_id: string };
-          if (decided.decision === 'accept') {
-            decisions.accept++;
-            releasing.accepted(decided.order_id);
-          } else decisions.reject++;
+        onAnswer: ({ status, text, measured }) => {
+          const decided = status === 200 ? (JSON.parse(text) as { decision: string; order_id: string }) : null;
+          if (decided?.decision === 'accept') releasing.accepted(decided.order_id);
+          if (!measured) return;
+          if (!decided) decisions.other++;
+          else if (decided.decision === 'accept') decisions.accept++;
+          else decisions.reject++;
         },
       });
       await releasing.stop();
@@ -207,13 +207,14 @@ export default async function run(): Promise<Record<string, number>> {
       warmupMs: WARMUP_MS,
       durationMs: DURATION_MS,
       body: (n) => orderBody(spread[n % spread.length] as string, n, price),
-      onAnswer: ({ status, text }) => {
-        if (status !== 200) return void decisions.other++;
-        const decided = JSON.parse(text) as { decision: string; order_id: string; account_id: string };
-        if (decided.decision === 'accept') {
-          decisions.accept++;
-          releasers.get(decided.account_id)?.accepted(decided.order_id);
-        } else decisions.reject++;
+      onAnswer: ({ status, text, measured }) => {
+        const decided =
+          status === 200 ? (JSON.parse(text) as { decision: string; order_id: string; account_id: string }) : null;
+        if (decided?.decision === 'accept') releasers.get(decided.account_id)?.accepted(decided.order_id);
+        if (!measured) return;
+        if (!decided) decisions.other++;
+        else if (decided.decision === 'accept') decisions.accept++;
+        else decisions.reject++;
       },
     });
     for (const releaser of releasers.values()) await releaser.stop();

@@ -14,7 +14,10 @@ export interface LoadOptions {
   readonly durationMs: number;
   /** The request body of the n-th request (unique order ids). */
   readonly body: (n: number) => string;
-  /** Sees every measured answer (status, body text, when it was answered). */
+  /**
+   * Sees every answer, warm-up included (`measured` false): the caller must still play
+   * Kraken's part for a warm-up accept, or its reservation stays in the book.
+   */
   readonly onAnswer?: (answer: Answer) => void;
 }
 
@@ -24,6 +27,8 @@ export interface Answer {
   /** performance.now() when the answer was complete. */
   readonly at: number;
   readonly latencyMs: number;
+  /** Inside the measured window (not warm-up). */
+  readonly measured: boolean;
 }
 
 export interface LoadFigures {
@@ -79,11 +84,12 @@ export async function drive(options: LoadOptions): Promise<LoadFigures> {
       try {
         const { status, text } = await send(agent, target, options.path, body);
         const at = performance.now();
-        if (t >= measureFrom && at <= end) {
+        const measured = t >= measureFrom && at <= end;
+        if (measured) {
           latencies.push(at - t);
           if (status >= 500) errors5xx++;
-          options.onAnswer?.({ status, text, at, latencyMs: at - t });
         }
+        options.onAnswer?.({ status, text, at, latencyMs: at - t, measured });
       } catch {
         if (t >= measureFrom) failed++;
         // A refused connection would otherwise spin: the real client backs off a little.
