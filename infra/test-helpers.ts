@@ -5,13 +5,26 @@ import type { DeployStage } from './config/stages.js';
 import type { RiskGateStage } from './stage.js';
 
 /**
- * Synthesises the whole app once per test file and hands out stages, templates and cdk-nag
+ * Synthesises the whole app once per test worker and hands out stages, templates and cdk-nag
  * findings for assertions. Bundling (esbuild, every function of every stage) is most of the
  * time: a file that asserts on templates only passes `bundle: false`, and CDK stages a
  * placeholder asset instead, so only the test that inspects bundles pays for them.
  */
 export function synthApp(context: Record<string, string> = {}, options: { bundle?: boolean | DeployStage } = {}): App {
-  const bundle = options.bundle ?? true;
+  // The infra test project shares modules between its files (vitest `isolate: false`), so
+  // files asking for the same synthesis get the one already built instead of paying ~30 s
+  // each. Tests only read the synthesised app; none may mutate it.
+  const key = JSON.stringify([context, options.bundle ?? true]);
+  const cached = synthesised.get(key);
+  if (cached) return cached;
+  const app = synthesise(context, options.bundle ?? true);
+  synthesised.set(key, app);
+  return app;
+}
+
+const synthesised = new Map<string, App>();
+
+function synthesise(context: Record<string, string>, bundle: boolean | DeployStage): App {
   // Stack paths are `risk-gate-<stage>/<Stack>`; a stage name bundles only that stage's stacks.
   const bundlingStacks = bundle === true ? ['**'] : bundle === false ? [] : [`risk-gate-${bundle}/**`];
   const app = new App({
