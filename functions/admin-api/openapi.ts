@@ -1,6 +1,6 @@
 import { REASON_CODES } from '../../shared/domain/reasons.js';
-import { limitChangePaths, limitChangeSchemas } from './change-openapi.js';
 import { METRICS, ROUTES } from '../../shared/names.js';
+import { limitChangePaths, limitChangeSchemas } from './change-openapi.js';
 
 type JsonSchema = Record<string, unknown>;
 

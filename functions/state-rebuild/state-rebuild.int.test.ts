@@ -71,7 +71,9 @@ beforeAll(async () => {
   await redis.connect();
   pool = new pg.Pool({ connectionString: databaseUrl() });
   await seedPostgres(pool);
-  app = await createStateRebuildApp(stateRebuildConfigSchema.parse({ ...localStoreEnv('stateRebuild'), STATE_EPOCH_GRACE_MS: '1' }));
+  app = await createStateRebuildApp(
+    stateRebuildConfigSchema.parse({ ...localStoreEnv('stateRebuild'), STATE_EPOCH_GRACE_MS: '1' }),
+  );
 
   // The durable state: an account switch engaged; another engaged then released; a symbol
   // switch engaged without the reduce-only allowance.
