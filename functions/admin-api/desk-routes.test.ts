@@ -181,4 +181,17 @@ describe('Function: createAdminRouter with Cognito callers', () => {
     expect(read).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
     expect(grouped).toMatchObject({ status: 200, body: { as_of: new Date(NOW).toISOString() } });
   });
+
+  it('refuses a sign-in token that names no user, so the body cannot choose the second approver', async () => {
+    // Prepare: a risk-manager token without cognito:username, the body claiming to be bob
+    const { call } = desk();
+    const event = proxyEvent('POST', '/v1/admin/kill-switch/release', { scope: 'global', actor: 'bob', reason: 'x' });
+    const nameless = { ...event, requestContext: { authorizer: { claims: { 'cognito:groups': 'risk-manager' } } } };
+
+    // Act
+    const answer = await call(nameless as unknown as typeof event);
+
+    // Assess
+    expect(answer).toMatchObject({ status: 403, body: { code: 'FORBIDDEN' } });
+  });
 });

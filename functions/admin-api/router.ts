@@ -298,8 +298,13 @@ function withActor(event: APIGatewayProxyEvent): unknown {
  */
 function cognitoCaller(event: APIGatewayProxyEvent): { username: string; groups: string[] } | null {
   const claims = (event.requestContext?.authorizer as { claims?: Record<string, unknown> } | null | undefined)?.claims;
-  const raw = claims?.['cognito:username'];
-  if (typeof raw !== 'string' || raw.length === 0) return null;
+  if (!claims) return null;
+  const raw = claims['cognito:username'];
+  // A Cognito request without a user name would fall back to the body's `actor`, letting one
+  // person act as the second approver: refused instead.
+  if (typeof raw !== 'string' || raw.length === 0) {
+    throw new HttpError(403, 'FORBIDDEN', 'the sign-in token names no user (cognito:username)');
+  }
   const username = raw.replace(/[^A-Za-z0-9._@-]/g, '').slice(0, 64) || 'unknown';
   const groupsClaim = claims?.['cognito:groups'];
   // API Gateway REST hands the groups over as one string ("a,b" or "[a b]"); a list when mapped by hand.
