@@ -134,7 +134,11 @@ describe('Construct: RiskApi', () => {
     expect(wafLogs).toHaveLength(1);
     expect(JSON.stringify(wafLogs[0]?.Properties.LogGroupName)).toContain('AWS::StackId');
     prod.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
-      RedactedFields: [{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'x-api-key' } }],
+      RedactedFields: [
+        { SingleHeader: { Name: 'authorization' } },
+        { SingleHeader: { Name: 'x-amz-security-token' } },
+        { SingleHeader: { Name: 'x-api-key' } },
+      ],
     });
   });
 

@@ -190,8 +190,12 @@ export class RiskApi extends Construct {
         managedRuleGroup('AWSManagedIpReputation', 'AWSManagedRulesAmazonIpReputationList', 3),
       ],
     });
-    // SigV4 signatures and API keys never reach the records.
-    logWebAcl(this, waf, { stageConfig, purpose: 'api', redactedHeaders: ['authorization', 'x-api-key'] });
+    // SigV4 signatures, STS session tokens of role callers and API keys never reach the records.
+    logWebAcl(this, waf, {
+      stageConfig,
+      purpose: 'api',
+      redactedHeaders: ['authorization', 'x-amz-security-token', 'x-api-key'],
+    });
     new wafv2.CfnWebACLAssociation(this, 'WafAssociation', {
       resourceArn: this.api.deploymentStage.stageArn,
       webAclArn: waf.attrArn,
