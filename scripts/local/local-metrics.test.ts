@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { riskApiMetricHooks } from '../../functions/risk-api/metrics.js';
 import type { ValidateOrderResult } from '../../shared/domain/risk/validate-order.js';
 import { LocalMetrics } from './local-metrics.js';
 
@@ -16,6 +17,7 @@ describe('Class: LocalMetrics', () => {
     it('answers like GetMetricData: per period, split by the asked dimension, the {service} set when unsplit', async () => {
       // Prepare
       const metrics = new LocalMetrics();
+      const { onDecision } = riskApiMetricHooks(metrics.sink, console).app;
       const at = (ms: number, run: () => void) => {
         const now = Date.now;
         Date.now = () => T0 + ms;
@@ -25,9 +27,9 @@ describe('Class: LocalMetrics', () => {
           Date.now = now;
         }
       };
-      at(1_000, () => metrics.recordDecision(decided('accept'), 2));
-      at(2_000, () => metrics.recordDecision(decided('reject', ['MAX_ORDER_QUANTITY', 'VAR_BREACH']), 8));
-      at(61_000, () => metrics.recordDecision(decided('reject', ['VAR_BREACH']), 4));
+      at(1_000, () => onDecision(decided('accept'), 2));
+      at(2_000, () => onDecision(decided('reject', ['MAX_ORDER_QUANTITY', 'VAR_BREACH']), 8));
+      at(61_000, () => onDecision(decided('reject', ['VAR_BREACH']), 4));
       const query = { minutes: 5, periodSeconds: 60 };
       const now = T0 + 120_000;
 

@@ -3,7 +3,6 @@ import type { Redis } from 'ioredis';
 import type { MetricSeries, MetricSeriesQuery, MetricsSource } from '../../functions/admin-api/desk-reads.js';
 import { decodeMark } from '../../shared/adapters/redis/mark-hash.js';
 import { markCurrentAtMs } from '../../shared/domain/risk/state.js';
-import type { ValidateOrderResult } from '../../shared/domain/risk/validate-order.js';
 import { CATALOGUE } from '../../shared/metrics/catalogue.js';
 import { emitMetric, type MetricsSink } from '../../shared/metrics/emit.js';
 import { REDIS_KEYS } from '../../shared/names.js';
@@ -65,14 +64,6 @@ export class LocalMetrics implements MetricsSource {
     while (drop < entry.samples.length && (entry.samples[drop]?.t ?? 0) < cutoff) drop++;
     if (entry.samples.length - drop > MAX_SAMPLES_PER_SERIES) drop = entry.samples.length - MAX_SAMPLES_PER_SERIES;
     if (drop > 0) entry.samples.splice(0, drop);
-  }
-
-  /** What functions/risk-api/handler.ts emits per decision: outcome, latency, one count per reason. */
-  recordDecision(result: ValidateOrderResult, elapsedMs: number): void {
-    const { decision, reasons } = result.response;
-    emitMetric(this.sink, CATALOGUE.decisions, 1, { decision });
-    emitMetric(this.sink, CATALOGUE.decisionLatencyMs, elapsedMs);
-    for (const reason of reasons) emitMetric(this.sink, CATALOGUE.rejectReasons, 1, { code: reason.code });
   }
 
   /**

@@ -151,9 +151,13 @@ async function startOnStores(
   // What a stage sends to CloudWatch, kept in memory for the console's charts.
   const { LocalMetrics } = await import('./local-metrics.js');
   const localMetrics = new LocalMetrics();
+  // The risk API's own metric hooks (as its handler wires them in a stage), into the local sink.
+  const { riskApiMetricHooks } = await import('../../functions/risk-api/metrics.js');
+  const { logger } = await import('../../shared/runtime/observability.js');
+  const hooks = riskApiMetricHooks(localMetrics.sink, logger);
   const risk = await createRiskApi(config, {
-    adapters: connectRiskStores,
-    onDecision: (result, elapsedMs) => localMetrics.recordDecision(result, elapsedMs),
+    adapters: (riskConfig: RiskApiConfig) => connectRiskStores(riskConfig, hooks.stores),
+    ...hooks.app,
   });
   const { redis, pool } = risk.adapters;
 
