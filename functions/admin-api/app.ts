@@ -7,11 +7,12 @@ import { PostgresBreakerAudit, RedisBreakerStore } from '../../shared/adapters/b
 import { KrakenKeyStore } from '../../shared/adapters/kraken-keys.js';
 import { KrakenRestClient } from '../../shared/adapters/kraken-rest.js';
 import { PostgresStateGenerations } from '../../shared/adapters/postgres/state-generation.js';
+import { readExposure } from '../../shared/adapters/redis/exposure-read.js';
 import { StateEpochStore } from '../../shared/adapters/state-epoch.js';
 import { connectStores } from '../../shared/adapters/stores.js';
 import { stateEpochOptions } from '../../shared/config/state-epoch.js';
 import type { KrakenCredentials } from '../../shared/domain/controls/ports.js';
-import { exposureView } from '../../shared/domain/risk/exposure-view.js';
+import { type ExposureSource, exposureView } from '../../shared/domain/risk/exposure-view.js';
 import { parseLimits } from '../../shared/domain/risk/limits.js';
 import {
   type AccountDetails,
@@ -32,7 +33,6 @@ import {
   PostgresLimitsChangeStore,
   PostgresRecordedDecisions,
 } from './adapters/postgres-limit-changes.js';
-import { RedisExposureSource } from './adapters/redis-exposure.js';
 import { RedisKillSwitchStore } from './adapters/redis-kill-switch.js';
 import { RedisMarketOverview } from './adapters/redis-market-overview.js';
 import type { AdminApiConfig } from './config.js';
@@ -138,7 +138,8 @@ export async function createAdminApi(config: AdminApiConfig, overrides: AdminOve
     newId: randomUUID,
   };
 
-  const exposureSource = new RedisExposureSource(redis);
+  // The risk API's own exposure read (one codec path), so the console cannot disagree with it.
+  const exposureSource: ExposureSource = { load: (accountId, nowMs) => readExposure(redis, accountId, nowMs) };
   const services: AdminServices = {
     killSwitch: { service, log, states: () => store.list() },
     // Proposals carry their what-if, expire, and are applied by a second approver (issue #17).

@@ -14,9 +14,11 @@ import { accountFeedUsable, decodeAccountFeed } from '../../../shared/adapters/r
 import { encodeSpoolEntry } from '../../../shared/adapters/redis/audit-spool.js';
 import { decodeBalances } from '../../../shared/adapters/redis/balances-hash.js';
 import { decodeBreaker } from '../../../shared/adapters/redis/breaker-hash.js';
+import { readExposure, type VersionedExposureSnapshot } from '../../../shared/adapters/redis/exposure-read.js';
 import { decodeInstrument } from '../../../shared/adapters/redis/instruments-hash.js';
-import { decodeMark, MARK_FIELDS } from '../../../shared/adapters/redis/mark-hash.js';
+import { decodeMark } from '../../../shared/adapters/redis/mark-hash.js';
 import { decodeStoredDecision, encodeStoredDecision } from '../../../shared/adapters/redis/order-decision.js';
+import { decodePositions } from '../../../shared/adapters/redis/positions-hash.js';
 import { decodeReferencePrice } from '../../../shared/adapters/redis/reference-price-hash.js';
 import { expiredEventLuaFields } from '../../../shared/adapters/redis/reservation-events.js';
 import { STATE_EPOCH_FIELDS } from '../../../shared/adapters/redis/state-epoch.js';
@@ -25,7 +27,6 @@ import { StateUnavailableError } from '../../../shared/domain/errors.js';
 import { openOrderFor, openOrdersOf } from '../../../shared/domain/executions/working-orders.js';
 import { tradingDay } from '../../../shared/domain/positions/positions.js';
 import type { Reservation } from '../../../shared/domain/risk/exposure.js';
-import type { ExposureSnapshot } from '../../../shared/domain/risk/exposure-view.js';
 import type {
   CommitOptions,
   DecisionRecord,
@@ -196,10 +197,7 @@ interface Snapshot {
   readonly member: string;
 }
 
-/** What `GET /v1/risk/accounts/{id}/exposure` measures from, with the book's version. */
-export interface VersionedExposureSnapshot extends ExposureSnapshot {
-  readonly bookVersion: number;
-}
+export type { VersionedExposureSnapshot } from '../../../shared/adapters/redis/exposure-read.js';
 
 type RedisWithScripts = Redis & {
   riskDecide(...args: (string | number)[]): Promise<unknown[] | null>;
@@ -493,37 +491,9 @@ export class RedisRiskStateStore implements RiskStateStore {
     }
   }
 
-  /**
-   * An account's exposure as it stands: positions, its book and the mid of every symbol in
-   * either (two round trips; a read that decides nothing, for `GET .../exposure`).
-   */
-  async loadExposure(accountId: string, nowMs: number): Promise<VersionedExposureSnapshot> {
-    try {
-      const [positionFields, bookFields] = await Promise.all([
-        this.redis.hgetall(REDIS_KEYS.positions(accountId)),
-        this.redis.hgetall(REDIS_KEYS.accountBook(accountId)),
-      ]);
-      const positions = parsePositions(positionFields);
-      const decoded = decodeAccountBook(accountId, bookFields);
-      if (decoded.unreadable.length > 0) {
-        throw new StateUnavailableError(`account book unreadable: ${decoded.unreadable.join(', ')}`);
-      }
-      const openOrders = openOrdersOf(decoded.book, nowMs);
-      const symbols = [...new Set([...positions.keys(), ...openOrders.keys()])];
-      const mids = symbols.length
-        ? await this.redis.pipeline(symbols.map((s) => ['hget', REDIS_KEYS.mark(s), MARK_FIELDS.mid])).exec()
-        : [];
-      const marks = new Map<string, Decimal>();
-      symbols.forEach((symbol, i) => {
-        const mid = mids?.[i]?.[1];
-        const value = typeof mid === 'string' ? Decimal.tryParse(mid) : undefined;
-        if (value) marks.set(symbol, value);
-      });
-      return { positions, openOrders, marks, bookVersion: decoded.version };
-    } catch (error) {
-      if (error instanceof StateUnavailableError) throw error;
-      throw new StateUnavailableError('redis', { cause: error });
-    }
+  /** An account's exposure as it stands, for `GET .../exposure` (shared with the console's read). */
+  loadExposure(accountId: string, nowMs: number): Promise<VersionedExposureSnapshot> {
+    return readExposure(this.redis, accountId, nowMs);
   }
 
   async appendAudit(record: DecisionRecord): Promise<void> {
@@ -584,17 +554,6 @@ function withChanges(base: readonly unknown[], changes: readonly unknown[]): unk
 
 function snapshotKey(query: Pick<LoadQuery, 'accountId' | 'symbol'>): string {
   return `${query.accountId}\u0000${query.symbol}`;
-}
-
-function parsePositions(fields: Record<string, string>): Map<string, Decimal> {
-  const positions = new Map<string, Decimal>();
-  for (const [symbol, qty] of Object.entries(fields)) {
-    // An unreadable position must not vanish from the exposure: fail closed.
-    const value = Decimal.tryParse(qty);
-    if (!value) throw new StateUnavailableError(`position ${symbol} unreadable`);
-    positions.set(symbol, value);
-  }
-  return positions;
 }
 
 /** The decision stored under an order id; unreadable fails closed like any unreadable state. */
@@ -662,7 +621,7 @@ function parseState(
   const universeSize = Number(reply[S.universeSize]);
   const inUniverse = Number(reply[S.inUniverse]) === 1;
 
-  const positions = parsePositions(hash(reply[S.positions]));
+  const positions = decodePositions(hash(reply[S.positions]));
   // Open orders that cannot be read are not zero exposure, nor are balances: fail closed.
   const decodedBook = decodedBookOf(query.accountId, reply[S.book]);
   if (decodedBook.unreadable.length > 0) {

@@ -1,4 +1,5 @@
-import type { Decimal } from '../../domain/decimal.js';
+import { Decimal } from '../../domain/decimal.js';
+import { StateUnavailableError } from '../../domain/errors.js';
 
 /**
  * The codec of an account's positions mirror (`REDIS_KEYS.positions`: symbol -> signed
@@ -17,6 +18,17 @@ export const DAILY_COUNTER_FIELDS = {
 export function encodePositions(positions: ReadonlyMap<string, Decimal>): Record<string, string> | null {
   const held = [...positions].filter(([, qty]) => !qty.isZero());
   return held.length === 0 ? null : Object.fromEntries(held.map(([symbol, qty]) => [symbol, qty.toString()]));
+}
+
+/** The positions hash read back; an unreadable position must not vanish from exposure: fail closed. */
+export function decodePositions(fields: Record<string, string>): Map<string, Decimal> {
+  const positions = new Map<string, Decimal>();
+  for (const [symbol, qty] of Object.entries(fields)) {
+    const value = Decimal.tryParse(qty);
+    if (!value) throw new StateUnavailableError(`position ${symbol} unreadable`);
+    positions.set(symbol, value);
+  }
+  return positions;
 }
 
 /** The daily counters hash of one trading day (`YYYY-MM-DD` under the configured boundary). */
