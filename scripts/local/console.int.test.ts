@@ -1,13 +1,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import pg from 'pg';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisBreakerStore } from '../../shared/adapters/breakers/breaker-store.js';
 import { createRedisClient, redisConfigFromUrl } from '../../shared/adapters/redis/client.js';
 import { DEFAULT_BREAKER_CONFIG } from '../../shared/domain/breakers/config.js';
-import { awsEnvironment, local, localStoreEnv, redisUrl } from '../../test/local-env.js';
+import { awsEnvironment, databaseUrl, local, localStoreEnv, redisUrl } from '../../test/local-env.js';
 import { type AdminCall, releaseDurableControls } from '../../test/support/durable-controls.js';
+import { SEED_ACCOUNTS } from '../../test/support/seed.js';
 import { requestGate } from '../cli/gate-client.js';
 import { type LocalMode, startLocalMode } from './local-mode.js';
 import { LOCAL_TRADED_SYMBOLS } from './local-seed.js';
@@ -127,6 +129,20 @@ describe('Risk desk console (browser)', () => {
     await browser?.close();
     // What a failed step may have left engaged or tripped (the database and Redis db are shared).
     if (mode) await releaseDurableControls(adminCall(mode.url), [TRIP_SYMBOL]);
+    // The limits bob applied stay in force in the shared test database: put the seed limits
+    // back as the next version, or later tests of this account decide under this test's cap.
+    const seed = SEED_ACCOUNTS.find((a) => a.accountId === LIMITS_ACCOUNT);
+    const pool = new pg.Pool({ connectionString: databaseUrl() });
+    try {
+      await pool.query(
+        `INSERT INTO account_limits (account_id, version, limits, created_by, reason)
+         SELECT $1, COALESCE(MAX(version), 0) + 1, $2, 'test', 'console test: seed limits back'
+           FROM account_limits WHERE account_id = $1`,
+        [LIMITS_ACCOUNT, JSON.stringify(seed?.limits)],
+      );
+    } finally {
+      await pool.end();
+    }
     await mode?.stop();
     redis?.disconnect();
   });
