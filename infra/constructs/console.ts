@@ -308,29 +308,14 @@ function handler(event) {
             sampledRequestsEnabled: true,
           },
         },
-        {
-          name: 'AWSManagedCommon',
-          priority: 1,
-          overrideAction: { none: {} },
-          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesCommonRuleSet' } },
-          visibilityConfig: {
-            cloudWatchMetricsEnabled: true,
-            metricName: 'ConsoleCommon',
-            sampledRequestsEnabled: true,
-          },
-        },
-        {
-          // Log4Shell and other known-bad request patterns (checkov CKV_AWS_192).
-          name: 'AWSManagedKnownBadInputs',
-          priority: 2,
-          overrideAction: { none: {} },
-          statement: { managedRuleGroupStatement: { vendorName: 'AWS', name: 'AWSManagedRulesKnownBadInputsRuleSet' } },
-          visibilityConfig: {
-            cloudWatchMetricsEnabled: true,
-            metricName: 'ConsoleKnownBadInputs',
-            sampledRequestsEnabled: true,
-          },
-        },
+        managedRuleGroup('AWSManagedCommon', 'AWSManagedRulesCommonRuleSet', 1, 'ConsoleCommon'),
+        // Log4Shell and other known-bad request patterns (checkov CKV_AWS_192).
+        managedRuleGroup(
+          'AWSManagedKnownBadInputs',
+          'AWSManagedRulesKnownBadInputsRuleSet',
+          2,
+          'ConsoleKnownBadInputs',
+        ),
         managedRuleGroup('AWSManagedIpReputation', 'AWSManagedRulesAmazonIpReputationList', 3, 'ConsoleIpReputation'),
       ],
     });
