@@ -9,11 +9,11 @@ import { percentile, round3 } from '../../test/bench-utils.js';
 import { startFakeKrakenServer } from '../../test/fakes/kraken-ws/server.js';
 import { createStream, deleteStream } from '../../test/kinesis-local.js';
 import { awsEnvironment, redisUrl } from '../../test/local-env.js';
+import { RedisMarkWriter } from './adapters/redis-marks.js';
 import { KinesisWorkerSink } from './kinesis-worker-sink.js';
 import { KrakenFeedClient } from './kraken-client.js';
 import { IngestPipeline } from './pipeline.js';
 import type { FeedStatus, MarketEventSink, MarkStore } from './ports.js';
-import { RedisMarkWriter } from './redis-marks.js';
 
 export const group = 'ingest';
 

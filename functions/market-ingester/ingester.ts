@@ -8,6 +8,7 @@ import { emitMetric } from '../../shared/metrics/emit.js';
 import { logger, metrics } from '../../shared/runtime/observability.js';
 import { PostgresInstrumentTarget } from './adapters/postgres-instruments.js';
 import { RedisInstrumentTarget } from './adapters/redis-instruments.js';
+import { RedisMarkWriter } from './adapters/redis-marks.js';
 import { RedisUniverseSource } from './adapters/redis-universe.js';
 import { type IngesterConfig, isUsdSpotPair } from './config.js';
 import { INGESTER_DEFAULTS } from './defaults.js';
@@ -19,7 +20,6 @@ import { KrakenFeedClient } from './kraken-client.js';
 import { IngestPipeline } from './pipeline.js';
 import type { FeedStatus, InstrumentTarget, TradedSymbolsSource } from './ports.js';
 import { FrameRecorder } from './recording.js';
-import { RedisMarkWriter } from './redis-marks.js';
 
 /** Settings {@link startIngester} reads: the parsed config (tests build one directly). */
 export type IngesterSettings = Pick<

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import { encodeFeedStatus, type FeedState } from '../../shared/adapters/redis/feed-status-hash.js';
-import { encodeMark, encodeMarkStale, encodeMarkVerified } from '../../shared/adapters/redis/mark-hash.js';
-import type { Mark } from '../../shared/domain/market/events.js';
-import { REDIS_KEYS } from '../../shared/names.js';
-import type { FeedStatus, MarkStore } from './ports.js';
+import { encodeFeedStatus, type FeedState } from '../../../shared/adapters/redis/feed-status-hash.js';
+import { encodeMark, encodeMarkStale, encodeMarkVerified } from '../../../shared/adapters/redis/mark-hash.js';
+import type { Mark } from '../../../shared/domain/market/events.js';
+import { REDIS_KEYS } from '../../../shared/names.js';
+import type { FeedStatus, MarkStore } from '../ports.js';
 
 export interface RedisMarkWriterOptions {
   /** Told when a batch is durable in Redis: marks written and when (performance.now()). */
