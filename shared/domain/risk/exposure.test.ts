@@ -5,16 +5,25 @@ import { amendRequestSchema } from '../order.js';
 import {
   addSide,
   amendReservationId,
+  countOpenOrders,
+  type ExposureInputs,
+  measureBeforeAfter,
   measureWorstCase,
   NO_ORDERS,
   NO_SYMBOL_ORDERS,
   type OpenOrders,
+  type OrderChange,
+  openOrdersNotional,
+  openSide,
   type Reservation,
   reservationFromRecord,
   reservationSide,
   reservationToRecord,
   type SymbolOrders,
   sideOrdersOf,
+  subtractSide,
+  type WorstCase,
+  worstSideValue,
 } from './exposure.js';
 import { accountFixture, NOW_MS, orderFixture, stateFixture } from './fixtures.js';
 import type { AccountLimitsInput } from './limits.js';
@@ -523,3 +532,145 @@ function withReservation(open: Map<string, SymbolOrders>, r: Reservation): Map<s
   });
   return next;
 }
+
+/**
+ * measureWorstCase as it was before the single-pass rewrite (a Set of every symbol, each
+ * measured in turn): the reference the rewrite and measureBeforeAfter are held to.
+ */
+function referenceWorstCase(
+  inputs: ExposureInputs,
+  symbol: string,
+  symbolPrice: Decimal,
+  add: readonly OrderChange[] = [],
+  remove: readonly OrderChange[] = [],
+): WorstCase | null {
+  const symbols = new Set<string>([symbol, ...inputs.positions.keys(), ...(inputs.openOrders?.keys() ?? [])]);
+  let netUpper = Decimal.ZERO;
+  let netLower = Decimal.ZERO;
+  let gross = Decimal.ZERO;
+  let openNotional = Decimal.ZERO;
+  let symbolValue = Decimal.ZERO;
+  let symbolQty = Decimal.ZERO;
+  for (const s of symbols) {
+    const position = inputs.positions.get(s) ?? Decimal.ZERO;
+    let buys = openSide(inputs.openOrders?.get(s), 'buy');
+    let sells = openSide(inputs.openOrders?.get(s), 'sell');
+    for (const change of add) {
+      if (change.symbol !== s) continue;
+      if (change.side === 'buy') buys = addSide(buys, change.orders);
+      else sells = addSide(sells, change.orders);
+    }
+    for (const change of remove) {
+      if (change.symbol !== s) continue;
+      if (change.side === 'buy') buys = subtractSide(buys, change.orders);
+      else sells = subtractSide(sells, change.orders);
+    }
+    if (s !== symbol && position.isZero() && buys.qty.isZero() && sells.qty.isZero()) continue;
+    const price = s === symbol ? symbolPrice : inputs.marks.get(s);
+    if (!price) return null;
+    const held = position.mul(price);
+    const buyValue = worstSideValue(buys, price);
+    const sellValue = worstSideValue(sells, price);
+    const upper = held.add(buyValue);
+    const lower = held.sub(sellValue);
+    netUpper = netUpper.add(upper);
+    netLower = netLower.add(lower);
+    const worse = Decimal.max(upper.abs(), lower.abs());
+    gross = gross.add(worse);
+    openNotional = openNotional.add(buyValue).add(sellValue);
+    if (s === symbol) {
+      symbolValue = worse;
+      symbolQty = Decimal.max(position.add(buys.qty).abs(), position.sub(sells.qty).abs());
+    }
+  }
+  return { net: Decimal.max(netUpper.abs(), netLower.abs()), gross, symbolValue, symbolQty, openNotional };
+}
+
+describe('Function: measureBeforeAfter (one pass over the other symbols)', () => {
+  const SYMBOLS = ['BTC/USD', 'ETH/USD', 'SOL/USD', 'XRP/USD'] as const;
+  const amount = (maxUnits: number, digits: number) =>
+    fc.integer({ min: 0, max: maxUnits }).map((n) => Decimal.fromInteger(n).div(Decimal.fromInteger(10 ** digits)));
+  const side = fc.record({
+    qty: amount(5_000, 3),
+    notional: amount(50_000_000, 2),
+    count: fc.integer({ min: 0, max: 5 }),
+    reduceOnlyQty: amount(1_000, 3),
+  });
+  const symbolOrders = fc.record({
+    working: fc.record({ buy: side, sell: side }),
+    pending: fc.record({ buy: side, sell: side }),
+  });
+  const book = fc.record({
+    positions: fc.dictionary(
+      fc.constantFrom(...SYMBOLS),
+      fc.integer({ min: -5_000, max: 5_000 }).map((n) => Decimal.fromInteger(n).div(Decimal.fromInteger(100))),
+    ),
+    openOrders: fc.option(fc.dictionary(fc.constantFrom(...SYMBOLS), symbolOrders), { nil: undefined }),
+    // A mark may be missing: the measure is then null for every symbol that needs it.
+    marks: fc.dictionary(fc.constantFrom(...SYMBOLS), amount(10_000_000, 2)),
+    symbol: fc.constantFrom(...SYMBOLS),
+    symbolPrice: amount(10_000_000, 1).map((p) => p.add(Decimal.ONE)),
+    orderSide: fc.constantFrom('buy' as const, 'sell' as const),
+    qty: amount(10_000, 4),
+    replaced: fc.option(fc.tuple(amount(10_000, 4), amount(10_000_000, 1)), { nil: null }),
+  });
+
+  it('equals measureWorstCase before and after the change, and the reference measure', () => {
+    fc.assert(
+      fc.property(book, (b) => {
+        const inputs: ExposureInputs = {
+          positions: new Map(Object.entries(b.positions)),
+          openOrders: b.openOrders ? new Map(Object.entries(b.openOrders)) : undefined,
+          marks: new Map(Object.entries(b.marks)),
+        };
+        const add: OrderChange = {
+          symbol: b.symbol,
+          side: b.orderSide,
+          orders: sideOrdersOf(b.qty, b.symbolPrice, false),
+        };
+        const remove: OrderChange | null = b.replaced
+          ? { symbol: b.symbol, side: b.orderSide, orders: sideOrdersOf(b.replaced[0], b.replaced[1], false) }
+          : null;
+        const both = measureBeforeAfter(inputs, b.symbol, b.symbolPrice, add, remove);
+        const before = referenceWorstCase(inputs, b.symbol, b.symbolPrice);
+        const after = referenceWorstCase(inputs, b.symbol, b.symbolPrice, [add], remove ? [remove] : []);
+        expect(measureWorstCase(inputs, b.symbol, b.symbolPrice)).toEqual(before);
+        expect(measureWorstCase(inputs, b.symbol, b.symbolPrice, [add], remove ? [remove] : [])).toEqual(after);
+        if (before === null) expect(both).toBeNull();
+        else expect(both).toEqual({ before, after });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('is null when a held symbol other than the measured one has no mark', () => {
+    const inputs: ExposureInputs = {
+      positions: new Map([['ETH/USD', dec('1')]]),
+      openOrders: undefined,
+      marks: new Map(),
+    };
+    const add: OrderChange = { symbol: 'BTC/USD', side: 'buy', orders: sideOrdersOf(dec('1'), dec('65000'), false) };
+    expect(measureBeforeAfter(inputs, 'BTC/USD', dec('65000'), add, null)).toBeNull();
+    expect(
+      measureBeforeAfter({ ...inputs, marks: new Map([['ETH/USD', dec('3000')]]) }, 'BTC/USD', dec('65000'), add, null),
+    ).not.toBeNull();
+  });
+});
+
+describe('Function: countOpenOrders and openOrdersNotional', () => {
+  it('count and sum working plus pending of both sides, per symbol and in total', () => {
+    const side = (count: number, notional: string) => ({ ...NO_ORDERS, count, notional: dec(notional) });
+    const open: OpenOrders = new Map<string, SymbolOrders>([
+      [
+        'BTC/USD',
+        { working: { buy: side(1, '10'), sell: side(2, '20.5') }, pending: { buy: side(3, '1'), sell: NO_ORDERS } },
+      ],
+      ['ETH/USD', { working: { buy: NO_ORDERS, sell: NO_ORDERS }, pending: { buy: NO_ORDERS, sell: side(4, '0.25') } }],
+    ]);
+    expect(countOpenOrders(open, 'BTC/USD')).toEqual({ total: 10, symbol: 6 });
+    expect(countOpenOrders(open, 'SOL/USD')).toEqual({ total: 10, symbol: 0 });
+    expect(countOpenOrders(undefined, 'BTC/USD')).toEqual({ total: 0, symbol: 0 });
+    expect(openOrdersNotional(open).toString()).toBe('31.75');
+    expect(openOrdersNotional(undefined).isZero()).toBe(true);
+  });
+});

@@ -87,12 +87,33 @@ export function worstSideValue(orders: SideOrders, mark: Decimal): Decimal {
 export function countOpenOrders(open: OpenOrders | undefined, symbol: string): { total: number; symbol: number } {
   let total = 0;
   let inSymbol = 0;
-  for (const [s, orders] of open ?? []) {
-    const n = openSide(orders, 'buy').count + openSide(orders, 'sell').count;
-    total += n;
-    if (s === symbol) inSymbol = n;
+  if (open) {
+    // Counts only: summing the sides' counts directly spares openSide's decimal sums.
+    for (const [s, orders] of open) {
+      const n = orderCount(orders);
+      total += n;
+      if (s === symbol) inSymbol = n;
+    }
   }
   return { total, symbol: inSymbol };
+}
+
+function orderCount(orders: SymbolOrders): number {
+  return orders.working.buy.count + orders.pending.buy.count + orders.working.sell.count + orders.pending.sell.count;
+}
+
+/** Sum over every open order of its own-price notional, both sides (working and pending). */
+export function openOrdersNotional(open: OpenOrders | undefined): Decimal {
+  let total = Decimal.ZERO;
+  if (!open) return total;
+  for (const orders of open.values()) {
+    total = total
+      .add(orders.working.buy.notional)
+      .add(orders.pending.buy.notional)
+      .add(orders.working.sell.notional)
+      .add(orders.pending.sell.notional);
+  }
+  return total;
 }
 
 /** A change the decision applies to one symbol's book before measuring. */
@@ -117,7 +138,7 @@ export interface WorstCase {
 
 export interface ExposureInputs {
   readonly positions: ReadonlyMap<string, Decimal>;
-  readonly openOrders: OpenOrders | undefined;
+  readonly openOrders?: OpenOrders | undefined;
   /** Mid of every symbol held or with open orders. */
   readonly marks: ReadonlyMap<string, Decimal>;
 }
@@ -136,48 +157,139 @@ export function measureWorstCase(
   add: readonly OrderChange[] = [],
   remove: readonly OrderChange[] = [],
 ): WorstCase | null {
-  const symbols = new Set<string>([symbol, ...inputs.positions.keys(), ...(inputs.openOrders?.keys() ?? [])]);
-  let netUpper = Decimal.ZERO;
-  let netLower = Decimal.ZERO;
-  let gross = Decimal.ZERO;
-  let openNotional = Decimal.ZERO;
-  let symbolValue = Decimal.ZERO;
-  let symbolQty = Decimal.ZERO;
+  const others = measureOthers(inputs, symbol, add, remove);
+  if (!others) return null;
+  return withSymbol(others, inputs, symbol, symbolPrice, add, remove);
+}
 
-  for (const s of symbols) {
-    const position = inputs.positions.get(s) ?? Decimal.ZERO;
-    let buys = openSide(inputs.openOrders?.get(s), 'buy');
-    let sells = openSide(inputs.openOrders?.get(s), 'sell');
-    for (const change of add) {
-      if (change.symbol !== s) continue;
-      if (change.side === 'buy') buys = addSide(buys, change.orders);
-      else sells = addSide(sells, change.orders);
-    }
-    for (const change of remove) {
-      if (change.symbol !== s) continue;
-      if (change.side === 'buy') buys = subtractSide(buys, change.orders);
-      else sells = subtractSide(sells, change.orders);
-    }
-    if (s !== symbol && position.isZero() && buys.qty.isZero() && sells.qty.isZero()) continue;
-    const price = s === symbol ? symbolPrice : inputs.marks.get(s);
-    if (!price) return null;
+/**
+ * The worst case before and after one decision's changes, which touch only `symbol`
+ * (the order's own side, and for an amend the order it replaces): every other symbol is
+ * measured once for both. Equal to two {@link measureWorstCase} calls (sums of exact
+ * decimals do not depend on their order). Null when a held or ordered symbol has no mark.
+ */
+export function measureBeforeAfter(
+  inputs: ExposureInputs,
+  symbol: string,
+  symbolPrice: Decimal,
+  add: OrderChange,
+  remove: OrderChange | null,
+): { readonly before: WorstCase; readonly after: WorstCase } | null {
+  const others = measureOthers(inputs, symbol, NO_CHANGES, NO_CHANGES);
+  if (!others) return null;
+  const before = withSymbol(others, inputs, symbol, symbolPrice, NO_CHANGES, NO_CHANGES);
+  const after = withSymbol(others, inputs, symbol, symbolPrice, [add], remove ? [remove] : NO_CHANGES);
+  return { before, after };
+}
 
-    const held = position.mul(price);
-    const buyValue = worstSideValue(buys, price);
-    const sellValue = worstSideValue(sells, price);
-    const upper = held.add(buyValue);
-    const lower = held.sub(sellValue);
-    netUpper = netUpper.add(upper);
-    netLower = netLower.add(lower);
-    const worse = Decimal.max(upper.abs(), lower.abs());
-    gross = gross.add(worse);
-    openNotional = openNotional.add(buyValue).add(sellValue);
-    if (s === symbol) {
-      symbolValue = worse;
-      symbolQty = Decimal.max(position.add(buys.qty).abs(), position.sub(sells.qty).abs());
+const NO_CHANGES: readonly OrderChange[] = [];
+
+/** Running sums of the worst-case measure (net if every buy fills, net if every sell fills). */
+interface Sums {
+  netUpper: Decimal;
+  netLower: Decimal;
+  gross: Decimal;
+  openNotional: Decimal;
+}
+
+/** One symbol's open sides after the decision's changes to it. */
+function changedSides(
+  orders: SymbolOrders | undefined,
+  s: string,
+  add: readonly OrderChange[],
+  remove: readonly OrderChange[],
+): BySide<SideOrders> {
+  let buys = openSide(orders, 'buy');
+  let sells = openSide(orders, 'sell');
+  for (const change of add) {
+    if (change.symbol !== s) continue;
+    if (change.side === 'buy') buys = addSide(buys, change.orders);
+    else sells = addSide(sells, change.orders);
+  }
+  for (const change of remove) {
+    if (change.symbol !== s) continue;
+    if (change.side === 'buy') buys = subtractSide(buys, change.orders);
+    else sells = subtractSide(sells, change.orders);
+  }
+  return { buy: buys, sell: sells };
+}
+
+/** Sums over every held or ordered symbol but `symbol`; null when one of them has no mark. */
+function measureOthers(
+  inputs: ExposureInputs,
+  symbol: string,
+  add: readonly OrderChange[],
+  remove: readonly OrderChange[],
+): Sums | null {
+  const sums: Sums = {
+    netUpper: Decimal.ZERO,
+    netLower: Decimal.ZERO,
+    gross: Decimal.ZERO,
+    openNotional: Decimal.ZERO,
+  };
+  // Every symbol held or with open orders, each once, the measured one excepted.
+  for (const s of inputs.positions.keys()) {
+    if (s !== symbol && !addOther(sums, inputs, s, add, remove)) return null;
+  }
+  if (inputs.openOrders) {
+    for (const s of inputs.openOrders.keys()) {
+      if (s !== symbol && !inputs.positions.has(s) && !addOther(sums, inputs, s, add, remove)) return null;
     }
   }
-  return { net: Decimal.max(netUpper.abs(), netLower.abs()), gross, symbolValue, symbolQty, openNotional };
+  return sums;
+}
+
+/** Adds symbol `s` to `sums` at its mark; false when it holds or orders something and has no mark. */
+function addOther(
+  sums: Sums,
+  inputs: ExposureInputs,
+  s: string,
+  add: readonly OrderChange[],
+  remove: readonly OrderChange[],
+): boolean {
+  const position = inputs.positions.get(s) ?? Decimal.ZERO;
+  const sides = changedSides(inputs.openOrders?.get(s), s, add, remove);
+  if (position.isZero() && sides.buy.qty.isZero() && sides.sell.qty.isZero()) return true;
+  const price = inputs.marks.get(s);
+  if (!price) return false;
+  const held = position.mul(price);
+  const buyValue = worstSideValue(sides.buy, price);
+  const sellValue = worstSideValue(sides.sell, price);
+  const upper = held.add(buyValue);
+  const lower = held.sub(sellValue);
+  sums.netUpper = sums.netUpper.add(upper);
+  sums.netLower = sums.netLower.add(lower);
+  sums.gross = sums.gross.add(Decimal.max(upper.abs(), lower.abs()));
+  sums.openNotional = sums.openNotional.add(buyValue).add(sellValue);
+  return true;
+}
+
+/** Adds the measured symbol (always counted, at `symbolPrice`) to the others' sums. */
+function withSymbol(
+  others: Sums,
+  inputs: ExposureInputs,
+  symbol: string,
+  symbolPrice: Decimal,
+  add: readonly OrderChange[],
+  remove: readonly OrderChange[],
+): WorstCase {
+  const position = inputs.positions.get(symbol) ?? Decimal.ZERO;
+  const sides = changedSides(inputs.openOrders?.get(symbol), symbol, add, remove);
+  const held = position.mul(symbolPrice);
+  const buyValue = worstSideValue(sides.buy, symbolPrice);
+  const sellValue = worstSideValue(sides.sell, symbolPrice);
+  const upper = held.add(buyValue);
+  const lower = held.sub(sellValue);
+  const netUpper = others.netUpper.add(upper);
+  const netLower = others.netLower.add(lower);
+  const symbolValue = Decimal.max(upper.abs(), lower.abs());
+  return {
+    net: Decimal.max(netUpper.abs(), netLower.abs()),
+    gross: others.gross.add(symbolValue),
+    symbolValue,
+    symbolQty: Decimal.max(position.add(sides.buy.qty).abs(), position.sub(sides.sell.qty).abs()),
+    openNotional: others.openNotional.add(buyValue).add(sellValue),
+  };
 }
 
 /**

@@ -226,6 +226,38 @@ describe('Function: evaluateOrder', () => {
       const state = { ...markWith({ bid: dec('89999.5'), ask: dec('90000.5'), mid: dec('90000') }) };
       expect(codes({ order: { type: 'market', limit_price: undefined }, state })).toEqual(['PRICE_BAND_REFERENCE']);
     });
+    it('judges the band on the deviation rounded to 18 digits, as reported (division only above the band)', () => {
+      // Limit 4 against a mid of 3: 3333.333... bps exactly. A band of 3333.333333333333333333
+      // is below the exact figure but equal to the rounded one: not beyond, as before the
+      // division was skipped below the band. One unit less in the 18th digit is beyond.
+      // Only the mark band is looked at: the tiny prices break other rules on purpose.
+      const state = stateFixture({ ...markWith({ bid: dec('2.9'), ask: dec('3.1'), mid: dec('3') }), reference: null });
+      const bandReasons = (band: string) =>
+        evaluateOrder(
+          orderFixture({ limit_price: '4' }),
+          accountFixture({ price_band_mark_bps: band }),
+          state,
+          NOW_MS,
+        ).reasons.filter((r) => r.code === 'PRICE_BAND_MARK');
+      expect(bandReasons('3333.333333333333333333')).toEqual([]);
+      expect(bandReasons('3333.333333333333333332')).toEqual([
+        { code: 'PRICE_BAND_MARK', message: 'limit_price is 3333.3 bps from mark 3' },
+      ]);
+      expect(bandReasons('3333.333333333333333334')).toEqual([]);
+    });
+    it('reports the first price of a stop-limit beyond its reference band', () => {
+      const order = { type: 'stop-loss-limit', trigger_price: '70000', limit_price: '72000' };
+      const limits = { price_band_mark_bps: '1000', trigger_band_bps: '1000' };
+      const trigger = evaluateOrder(
+        orderFixture(order),
+        accountFixture(limits),
+        stateFixture({ reference: { price: dec('60000'), updatedAtMs: NOW_MS } }),
+        NOW_MS,
+      );
+      expect(trigger.reasons.filter((r) => r.code === 'PRICE_BAND_REFERENCE').map((r) => r.message)).toEqual([
+        'trigger_price is 1666.7 bps from reference 60000',
+      ]);
+    });
     it('ignores a reference older than its max age, unless one is required', () => {
       const state = { reference: { price: dec('50000'), updatedAtMs: NOW_MS - 180_001 } };
       expect(codes({ state })).toEqual([]);

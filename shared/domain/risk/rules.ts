@@ -4,11 +4,13 @@ import type { Reason, ReasonCode } from '../reasons.js';
 import {
   amendReservationId,
   countOpenOrders,
-  measureWorstCase,
+  measureBeforeAfter,
   NO_ORDERS,
+  openOrdersNotional,
   openSide,
   type Reservation,
   type SideOrders,
+  type SymbolOrders,
   sideOrdersOf,
   subtractSide,
   worstSideValue,
@@ -52,11 +54,18 @@ export interface Evaluation {
 }
 
 export function isUsdSpotSymbol(symbol: string): boolean {
+  // One-entry memo: a pure function of the text, asked on every order, nearly always of the
+  // same few symbols. One entry bounds the memory whatever symbols requests carry.
+  if (symbol === lastSpotSymbol) return lastSpotAnswer;
   const slash = symbol.indexOf('/');
-  if (slash <= 0) return false;
-  const base = symbol.slice(0, slash);
-  return symbol.slice(slash + 1) === 'USD' && !base.includes('.') && !NON_SPOT_BASE.test(base);
+  const base = slash <= 0 ? '' : symbol.slice(0, slash);
+  const answer = slash > 0 && symbol.slice(slash + 1) === 'USD' && !base.includes('.') && !NON_SPOT_BASE.test(base);
+  lastSpotSymbol = symbol;
+  lastSpotAnswer = answer;
+  return answer;
 }
+let lastSpotSymbol: string | undefined;
+let lastSpotAnswer = false;
 
 /** Base asset of a USD pair (`BTC/USD` -> `BTC`), as Kraken's v2 balances name it. */
 export function baseAsset(symbol: string): string {
@@ -76,22 +85,52 @@ function deviationBps(a: Decimal, b: Decimal): Decimal {
 }
 
 /**
+ * `deviationBps(a, b)` when it exceeds `band`, else null. The division (and its rounding)
+ * is done only when the exact deviation is above the band: |a - b| x 10,000 <= band x b
+ * means the exact figure is at or below the band, and so is the rounded one (rounding to
+ * 18 digits is monotone and the band is itself an 18-digit decimal; band x b truncated to
+ * 18 digits is at most the exact product for a band >= 0). Above the band the rounded
+ * figure decides, as it always did. A b at or below zero or a negative band takes the plain path.
+ */
+function bpsBeyond(a: Decimal, b: Decimal, band: Decimal): Decimal | null {
+  if (b.isPositive() && !band.isNegative() && !a.sub(b).abs().mul(TEN_THOUSAND).gt(band.mul(b))) return null;
+  const bps = deviationBps(a, b);
+  return bps.gt(band) ? bps : null;
+}
+
+/** Appends a failed rule's reason. */
+function fail(reasons: Reason[], code: ReasonCode, message: string): void {
+  reasons.push({ code, message });
+}
+
+/** A fee at `feeRateBps` on `amount`. */
+function feeOf(amount: Decimal, feeRateBps: Decimal): Decimal {
+  return amount.mul(feeRateBps).div(TEN_THOUSAND);
+}
+
+/** Reduce-only quantity of working plus pending orders of one side. */
+function reduceOnlyQtyOf(orders: SymbolOrders | undefined, side: Side): Decimal {
+  if (!orders) return Decimal.ZERO;
+  return orders.working[side].reduceOnlyQty.add(orders.pending[side].reduceOnlyQty);
+}
+
+/**
  * The worst price an order can trade at, from its own prices and the touch. A limit caps
  * what a buy pays, but the gate also counts the sell side at the highest of its prices:
  * a short's value grows with price, so the highest price is the worst for either side.
  */
 export function worstPriceOf(order: OrderRequest, touch: Decimal | null): Decimal | null {
   const rules = ORDER_TYPE_RULES[order.type];
-  const candidates: Decimal[] = [];
-  if (order.limit_price) candidates.push(order.limit_price);
+  // The first of equal candidates wins (limit, then trigger, then touch).
+  let worst: Decimal | null = order.limit_price ?? null;
   const staticTrigger = staticTriggerOf(order);
-  if (staticTrigger) candidates.push(staticTrigger);
+  if (staticTrigger && !worst?.gte(staticTrigger)) worst = staticTrigger;
   if (rules.atMarket || (rules.trailing && !order.limit_price)) {
     // Executes at whatever the book offers once live: without the touch there is no bound.
     if (!touch) return null;
-    candidates.push(touch);
+    if (!worst?.gte(touch)) worst = touch;
   }
-  return candidates.reduce<Decimal | null>((worst, p) => (worst?.gte(p) ? worst : p), null);
+  return worst;
 }
 
 function staticTriggerOf(order: OrderRequest): Decimal | undefined {
@@ -117,15 +156,12 @@ export function evaluateOrder(
   replacing?: Replacing,
 ): Evaluation {
   const reasons: Reason[] = [];
-  const fail = (code: ReasonCode, message: string) => {
-    reasons.push({ code, message });
-  };
   const { limits } = account;
   const typeRules = ORDER_TYPE_RULES[order.type];
   const position = state.positions.get(order.symbol) ?? Decimal.ZERO;
   const symbolOrders = state.openOrders?.get(order.symbol);
   // Reduce-only is measured against what working reduce-only orders have not already claimed.
-  let claimed = openSide(symbolOrders, order.side).reduceOnlyQty;
+  let claimed = reduceOnlyQtyOf(symbolOrders, order.side);
   if (replacing?.orders.reduceOnlyQty.isPositive()) claimed = claimed.sub(replacing.orders.reduceOnlyQty);
   const unclaimed = position.isPositive()
     ? Decimal.max(Decimal.ZERO, position.sub(claimed))
@@ -135,16 +171,16 @@ export function evaluateOrder(
   // Hedge and genuinely reduce-only orders pass breakers (they lower risk); never the kill switch.
   const breakerExempt = reduceOnly || order.intent === 'hedge';
 
-  if (!account.enabled) fail('ACCOUNT_DISABLED', `account ${account.accountId} is disabled`);
+  if (!account.enabled) fail(reasons, 'ACCOUNT_DISABLED', `account ${account.accountId} is disabled`);
   if (state.accountFeedUsable === false) {
-    fail('ACCOUNT_FEED_UNAVAILABLE', `the private Kraken feed of ${account.accountId} is not live`);
+    fail(reasons, 'ACCOUNT_FEED_UNAVAILABLE', `the private Kraken feed of ${account.accountId} is not live`);
   }
 
   // 1. Instrument: USD spot only, then Kraken's increments and minimums.
   if (!isUsdSpotSymbol(order.symbol)) {
-    fail('SYMBOL_NOT_USD_SPOT', `${order.symbol} is not a USD spot pair`);
+    fail(reasons, 'SYMBOL_NOT_USD_SPOT', `${order.symbol} is not a USD spot pair`);
   } else if (!state.instrument) {
-    fail('INSTRUMENT_UNKNOWN', `no Kraken instrument data for ${order.symbol}`);
+    fail(reasons, 'INSTRUMENT_UNKNOWN', `no Kraken instrument data for ${order.symbol}`);
   } else {
     const instrument = state.instrument;
     // Kraken's pair status as read with this decision: a change takes effect on the next order.
@@ -154,59 +190,63 @@ export function evaluateOrder(
       postOnly: order.post_only,
       reduceOnly: order.reduce_only,
     });
-    if (!status.admitted) fail(status.code, status.detail);
+    if (!status.admitted) fail(reasons, status.code, status.detail);
     if (order.limit_price && !order.limit_price.isMultipleOf(instrument.priceIncrement)) {
-      fail('PRICE_INCREMENT', `limit_price must be a multiple of ${instrument.priceIncrement}`);
+      fail(reasons, 'PRICE_INCREMENT', `limit_price must be a multiple of ${instrument.priceIncrement}`);
     }
     const staticTrigger = staticTriggerOf(order);
     if (staticTrigger && !staticTrigger.isMultipleOf(instrument.priceIncrement)) {
-      fail('PRICE_INCREMENT', `trigger_price must be a multiple of ${instrument.priceIncrement}`);
+      fail(reasons, 'PRICE_INCREMENT', `trigger_price must be a multiple of ${instrument.priceIncrement}`);
     }
     if (!order.quantity.isMultipleOf(instrument.qtyIncrement)) {
-      fail('QUANTITY_INCREMENT', `quantity must be a multiple of ${instrument.qtyIncrement}`);
+      fail(reasons, 'QUANTITY_INCREMENT', `quantity must be a multiple of ${instrument.qtyIncrement}`);
     }
     if (order.display_qty && !order.display_qty.isMultipleOf(instrument.qtyIncrement)) {
-      fail('QUANTITY_INCREMENT', `display_qty must be a multiple of ${instrument.qtyIncrement}`);
+      fail(reasons, 'QUANTITY_INCREMENT', `display_qty must be a multiple of ${instrument.qtyIncrement}`);
     }
     if (order.quantity.lt(instrument.qtyMin)) {
-      fail('BELOW_MIN_QUANTITY', `quantity is below Kraken's minimum ${instrument.qtyMin}`);
+      fail(reasons, 'BELOW_MIN_QUANTITY', `quantity is below Kraken's minimum ${instrument.qtyMin}`);
     }
   }
 
   // 2. Market data: present, fresh, and not from a reconnecting feed.
   const mark = state.mark;
   if (!mark) {
-    fail('MARK_UNAVAILABLE', `no market data for ${order.symbol}`);
+    fail(reasons, 'MARK_UNAVAILABLE', `no market data for ${order.symbol}`);
   } else {
     const ageMs = nowMs - markCurrentAtMs(mark);
-    if (!mark.live) fail('MARKET_DATA_STALE', `market data for ${order.symbol} is stale (feed resyncing)`);
+    if (!mark.live) fail(reasons, 'MARKET_DATA_STALE', `market data for ${order.symbol} is stale (feed resyncing)`);
     else if (ageMs > limits.mark_max_age_ms) {
-      fail('MARKET_DATA_STALE', `market data is ${ageMs} ms old (max ${limits.mark_max_age_ms} ms)`);
+      fail(reasons, 'MARKET_DATA_STALE', `market data is ${ageMs} ms old (max ${limits.mark_max_age_ms} ms)`);
     }
     // 3. Spread breaker.
     if (!breakerExempt && mark.spreadBps.gt(limits.spread_limit_bps)) {
-      fail('SPREAD_CIRCUIT_BREAKER', `spread ${mark.spreadBps.toFixed(2)} bps exceeds ${limits.spread_limit_bps} bps`);
+      fail(
+        reasons,
+        'SPREAD_CIRCUIT_BREAKER',
+        `spread ${mark.spreadBps.toFixed(2)} bps exceeds ${limits.spread_limit_bps} bps`,
+      );
     }
   }
 
   // 4. Symbol breaker (volatility, depeg, reference deviation).
   if (state.breaker && !breakerExempt) {
-    fail('SYMBOL_BREAKER_TRIPPED', `${order.symbol} breaker tripped: ${state.breaker.reason}`);
+    fail(reasons, 'SYMBOL_BREAKER_TRIPPED', `${order.symbol} breaker tripped: ${state.breaker.reason}`);
   }
 
   // 5. Kill switch: everything rejected except reduce-only orders where the switch allows them.
   for (const kill of state.killSwitches) {
     if (!(reduceOnly && kill.allowReduceOnly)) {
-      fail('KILL_SWITCH_ACTIVE', `${kill.scope} kill switch engaged: ${kill.reason}`);
+      fail(reasons, 'KILL_SWITCH_ACTIVE', `${kill.scope} kill switch engaged: ${kill.reason}`);
       break;
     }
   }
 
   // 6. Universe whitelist (global, then the account's own list).
   if (state.universe && !state.universe.has(order.symbol)) {
-    fail('SYMBOL_NOT_IN_UNIVERSE', `${order.symbol} is not in the tradable universe`);
+    fail(reasons, 'SYMBOL_NOT_IN_UNIVERSE', `${order.symbol} is not in the tradable universe`);
   } else if (limits.allowed_symbols.length > 0 && !limits.allowed_symbols.includes(order.symbol)) {
-    fail('SYMBOL_NOT_IN_UNIVERSE', `${order.symbol} is not allowed for account ${account.accountId}`);
+    fail(reasons, 'SYMBOL_NOT_IN_UNIVERSE', `${order.symbol} is not allowed for account ${account.accountId}`);
   }
 
   // Price for notional: the limit, or the touch the market order would take.
@@ -218,26 +258,27 @@ export function evaluateOrder(
 
   // 7. Order size: the minimum on the expected price, the maximum on the worst one.
   if (notional?.lt(limits.min_trade_notional)) {
-    fail('MIN_TRADE_NOTIONAL', `notional ${notional} is below ${limits.min_trade_notional}`);
+    fail(reasons, 'MIN_TRADE_NOTIONAL', `notional ${notional} is below ${limits.min_trade_notional}`);
   }
   if (worstNotional?.gt(limits.max_order_notional)) {
-    fail('MAX_ORDER_NOTIONAL', `notional ${worstNotional} exceeds ${limits.max_order_notional}`);
+    fail(reasons, 'MAX_ORDER_NOTIONAL', `notional ${worstNotional} exceeds ${limits.max_order_notional}`);
   }
   if (order.quantity.gt(limits.max_order_quantity)) {
-    fail('MAX_ORDER_QUANTITY', `quantity ${order.quantity} exceeds ${limits.max_order_quantity}`);
+    fail(reasons, 'MAX_ORDER_QUANTITY', `quantity ${order.quantity} exceeds ${limits.max_order_quantity}`);
   }
   if (order.expire_time && Date.parse(order.expire_time) <= nowMs) {
-    fail('EXPIRE_TIME_PASSED', `expire_time ${order.expire_time} has passed`);
+    fail(reasons, 'EXPIRE_TIME_PASSED', `expire_time ${order.expire_time} has passed`);
   }
 
   // 7b. Open orders: working plus reserved, this one included (an amend replaces its own).
   const open = countOpenOrders(state.openOrders, order.symbol);
   const adding = replacing ? 0 : 1;
   if (open.total + adding > limits.max_open_orders) {
-    fail('MAX_OPEN_ORDERS', `${open.total + adding} open orders would exceed ${limits.max_open_orders}`);
+    fail(reasons, 'MAX_OPEN_ORDERS', `${open.total + adding} open orders would exceed ${limits.max_open_orders}`);
   }
   if (open.symbol + adding > limits.max_open_orders_per_symbol) {
     fail(
+      reasons,
       'MAX_OPEN_ORDERS_SYMBOL',
       `${open.symbol + adding} open ${order.symbol} orders would exceed ${limits.max_open_orders_per_symbol}`,
     );
@@ -247,24 +288,25 @@ export function evaluateOrder(
   const staticTrigger = staticTriggerOf(order);
   if (mark) {
     if (order.limit_price && !typeRules.trigger) {
-      const bps = deviationBps(order.limit_price, mark.mid);
-      if (bps.gt(limits.price_band_mark_bps)) {
-        fail('PRICE_BAND_MARK', `limit_price is ${bps.toFixed(1)} bps from mark ${mark.mid}`);
+      const bps = bpsBeyond(order.limit_price, mark.mid, limits.price_band_mark_bps);
+      if (bps) {
+        fail(reasons, 'PRICE_BAND_MARK', `limit_price is ${bps.toFixed(1)} bps from mark ${mark.mid}`);
       }
     }
     if (staticTrigger) {
-      const bps = deviationBps(staticTrigger, mark.mid);
-      if (bps.gt(limits.trigger_band_bps)) {
-        fail('PRICE_BAND_MARK', `trigger_price is ${bps.toFixed(1)} bps from mark ${mark.mid}`);
+      const bps = bpsBeyond(staticTrigger, mark.mid, limits.trigger_band_bps);
+      if (bps) {
+        fail(reasons, 'PRICE_BAND_MARK', `trigger_price is ${bps.toFixed(1)} bps from mark ${mark.mid}`);
       }
     }
     if (order.limit_price && typeRules.trigger) {
       // A stop-limit goes live at its trigger: its limit belongs near the trigger, not the mark.
       const anchor = staticTrigger ?? mark.mid;
       const band = staticTrigger ? limits.price_band_mark_bps : limits.trigger_band_bps;
-      const bps = deviationBps(order.limit_price, anchor);
-      if (bps.gt(band)) {
+      const bps = bpsBeyond(order.limit_price, anchor, band);
+      if (bps) {
         fail(
+          reasons,
           'PRICE_BAND_MARK',
           `limit_price is ${bps.toFixed(1)} bps from ${staticTrigger ? 'trigger' : 'mark'} ${anchor}`,
         );
@@ -274,44 +316,52 @@ export function evaluateOrder(
   const reference =
     state.reference && nowMs - state.reference.updatedAtMs <= limits.reference_max_age_ms ? state.reference : null;
   if (price && reference) {
-    const checks: [string, Decimal, Decimal][] = [];
+    // The first price beyond its band is reported (trigger, then limit, then touch).
+    const ref = reference.price;
+    let what = 'price';
+    let bps: Decimal | null = null;
     if (typeRules.trigger) {
-      if (staticTrigger) checks.push(['trigger_price', staticTrigger, limits.trigger_band_bps]);
-      if (order.limit_price) checks.push(['limit_price', order.limit_price, limits.trigger_band_bps]);
-      if (typeRules.atMarket && touch) checks.push(['price', touch, limits.price_band_reference_bps]);
-    } else {
-      checks.push(['price', price, limits.price_band_reference_bps]);
-    }
-    for (const [what, value, band] of checks) {
-      const bps = deviationBps(value, reference.price);
-      if (bps.gt(band)) {
-        fail('PRICE_BAND_REFERENCE', `${what} is ${bps.toFixed(1)} bps from reference ${reference.price}`);
-        break;
+      if (staticTrigger) {
+        what = 'trigger_price';
+        bps = bpsBeyond(staticTrigger, ref, limits.trigger_band_bps);
       }
+      if (!bps && order.limit_price) {
+        what = 'limit_price';
+        bps = bpsBeyond(order.limit_price, ref, limits.trigger_band_bps);
+      }
+      if (!bps && typeRules.atMarket && touch) {
+        what = 'price';
+        bps = bpsBeyond(touch, ref, limits.price_band_reference_bps);
+      }
+    } else {
+      bps = bpsBeyond(price, ref, limits.price_band_reference_bps);
     }
+    if (bps) fail(reasons, 'PRICE_BAND_REFERENCE', `${what} is ${bps.toFixed(1)} bps from reference ${ref}`);
   } else if (limits.reference_required) {
-    fail('REFERENCE_PRICE_UNAVAILABLE', `no fresh reference price for ${order.symbol}`);
+    fail(reasons, 'REFERENCE_PRICE_UNAVAILABLE', `no fresh reference price for ${order.symbol}`);
   }
 
   // 8b. Reduce-only: Kraken's flag is a promise the gate holds the strategy to.
   if (order.reduce_only && !reduceOnly) {
     fail(
+      reasons,
       'REDUCE_ONLY_EXCEEDS_POSITION',
       `reduce-only ${order.side} ${order.quantity} exceeds the position ${position} less working reduce-only orders`,
     );
   }
 
   // 8c. Spot is a cash market: a sell needs the coins, a buy needs the dollars.
-  const replaced = (side: Side) =>
-    replacing && !replacing.orders.qty.isZero() && side === order.side ? replacing.orders : NO_ORDERS;
+  // The replaced order's part of its own side (an amend), or nothing.
+  const replacedSide = replacing && !replacing.orders.qty.isZero() ? replacing.orders : NO_ORDERS;
   if (order.side === 'sell') {
     const holding = state.balances
       ? (state.balances.get(baseAsset(order.symbol)) ?? Decimal.ZERO)
       : Decimal.max(position, Decimal.ZERO);
-    const committed = subtractSide(openSide(symbolOrders, 'sell'), replaced('sell')).qty;
+    const committed = subtractSide(openSide(symbolOrders, 'sell'), replacedSide).qty;
     const available = holding.sub(committed);
     if (order.quantity.gt(available)) {
       fail(
+        reasons,
         'INSUFFICIENT_HOLDING',
         `sell ${order.quantity} exceeds the ${baseAsset(order.symbol)} holding ${holding} less ${committed} in open sells`,
       );
@@ -319,17 +369,19 @@ export function evaluateOrder(
   } else if (state.balances && worstNotional) {
     const feeFactor = Decimal.ONE.add(limits.fee_rate_bps.div(TEN_THOUSAND));
     let committed = Decimal.ZERO;
-    for (const [symbol, orders] of state.openOrders ?? []) {
-      let buys = openSide(orders, 'buy');
-      if (symbol === order.symbol) buys = subtractSide(buys, replaced('buy'));
-      const valuation = symbol === order.symbol ? (mark?.mid ?? null) : (state.marks.get(symbol) ?? null);
-      committed = committed.add(valuation ? worstSideValue(buys, valuation) : buys.notional);
+    if (state.openOrders) {
+      for (const [symbol, orders] of state.openOrders) {
+        let buys = openSide(orders, 'buy');
+        if (symbol === order.symbol) buys = subtractSide(buys, replacedSide);
+        const valuation = symbol === order.symbol ? (mark?.mid ?? null) : (state.marks.get(symbol) ?? null);
+        committed = committed.add(valuation ? worstSideValue(buys, valuation) : buys.notional);
+      }
     }
     const cash = state.balances.get(QUOTE_ASSET) ?? Decimal.ZERO;
     const needed = worstNotional.mul(feeFactor);
-    const left = cash.sub(committed.mul(feeFactor));
+    const left = committed.isZero() ? cash : cash.sub(committed.mul(feeFactor));
     if (needed.gt(left)) {
-      fail('INSUFFICIENT_CASH', `buy needs ${needed} USD with fees; ${left} left after open buys`);
+      fail(reasons, 'INSUFFICIENT_CASH', `buy needs ${needed} USD with fees; ${left} left after open buys`);
     }
   }
 
@@ -338,29 +390,26 @@ export function evaluateOrder(
   const realisedLoss = state.dailyRealisedPnl.isNegative() ? state.dailyRealisedPnl.neg() : Decimal.ZERO;
   const projectedLoss = order.projected_loss ?? Decimal.ZERO;
   if (realisedLoss.add(projectedLoss).gt(limits.loss_cap)) {
-    fail('LOSS_CAP_BREACH', `daily loss ${realisedLoss.add(projectedLoss)} would exceed ${limits.loss_cap}`);
+    fail(reasons, 'LOSS_CAP_BREACH', `daily loss ${realisedLoss.add(projectedLoss)} would exceed ${limits.loss_cap}`);
   }
 
   // 10. Fee budget: today's fees, plus what working and reserved orders will pay, plus this one.
   if (worstNotional) {
-    const feeOf = (amount: Decimal) => amount.mul(limits.fee_rate_bps).div(TEN_THOUSAND);
-    const ownFee = feeOf(worstNotional);
+    const ownFee = feeOf(worstNotional, limits.fee_rate_bps);
     const fee = order.projected_fee?.gt(ownFee) ? order.projected_fee : ownFee;
-    let openNotional = Decimal.ZERO;
-    for (const orders of state.openOrders?.values() ?? []) {
-      openNotional = openNotional.add(openSide(orders, 'buy').notional).add(openSide(orders, 'sell').notional);
-    }
+    let openNotional = openOrdersNotional(state.openOrders);
     if (replacing) openNotional = Decimal.max(Decimal.ZERO, openNotional.sub(replacing.orders.notional));
-    const total = state.dailyFees.add(feeOf(openNotional)).add(fee);
+    const openFee = openNotional.isZero() ? Decimal.ZERO : feeOf(openNotional, limits.fee_rate_bps);
+    const total = state.dailyFees.add(openFee).add(fee);
     if (total.gt(limits.fee_cap)) {
-      fail('FEE_BUDGET_BREACH', `fees ${total} would exceed ${limits.fee_cap}`);
+      fail(reasons, 'FEE_BUDGET_BREACH', `fees ${total} would exceed ${limits.fee_cap}`);
     }
   }
 
   // NAV behind the percentage caps: fixed, or from balances x marks. Unknown rejects every
   // order, reducing ones included: the gate cannot tell what the account is worth.
   const navOutcome = navOf(limits, state);
-  if (!navOutcome.known) fail('NAV_UNAVAILABLE', navOutcome.detail);
+  if (!navOutcome.known) fail(reasons, 'NAV_UNAVAILABLE', navOutcome.detail);
   const nav = navOutcome.known ? navOutcome.nav : null;
 
   // 11-13, 15-16. Exposure limits on the worst case of position + working + reserved, the
@@ -368,49 +417,50 @@ export function evaluateOrder(
   // only orders that increase the measured figure, so an over-limit book can always be reduced.
   if (worstPrice) {
     const symbolPrice = Decimal.max(worstPrice, state.marks.get(order.symbol) ?? worstPrice);
-    const inputs = { positions: state.positions, openOrders: state.openOrders, marks: state.marks };
     const self = sideOrdersOf(order.quantity, worstPrice, wantsReduce);
-    const removed = replacing ? [{ symbol: order.symbol, side: order.side, orders: replacing.orders }] : [];
-    const before = measureWorstCase(inputs, order.symbol, symbolPrice);
-    const after = measureWorstCase(
-      inputs,
+    const measured = measureBeforeAfter(
+      state,
       order.symbol,
       symbolPrice,
-      [{ symbol: order.symbol, side: order.side, orders: self }],
-      removed,
+      { symbol: order.symbol, side: order.side, orders: self },
+      replacing ? { symbol: order.symbol, side: order.side, orders: replacing.orders } : null,
     );
-    if (!before || !after) {
-      fail('MARK_UNAVAILABLE', 'a held position or open order has no mark to value it');
+    if (!measured) {
+      fail(reasons, 'MARK_UNAVAILABLE', 'a held position or open order has no mark to value it');
     } else {
+      const { before, after } = measured;
       const navCap = nav?.mul(limits.max_nav_percent);
       if (navCap && after.net.gt(navCap) && after.net.gt(before.net)) {
-        fail('NAV_LIMIT_BREACH', `|net exposure| ${after.net} would exceed ${navCap} (NAV x max_nav_percent)`);
+        fail(reasons, 'NAV_LIMIT_BREACH', `|net exposure| ${after.net} would exceed ${navCap} (NAV x max_nav_percent)`);
       }
       const varAfter = after.gross.mul(limits.default_daily_vol).mul(Z_95);
       const varBefore = before.gross.mul(limits.default_daily_vol).mul(Z_95);
       const varFigure = order.var_95?.gt(varAfter) ? order.var_95 : varAfter;
       if (varFigure.gt(limits.var_limit) && (varAfter.gt(varBefore) || varFigure !== varAfter)) {
-        fail('VAR_BREACH', `VaR(95%) ${varFigure.toFixed(2)} would exceed ${limits.var_limit}`);
+        fail(reasons, 'VAR_BREACH', `VaR(95%) ${varFigure.toFixed(2)} would exceed ${limits.var_limit}`);
       }
       const increasesSymbol = after.symbolValue.gt(before.symbolValue);
       const concentrationCap = nav?.mul(limits.max_single_instrument_percent);
       if (concentrationCap && increasesSymbol && after.symbolValue.gt(concentrationCap)) {
         fail(
+          reasons,
           'DIVERSIFICATION_BREACH',
           `${order.symbol} exposure ${after.symbolValue} would exceed ${concentrationCap}`,
         );
       }
       const qtyCap = limits.max_position_quantity[order.symbol];
       if (qtyCap && after.symbolQty.gt(before.symbolQty) && after.symbolQty.gt(qtyCap)) {
-        fail('POSITION_LIMIT_BREACH', `position ${after.symbolQty} would exceed ${qtyCap} ${order.symbol}`);
+        fail(reasons, 'POSITION_LIMIT_BREACH', `position ${after.symbolQty} would exceed ${qtyCap} ${order.symbol}`);
       } else if (!qtyCap && increasesSymbol && after.symbolValue.gt(limits.max_position_notional)) {
         fail(
+          reasons,
           'POSITION_LIMIT_BREACH',
           `position notional ${after.symbolValue} would exceed ${limits.max_position_notional}`,
         );
       }
       if (after.openNotional.gt(limits.max_open_notional) && after.openNotional.gt(before.openNotional)) {
         fail(
+          reasons,
           'MAX_OPEN_NOTIONAL',
           `open orders' notional ${after.openNotional} would exceed ${limits.max_open_notional}`,
         );
@@ -422,13 +472,14 @@ export function evaluateOrder(
   if (mark && mark.exchangeTsMs !== null && !breakerExempt) {
     const latency = mark.receiveTsMs - mark.exchangeTsMs;
     if (latency > limits.latency_limit_ms) {
-      fail('LATENCY_CIRCUIT_BREAKER', `feed latency ${latency} ms exceeds ${limits.latency_limit_ms} ms`);
+      fail(reasons, 'LATENCY_CIRCUIT_BREAKER', `feed latency ${latency} ms exceeds ${limits.latency_limit_ms} ms`);
     }
   }
 
   // 17. Order-rate throttle.
   if (state.ordersInWindow > limits.max_orders_per_window) {
     fail(
+      reasons,
       'ORDER_RATE_LIMIT',
       `${state.ordersInWindow} orders in ${limits.order_rate_window_ms} ms (max ${limits.max_orders_per_window})`,
     );
