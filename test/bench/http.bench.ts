@@ -11,6 +11,7 @@ import { databaseUrl, local, redisUrl } from '../local-env.js';
 import { writeMark } from '../risk-fixtures.js';
 import { type ChildServer, ensureBenchDatabase, startChildServer } from './support/child.js';
 import { drive, type LoadFigures } from './support/load-generator.js';
+import type { ServerStats } from './support/server-stats.js';
 
 /**
  * http.*: the risk API over HTTP against the machine's floor, same load generator, same run
@@ -131,6 +132,33 @@ export async function waitForAccept(url: string, accountId: string, redis: Redis
   throw new Error(`local mode never accepted the bench account's order: ${last}`);
 }
 
+/** The risk server's counters (support/server-stats.ts) since the last reset; `reset` starts a new window. */
+export async function serverStats(url: string, reset: boolean): Promise<ServerStats> {
+  const answer = await fetch(`${url}/__bench/stats${reset ? '?reset=1' : ''}`);
+  if (answer.status !== 200) throw new Error(`risk server stats: HTTP ${answer.status}`);
+  return (await answer.json()) as ServerStats;
+}
+
+/**
+ * Extra figures of one risk phase from the server's counters over its measured window (not
+ * part of any ratio): decide-script trips per request (mean, p50, p99) and how many of them
+ * found the state moved, every Redis command per request, CPU per request, event-loop
+ * delay and utilisation, GC time per second.
+ */
+export function statsFigures(prefix: string, stats: ServerStats): Record<string, number> {
+  return {
+    [`${prefix}_decide_trips_per_request`]: stats.decide_trips_per_decision,
+    [`${prefix}_decide_trips_p50`]: stats.decide_trips_p50,
+    [`${prefix}_decide_trips_p99`]: stats.decide_trips_p99,
+    [`${prefix}_moved_per_request`]: stats.decide_moved_per_decision,
+    [`${prefix}_redis_commands_per_request`]: stats.redis_commands_per_decision,
+    [`${prefix}_cpu_us_per_request`]: Math.round(stats.cpu_us_per_decision),
+    [`${prefix}_event_loop_delay_p99_ms`]: stats.event_loop_delay_p99_ms,
+    [`${prefix}_event_loop_utilization`]: stats.event_loop_utilization,
+    [`${prefix}_gc_ms_per_s`]: Math.round((stats.gc_ms / Math.max(stats.window_ms, 1)) * 1000 * 10) / 10,
+  };
+}
+
 export default async function run(): Promise<Record<string, number>> {
   const dbName = await ensureBenchDatabase();
   const accountId = `bench-http-${Date.now()}`;
@@ -181,6 +209,7 @@ export default async function run(): Promise<Record<string, number>> {
         warmupMs: WARMUP_MS,
         durationMs: DURATION_MS,
         body: (n) => orderBody(accountId, n, price),
+        onMeasureStart: () => void serverStats(api.url, true).catch(() => undefined),
         onAnswer: ({ status, text, measured }) => {
           const decided = status === 200 ? (JSON.parse(text) as { decision: string; order_id: string }) : null;
           if (decided?.decision === 'accept') releasing.accepted(decided.order_id);
@@ -190,8 +219,10 @@ export default async function run(): Promise<Record<string, number>> {
           else decisions.reject++;
         },
       });
+      const stats = await serverStats(api.url, true);
       await releasing.stop();
       put(`risk_c${concurrency}`, risk);
+      Object.assign(figures, statsFigures(`risk_c${concurrency}`, stats));
       figures[`risk_c${concurrency}_accepts`] = decisions.accept;
       figures[`risk_c${concurrency}_rejects`] = decisions.reject;
       figures[`risk_c${concurrency}_non_200`] = decisions.other + risk.failed;
@@ -207,6 +238,7 @@ export default async function run(): Promise<Record<string, number>> {
       warmupMs: WARMUP_MS,
       durationMs: DURATION_MS,
       body: (n) => orderBody(spread[n % spread.length] as string, n, price),
+      onMeasureStart: () => void serverStats(api.url, true).catch(() => undefined),
       onAnswer: ({ status, text, measured }) => {
         const decided =
           status === 200 ? (JSON.parse(text) as { decision: string; order_id: string; account_id: string }) : null;
@@ -217,8 +249,10 @@ export default async function run(): Promise<Record<string, number>> {
         else decisions.reject++;
       },
     });
+    const stats = await serverStats(api.url, true);
     for (const releaser of releasers.values()) await releaser.stop();
     put('risk_c16_16accounts', risk);
+    Object.assign(figures, statsFigures('risk_c16_16accounts', stats));
     figures.risk_c16_16accounts_accepts = decisions.accept;
     figures.risk_c16_16accounts_rejects = decisions.reject;
     figures.risk_c16_16accounts_non_200 = decisions.other + risk.failed;

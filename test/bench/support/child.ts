@@ -10,14 +10,18 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-/** Starts `script` under tsx and waits for it to print `listening on <url>`. */
+/**
+ * Starts `script` under tsx and waits for it to print `listening on <url>`. `nodeArgs` go to
+ * node before the script (e.g. `--cpu-prof`: the profile is written when the child exits on stop()).
+ */
 export async function startChildServer(
   script: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = 120_000,
+  nodeArgs: readonly string[] = [],
 ): Promise<ChildServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(local.root, script), ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(local.root, script), ...args], {
     cwd: local.root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,6 +19,8 @@ export interface LoadOptions {
    * Kraken's part for a warm-up accept, or its reservation stays in the book.
    */
   readonly onAnswer?: (answer: Answer) => void;
+  /** Called once when the warm-up ends and the measured window starts (e.g. to reset the server's counters). */
+  readonly onMeasureStart?: () => void;
 }
 
 export interface Answer {
@@ -76,6 +78,7 @@ export async function drive(options: LoadOptions): Promise<LoadFigures> {
   const started = performance.now();
   const measureFrom = started + options.warmupMs;
   const end = measureFrom + options.durationMs;
+  const measureTimer = options.onMeasureStart ? setTimeout(options.onMeasureStart, options.warmupMs) : undefined;
   const client = async () => {
     for (;;) {
       const t = performance.now();
@@ -98,6 +101,7 @@ export async function drive(options: LoadOptions): Promise<LoadFigures> {
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, client));
+  clearTimeout(measureTimer);
   agent.destroy();
   if (latencies.length === 0) throw new Error(`no answers from ${options.url}${options.path}`);
   return {

@@ -9,6 +9,7 @@ import { TABLES } from '../../../shared/names.js';
 import { createLocalServer } from '../../../shared/runtime/local-http.js';
 import { seedPostgres, seedRedis } from '../../support/seed.js';
 import { establishStateEpoch } from '../../support/state-epoch.js';
+import { instrumentServer } from './server-stats.js';
 
 /**
  * The risk API alone over HTTP on the real stores, as local mode serves it (the same
@@ -62,7 +63,21 @@ await seedPool.end();
 await admin.end();
 
 const api = await createRiskApi(config);
-const route = createRouter(api.ports, config.STAGE);
+const stats = instrumentServer(api.adapters.redis);
+const riskRoute = createRouter(api.ports, config.STAGE);
+/** The router, plus `GET /__bench/stats[?reset=1]` (support/server-stats.ts) for the bench. */
+const route: typeof riskRoute = async (event) => {
+  if (event.path === '/__bench/stats') {
+    const body = stats.read(event.queryStringParameters?.reset === '1');
+    return { statusCode: 200, body: JSON.stringify(body) };
+  }
+  const result = await riskRoute(event);
+  if (event.path === '/v1/risk/validate' && result.statusCode === 200) {
+    // The decision id names the validation's decide trips (the script's rate member).
+    stats.answered((JSON.parse(result.body) as { decision_id?: string }).decision_id);
+  }
+  return result;
+};
 let stopDrainer: (() => Promise<void>) | null = null;
 if (process.argv[3] === 'drain') {
   const { drainSettingsFrom, loadAuditDrainerConfig } = await import('../../../functions/audit-drainer/config.js');
