@@ -1,5 +1,6 @@
 import { STAGE_CONFIGS } from '../infra/config/stages.js';
 import { CATALOGUE_ENTRIES } from '../shared/metrics/catalogue.js';
+import { meaningOf } from '../shared/metrics/meanings.js';
 import { METRIC_NAMESPACE } from '../shared/names.js';
 import { ALARMS } from './panels.js';
 import { burnAlarms } from './slo.js';
@@ -20,7 +21,7 @@ export function renderMetricsDoc(): string {
       .join(', ');
   const rows = CATALOGUE_ENTRIES.map(
     (m) =>
-      `| \`${m.name}\` | ${m.unit} | ${m.dimensionSets.map((set) => `\`{${set.join(', ')}}\``).join(' ')} | ${m.emittedBy.join(', ')} | ${m.meaning.replace(/\|/g, '\\|')} | ${alarmsOf(m.name) || '-'} |`,
+      `| \`${m.name}\` | ${m.unit} | ${m.dimensionSets.map((set) => `\`{${set.join(', ')}}\``).join(' ')} | ${m.emittedBy.join(', ')} | ${meaningOf(m).replace(/\|/g, '\\|')} | ${alarmsOf(m.name) || '-'} |`,
   );
   return [
     '# Metrics',

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { captureEmf } from '../../test/support/emf.js';
 import { CATALOGUE, CATALOGUE_ENTRIES } from './catalogue.js';
 import { emitMetric } from './emit.js';
+import { meaningOf } from './meanings.js';
 
 const sink = () => new Metrics({ namespace: 'RiskGate', serviceName: 'risk-gate' });
 
@@ -44,11 +45,7 @@ describe('Function: emitMetric', () => {
     const metrics = sink();
     const compileOnly = () => {
       // @ts-expect-error an ad-hoc metric is not a catalogue entry
-      emitMetric(
-        metrics,
-        { name: 'Made Up', unit: 'Count', dimensionSets: [['service']], emittedBy: [], meaning: '' },
-        1,
-      );
+      emitMetric(metrics, { name: 'Made Up', unit: 'Count', dimensionSets: [['service']], emittedBy: [] }, 1);
       // @ts-expect-error AuditWriteFailures is {service} only: no decision dimension
       emitMetric(metrics, CATALOGUE.auditWriteFailures, 1, { decision: 'accept' });
       // @ts-expect-error IngestDataAgeMs needs its symbol
@@ -66,13 +63,30 @@ describe('Catalogue', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const m of CATALOGUE_ENTRIES) {
       for (const set of m.dimensionSets) expect(set[0], m.name).toBe('service');
-      expect(m.meaning.length, m.name).toBeGreaterThan(10);
+      expect(meaningOf(m).length, m.name).toBeGreaterThan(10);
       expect(m.emittedBy.length, m.name).toBeGreaterThan(0);
     }
   });
 });
 
 describe('Emitters', () => {
+  it('leave the meanings out of their bundles: no runtime code imports shared/metrics/meanings', () => {
+    // Prepare
+    const root = path.resolve(import.meta.dirname, '..', '..');
+    const sources = ['functions', 'shared'].flatMap((dir) =>
+      readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })
+        .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+        .map((file) => path.join(dir, file)),
+    );
+    // Act
+    const importers = sources.filter((file) =>
+      /from '[^']*\/meanings\.js'/.test(readFileSync(path.join(root, file), 'utf8')),
+    );
+    // Assess
+    expect(sources.length).toBeGreaterThan(50);
+    expect(importers).toEqual([]);
+  });
+
   it('emit only through emitMetric: no Powertools addMetric or addDimension outside shared/metrics', () => {
     // Prepare
     const root = path.resolve(import.meta.dirname, '..', '..');
