@@ -176,3 +176,84 @@ describe('Function: createValidateOrder, on a store that keeps a copy of the sta
     expect(conflicts).toEqual(['acct-1', 'acct-1', 'acct-1']);
   });
 });
+
+/**
+ * A store whose state has a version, as the Redis store's digest: a commit writes only when
+ * the decision names the version it holds (else it answers moved and keeps what it found),
+ * and `cached` answers the copy the last round trip left, like the Redis store's copy.
+ */
+class VersionedStore implements RiskStateStore {
+  private version = 0;
+  private kept: number | null = null;
+  readonly commits: { snapshot: string | undefined; written: boolean }[] = [];
+  cached(): LoadedState | null {
+    return this.kept === null ? null : copy(`v${this.kept}`, true);
+  }
+  async load(): Promise<LoadedState> {
+    await Promise.resolve();
+    this.kept = this.version;
+    return copy(`v${this.version}`, false);
+  }
+  async commit(_record: DecisionRecord, _ttl: number, options?: { snapshot?: string }) {
+    // A round trip: every commit sent before this one answers first.
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    const written = options?.snapshot === `v${this.version}`;
+    if (written) this.version++;
+    this.kept = this.version;
+    this.commits.push({ snapshot: options?.snapshot, written });
+    return written ? null : { stateMoved: true as const };
+  }
+  async appendAudit(): Promise<void> {}
+}
+
+describe('Function: createValidateOrder, concurrent orders of one account', () => {
+  it('decides them one after another on the copy each commit leaves: one commit each, none finds the state moved', async () => {
+    // Prepare: the account's first decision reads; the copy it leaves is then exact for the next.
+    const store = new VersionedStore();
+    const conflicts: string[] = [];
+    const validate = withStore(store, conflicts);
+    const bodies = Array.from({ length: 8 }, (_, i) => orderBody({ account_id: 'acct-1', order_id: `ord-c${i}` }));
+
+    // Act
+    const results = await Promise.all(
+      bodies.map((b) => validate(orderRequestSchema.parse(b), b, `hash-${b.order_id}`)),
+    );
+
+    // Assess
+    expect(results.map((r) => r.response.decision)).toEqual(Array(8).fill('accept'));
+    expect(store.commits).toHaveLength(8);
+    expect(store.commits.every((c) => c.written)).toBe(true);
+    expect(conflicts).toEqual([]);
+  });
+
+  it('decides orders of different accounts side by side', async () => {
+    // Prepare: a store whose commits resolve only once two are in flight at once.
+    let inFlight = 0;
+    let release: () => void = () => {};
+    const both = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const store: RiskStateStore = {
+      load: async () => copy('read', false),
+      commit: async () => {
+        inFlight++;
+        if (inFlight === 2) release();
+        await both;
+        return null;
+      },
+      appendAudit: async () => {},
+    };
+    const validate = withStore(store, []);
+    const a = orderBody({ account_id: 'acct-1', order_id: 'ord-a' });
+    const b = orderBody({ account_id: 'acct-2', order_id: 'ord-b' });
+
+    // Act: were they queued behind each other, neither commit would ever resolve.
+    const results = await Promise.all([
+      validate(orderRequestSchema.parse(a), a, 'hash-a'),
+      validate(orderRequestSchema.parse(b), b, 'hash-b'),
+    ]);
+
+    // Assess
+    expect(results.map((r) => r.response.decision)).toEqual(['accept', 'accept']);
+  });
+});

@@ -74,7 +74,7 @@ const DAY_MS = 86_400_000;
 export function createValidateOrder(deps: ValidateOrderDeps) {
   const ttl = deps.idempotencyTtlMs ?? DAY_MS;
   const maxRetries = deps.maxBookRetries ?? 5;
-  const retries = new KeyedSerializer();
+  const decisions = new KeyedSerializer();
 
   return async function validateOrder(
     request: RiskRequest,
@@ -186,7 +186,6 @@ export function createValidateOrder(deps: ValidateOrderDeps) {
           // Every rule input, for the limits what-if to replay (shared/domain/limits/what-if.ts).
           state: recordState(state, subject.symbol, account.enabled),
         }),
-        latencyUs: Math.round(deps.monotonicMicros() - startedUs),
         ...(reservation ? { reservation: reservationToRecord(reservation) } : {}),
       };
 
@@ -238,13 +237,15 @@ export function createValidateOrder(deps: ValidateOrderDeps) {
       }
     };
 
-    // A stale copy is followed by a decision on what its commit found (the store's own read
+    // The decisions of one account are made one after another in this process, first attempts
+    // included (see KeyedSerializer): each is made on the copy the previous commit left, so it
+    // costs one trip. Raced, N concurrent orders of one account all decided on the same copy,
+    // all but one commit found the book moved, and the retries raced again: ~3 trips a
+    // decision at 16 in flight, some BOOK_CONTENDED (issue #16). Safety does not rest on this
+    // queue: every commit still writes only on the very state its decision was made on. A
+    // stale copy is followed by a decision on what its commit found (the store's own read
     // for this request), so 'stale' cannot repeat without a conflict or an answer between.
-    let outcome = await attemptOnce();
-    while (outcome === 'stale') outcome = await attemptOnce();
-    if (outcome !== 'conflict') return outcome;
-    // Re-decisions of one account queue behind each other in this process (see KeyedSerializer).
-    return retries.run(request.account_id, async () => {
+    return decisions.run(request.account_id, async () => {
       for (;;) {
         const next = await attemptOnce();
         if (next !== 'stale' && next !== 'conflict') return next;
@@ -339,41 +340,18 @@ function buildResponse(
   };
 }
 
-/** The inputs worth keeping with the decision, JSON-ready (decimals as strings). */
+/**
+ * The inputs kept with the decision beside its recorded state (`inputs.state`, which holds
+ * every rule input: mark, reference, breaker, kill switches, positions, daily counters, open
+ * orders, balances, account feed): what the state does not say. The summary fields that
+ * repeated the state (mark, positions, open orders...) were written and shipped to Redis a
+ * second time with every decision (issue #16); `orders_in_window` stays at the top, where
+ * the store records the count its commit found.
+ */
 function inputsOf(state: RiskState, notional: Decimal | null, retries: number): Record<string, unknown> {
   return {
     ...(retries > 0 ? { book_retries: retries } : {}),
     notional: notional?.toString() ?? null,
-    mark: state.mark
-      ? {
-          bid: state.mark.bid.toString(),
-          ask: state.mark.ask.toString(),
-          spread_bps: state.mark.spreadBps.toString(),
-          receive_ts_ms: state.mark.receiveTsMs,
-          verified_ts_ms: state.mark.verifiedTsMs ?? null,
-          exchange_ts_ms: state.mark.exchangeTsMs,
-          live: state.mark.live,
-        }
-      : null,
-    reference: state.reference
-      ? { price: state.reference.price.toString(), updated_at_ms: state.reference.updatedAtMs }
-      : null,
-    breaker: state.breaker,
-    kill_switches: state.killSwitches,
-    positions: Object.fromEntries([...state.positions].map(([s, q]) => [s, q.toString()])),
-    daily: { realised_pnl: state.dailyRealisedPnl.toString(), fees: state.dailyFees.toString() },
     orders_in_window: state.ordersInWindow,
-    instrument_status: state.instrument?.status ?? null,
-    open_orders: Object.fromEntries(
-      [...(state.openOrders ?? [])].map(([symbol, o]) => [
-        symbol,
-        {
-          working: { buy: o.working.buy.qty.toString(), sell: o.working.sell.qty.toString() },
-          pending: { buy: o.pending.buy.qty.toString(), sell: o.pending.sell.qty.toString() },
-        },
-      ]),
-    ),
-    balances: state.balances ? Object.fromEntries([...state.balances].map(([a, b]) => [a, b.toString()])) : null,
-    account_feed_usable: state.accountFeedUsable ?? null,
   };
 }
