@@ -45,25 +45,23 @@ export class MarketEvaluator {
   constructor(private readonly deps: MarketEvaluatorDeps) {}
 
   async openBatch(records: readonly StreamRecord[]): Promise<EvaluatorBatch> {
-    const decoded = new Map<string, MarketEvent | PoisonRecordError>();
+    const opened = new Map<string, OpenedRecord>();
     const symbols = new Set<string>();
     for (const record of records) {
+      let event: MarketEvent | PoisonRecordError;
       try {
-        const event = decodeMarketEvent(record.data);
-        decoded.set(record.sequenceNumber, event);
+        event = decodeMarketEvent(record.data);
         symbols.add(event.symbol);
       } catch (error) {
-        decoded.set(
-          record.sequenceNumber,
-          error instanceof PoisonRecordError ? error : new PoisonRecordError(String(error)),
-        );
+        event = error instanceof PoisonRecordError ? error : new PoisonRecordError(String(error));
       }
+      opened.set(record.sequenceNumber, { record, event });
     }
     const [configs, states] = await Promise.all([this.deps.configs.get(), this.deps.state.load([...symbols])]);
     const evaluators = new Map<string, SymbolEvaluator>();
     for (const [symbol, state] of states)
       evaluators.set(symbol, new SymbolEvaluator(symbol, state, configs.for(symbol)));
-    return new EvaluatorBatch(this.deps, decoded, evaluators, configs.version);
+    return new EvaluatorBatch(this.deps, opened, evaluators, configs.version);
   }
 
   /** Opens, applies every record in order and commits: for pollers and benchmarks. */
@@ -72,6 +70,12 @@ export class MarketEvaluator {
     for (const record of records) await batch.apply(record);
     return batch.commit();
   }
+}
+
+/** A record of the batch, decoded once when the batch is opened. */
+interface OpenedRecord {
+  readonly record: StreamRecord;
+  readonly event: MarketEvent | PoisonRecordError;
 }
 
 export class EvaluatorBatch {
@@ -84,35 +88,43 @@ export class EvaluatorBatch {
 
   constructor(
     private readonly deps: MarketEvaluatorDeps,
-    private readonly decoded: ReadonlyMap<string, MarketEvent | PoisonRecordError>,
+    private readonly opened: ReadonlyMap<string, OpenedRecord>,
     private readonly evaluators: ReadonlyMap<string, SymbolEvaluator>,
     private readonly configVersion: number,
   ) {}
 
   /**
    * Applies one record. A poison record goes to the DLQ and counts as handled, so it never
-   * blocks the shard; only a failure to park it throws (the record is then reported as a
-   * batch item failure and retried).
+   * blocks the shard; only a failure to park it rejects (the record is then reported as a
+   * batch item failure and retried). Synchronous (`undefined`) unless it parks: a promise
+   * per record would be most of the cost of applying it.
    */
-  async apply(record: StreamRecord): Promise<void> {
-    const event = this.decoded.get(record.sequenceNumber);
-    if (event === undefined) throw new Error(`record ${record.sequenceNumber} was not in the opened batch`);
+  apply(record: StreamRecord): Promise<void> | undefined {
+    return this.applySequence(record.sequenceNumber);
+  }
+
+  /** {@link apply} for the record of the opened batch with this sequence number. */
+  applySequence(sequenceNumber: string): Promise<void> | undefined {
+    const opened = this.opened.get(sequenceNumber);
+    if (opened === undefined) throw new Error(`record ${sequenceNumber} was not in the opened batch`);
+    const { record, event } = opened;
     if (event instanceof PoisonRecordError) return this.park(record, event.message);
     const evaluator = this.evaluators.get(event.symbol) as SymbolEvaluator;
     let outcome: ReturnType<SymbolEvaluator['apply']>;
     try {
-      outcome = evaluator.apply(event, record.sequenceNumber);
+      outcome = evaluator.apply(event, sequenceNumber);
     } catch (error) {
       return this.park(record, `cannot be evaluated: ${(error as Error).message}`);
     }
     if (!outcome.applied) {
       this.duplicates++;
-      return;
+      return undefined;
     }
     this.applied++;
     if (this.deps.writeTicks !== false) this.ticks.push(event);
     for (const t of outcome.transitions) this.transitions.push(t);
     if (outcome.closedBar) this.closedBars.push(outcome.closedBar);
+    return undefined;
   }
 
   async commit(): Promise<BatchSummary> {

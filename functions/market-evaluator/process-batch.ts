@@ -27,7 +27,8 @@ export function createMarketEventsHandler(
     const processor = new BatchProcessor(EventType.KinesisDataStreams);
     const response = await processPartialResponse(
       event,
-      (record: KinesisStreamRecord) => batch.apply(toStreamRecord(record)),
+      // The opened batch holds every record already decoded: look it up, build nothing.
+      (record: KinesisStreamRecord) => batch.applySequence(record.kinesis.sequenceNumber),
       processor,
       { processInParallel: false },
     );
