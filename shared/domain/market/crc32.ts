@@ -35,6 +35,90 @@ export function crc32Update(crc: number, text: string): number {
   return c;
 }
 
+/**
+ * Feeds the checksum text Kraken derives from one decimal of a book level: its digits with
+ * the decimal point removed and the leading zeros stripped (`"0.00100000"` -> `100000`),
+ * read straight from the decimal text, without building that digit string. `text` is a
+ * validated plain decimal (digits and at most one point), as the book holds it.
+ */
+export function crc32UpdateDecimalDigits(crc: number, text: string): number {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const code = codeAt(text, i);
+    if (code !== 48 && code !== 46) break;
+    i++;
+  }
+  let c = crc;
+  for (; i < n; i++) {
+    const code = codeAt(text, i);
+    if (code === 46) continue;
+    if (code > 0x7f) throw new RangeError('crc32UpdateDecimalDigits hashes ASCII text only');
+    c = (TABLE[(c ^ code) & 0xff] as number) ^ (c >>> 8);
+  }
+  return c;
+}
+
+/** How many characters {@link crc32UpdateDecimalDigits} hashes for `text`. */
+export function decimalDigitsLength(text: string): number {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const code = codeAt(text, i);
+    if (code !== 48 && code !== 46) break;
+    i++;
+  }
+  let length = 0;
+  for (; i < n; i++) if (codeAt(text, i) !== 46) length++;
+  return length;
+}
+
+/**
+ * Appending a text to a running CRC without reading the text again. The register update
+ * per byte, c -> TABLE[(c ^ b) & 0xff] ^ (c >>> 8), is linear over GF(2), so after the L
+ * bytes of B the register is F_L(c) ^ R(B): F_L is "L zero bytes" applied to c (a linear
+ * map, applied here as four 256-entry tables, one per byte of c) and R(B) is B hashed from a
+ * zero register ({@link crc32Update} with `crc` 0). A book level hashes its checksum text
+ * once, when it is created, and the book's checksum composes twenty such hashes per message
+ * instead of hashing ~300 digits: the same CRC-32, bit for bit (tests compare both).
+ */
+export function crc32Append(crc: number, raw: number, length: number): number {
+  let c = crc;
+  let left = length;
+  while (left > SHIFT_MAX) {
+    c = shift(c, SHIFT_MAX);
+    left -= SHIFT_MAX;
+  }
+  return shift(c, left) ^ raw;
+}
+
+const SHIFT_MAX = 64;
+/** SHIFT[L]: F_L as 4 x 256 entries (entry k * 256 + v is F_L(v << 8k)); built on first use. */
+const SHIFT: (Int32Array | undefined)[] = [];
+
+function shift(c: number, length: number): number {
+  const t = SHIFT[length] ?? buildShift(length);
+  return (
+    (t[c & 0xff] as number) ^
+    (t[256 + ((c >>> 8) & 0xff)] as number) ^
+    (t[512 + ((c >>> 16) & 0xff)] as number) ^
+    (t[768 + (c >>> 24)] as number)
+  );
+}
+
+function buildShift(length: number): Int32Array {
+  const table = new Int32Array(1024);
+  for (let k = 0; k < 4; k++) {
+    for (let v = 0; v < 256; v++) {
+      let c = v << (8 * k);
+      for (let n = 0; n < length; n++) c = (TABLE[c & 0xff] as number) ^ (c >>> 8);
+      table[k * 256 + v] = c;
+    }
+  }
+  SHIFT[length] = table;
+  return table;
+}
+
 /** Unsigned 32-bit result of a running CRC. */
 export function crc32Final(crc: number): number {
   return (crc ^ 0xffffffff) >>> 0;

@@ -101,3 +101,66 @@ export function formatScaled(units: number | bigint, decimals: number): string {
   const text = `${digits.slice(0, digits.length - decimals)}.${digits.slice(digits.length - decimals)}`;
   return negative ? `-${text}` : text;
 }
+
+/** Exact powers of ten as doubles (10^22 is the last one a double holds exactly). */
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * The integer count of 10^-decimals units in a non-negative decimal `text`, exact, in one
+ * pass over the text (no intermediate digit string): `("45283.5", 1)` -> 452835. Throws
+ * {@link PrecisionError} when the text is not a decimal, has non-zero digits beyond
+ * `decimals`, or the count is beyond 2^53 (the same refusals as `Number(scaledDigits(...))`
+ * plus the range check, which it falls back to for anything but plain `digits[.digits]`).
+ */
+export function scaledInteger(text: string, decimals: number): number {
+  const n = text.length;
+  let value = 0;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = codeAt(text, i);
+    if (c >= 48 && c <= 57) value = value * 10 + (c - 48);
+    else if (c === 46 && dot < 0 && i > 0) dot = i;
+    else return checkedInteger(Number(scaledDigits(text, decimals)), text);
+  }
+  const frac = dot < 0 ? 0 : n - dot - 1;
+  if (n === 0 || dot === n - 1 || frac > decimals || decimals - frac >= POW10.length) {
+    return checkedInteger(Number(scaledDigits(text, decimals)), text);
+  }
+  // Every step is an exact integer operation on doubles while the value stays below 2^53;
+  // past it the result stays past it (rounding is monotone) and is refused below.
+  return checkedInteger(value * (POW10[decimals - frac] as number), text);
+}
+
+function checkedInteger(value: number, text: string): number {
+  if (!Number.isSafeInteger(value)) throw new PrecisionError(`${text} is beyond exact integer range`);
+  return value;
+}
+
+/**
+ * Classifies plain decimal `text` (`digits[.digits]`) at `decimals`: {@link DECIMAL_ZERO}
+ * (its value is 0), {@link DECIMAL_CANONICAL} (exactly `decimals` fractional digits and no
+ * superfluous leading zero, i.e. what {@link formatScaled} would render), or
+ * {@link DECIMAL_OTHER} (anything else: other plain or exponent forms, invalid text; the
+ * caller takes the general path, which renders or refuses it).
+ */
+export function classifyDecimal(text: string, decimals: number): number {
+  const n = text.length;
+  let dot = -1;
+  let nonZero = false;
+  for (let i = 0; i < n; i++) {
+    const c = codeAt(text, i);
+    if (c > 48 && c <= 57) nonZero = true;
+    else if (c === 46 && dot < 0 && i > 0) dot = i;
+    else if (c !== 48) return DECIMAL_OTHER;
+  }
+  if (n === 0 || dot === n - 1) return DECIMAL_OTHER;
+  const frac = dot < 0 ? 0 : n - dot - 1;
+  if (frac > decimals) return DECIMAL_OTHER;
+  if (!nonZero) return DECIMAL_ZERO;
+  const intDigits = dot < 0 ? n : dot;
+  return frac === decimals && (intDigits === 1 || codeAt(text, 0) !== 48) ? DECIMAL_CANONICAL : DECIMAL_OTHER;
+}
+
+export const DECIMAL_OTHER = 0;
+export const DECIMAL_ZERO = 1;
+export const DECIMAL_CANONICAL = 2;

@@ -1,5 +1,45 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KrakenProtocolError, parseKrakenFrame, pingRequest, subscriptionRequest } from './kraken-v2.js';
+import {
+  KrakenProtocolError,
+  parseKrakenFrame,
+  parseKrakenFrameGeneral,
+  pingRequest,
+  subscriptionRequest,
+} from './kraken-v2.js';
+
+/** The result of parsing `text` one way: the frame, or the class of the error thrown. */
+function outcome(parse: (text: string) => unknown, text: string): unknown {
+  try {
+    return { frame: parse(text) };
+  } catch (error) {
+    return { error: (error as Error).name };
+  }
+}
+
+/** Numbers as Kraken writes them, plus forms only the general path reads. */
+const wireNumber = fc.oneof(
+  { weight: 6, arbitrary: fc.tuple(fc.nat(99_999), fc.nat(99_999_999)).map(([i, f]) => `${i}.${f}`) },
+  { weight: 2, arbitrary: fc.nat(1_000_000).map(String) },
+  { weight: 1, arbitrary: fc.constantFrom('0.00000000', '007.10', '1e-8', '1.5E3', '-1.0', '4294967296.1') },
+);
+const wireLevel = fc.tuple(wireNumber, wireNumber).map(([p, q]) => `{"price":${p},"qty":${q}}`);
+const wireRow = fc
+  .record({
+    symbol: fc.constantFrom('BTC/USD', 'ETH/USD', 'USDC/USD', 'A\\"B', 'é/USD'),
+    bids: fc.array(wireLevel, { maxLength: 12 }),
+    asks: fc.array(wireLevel, { maxLength: 12 }),
+    checksum: fc.oneof(fc.nat(), fc.constantFrom('4294967295', '12.0', '"7"', '9007199254740993')),
+    timestamp: fc.option(fc.constantFrom('"2026-11-22T22:53:15.336001Z"', '"x"', '"a\\nb"'), { nil: undefined }),
+  })
+  .map(
+    (r) =>
+      `{"symbol":"${r.symbol}","bids":[${r.bids.join(',')}],"asks":[${r.asks.join(',')}],"checksum":${r.checksum}` +
+      `${r.timestamp === undefined ? '' : `,"timestamp":${r.timestamp}`}}`,
+  );
+const wireBookFrame = fc
+  .tuple(fc.constantFrom('update', 'snapshot', 'delta'), fc.array(wireRow, { minLength: 0, maxLength: 3 }))
+  .map(([type, rows]) => `{"channel":"book","type":"${type}","data":[${rows.join(',')}]}`);
 
 describe('Function: parseKrakenFrame', () => {
   it('keeps connection_id beyond 2^53 exact in a status frame', () => {
@@ -89,6 +129,67 @@ describe('Function: parseKrakenFrame', () => {
         '{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":1}],"checksum":1}]}',
       ),
     ).toThrow(/price and qty/);
+  });
+});
+
+describe('Function: parseKrakenFrame (single-pass book reader)', () => {
+  it('reads book frames exactly as the general path does, or refuses them as it does (property)', () => {
+    fc.assert(
+      fc.property(wireBookFrame, (text) => {
+        expect(outcome(parseKrakenFrame, text)).toEqual(outcome(parseKrakenFrameGeneral, text));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('refuses every damaged book frame the general path refuses (property: one character cut, added, changed or appended)', () => {
+    const damaged = fc
+      .tuple(
+        wireBookFrame,
+        fc.nat(),
+        fc.constantFrom('cut', 'add', 'change', 'append'),
+        fc.constantFrom(...'{}[],:"0.5-e x\\'),
+      )
+      .map(([text, at, how, ch]) => {
+        const i = at % (text.length + 1);
+        if (how === 'cut') return text.slice(0, i) + text.slice(i + 1);
+        if (how === 'append') return text + ch;
+        if (how === 'add') return text.slice(0, i) + ch + text.slice(i);
+        return text.slice(0, i) + ch + text.slice(i + 1);
+      });
+    fc.assert(
+      fc.property(damaged, (text) => {
+        expect(outcome(parseKrakenFrame, text)).toEqual(outcome(parseKrakenFrameGeneral, text));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('refuses truncated and trailing-garbage book frames', () => {
+    const good =
+      '{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":65283.7,"qty":0.00000000}],"asks":[],"checksum":1895379432,"timestamp":"2026-11-22T22:53:15.336000Z"}]}';
+    expect(parseKrakenFrame(good)).toEqual({
+      kind: 'book',
+      type: 'update',
+      data: [
+        {
+          symbol: 'BTC/USD',
+          bids: [{ price: '65283.7', qty: '0.00000000' }],
+          asks: [],
+          checksum: 1895379432,
+          timestamp: '2026-11-22T22:53:15.336000Z',
+        },
+      ],
+    });
+    for (const bad of [
+      good.slice(0, -1),
+      good.slice(0, 120),
+      `${good}]`,
+      `${good}{}`,
+      good.replace(',"qty":0.00000000', ''),
+    ]) {
+      expect(() => parseKrakenFrame(bad)).toThrow(KrakenProtocolError);
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { codeAt } from './ascii.js';
 import type { LevelText } from './order-book.js';
 
 /**
@@ -161,6 +162,21 @@ function frameType(msg: Json): BookType {
 
 /** Parses one text frame of the v2 public API. Throws {@link KrakenProtocolError}. */
 export function parseKrakenFrame(text: string): KrakenFrame {
+  // Book frames are most of the feed and come in one fixed shape: read them in one pass.
+  // Anything the reader does not recognise (including every malformed frame) goes the
+  // general way, which reads it or refuses it exactly as before.
+  if (text.startsWith(BOOK_PREFIX)) {
+    const frame = BOOK_READER.read(text);
+    if (frame !== undefined) return frame;
+  }
+  return parseKrakenFrameGeneral(text);
+}
+
+/**
+ * The general path of {@link parseKrakenFrame}: every numeric value quoted, then
+ * `JSON.parse`. Exported so the tests can hold the single-pass book reader to it.
+ */
+export function parseKrakenFrameGeneral(text: string): KrakenFrame {
   const isChannel = text.startsWith('{"channel"');
   let msg: Json;
   try {
@@ -175,11 +191,150 @@ export function parseKrakenFrame(text: string): KrakenFrame {
   if (typeof channel === 'string') {
     // Frames whose key order differs (not seen from Kraken) arrive here unquoted: read
     // them through a second, lossless pass rather than trusting floats.
-    if (!isChannel) return parseKrakenFrame(`{"channel":${JSON.stringify(channel)},${text.slice(1)}`);
+    if (!isChannel) return parseKrakenFrameGeneral(`{"channel":${JSON.stringify(channel)},${text.slice(1)}`);
     return parseChannel(channel, msg);
   }
   return parseMethodResponse(msg);
 }
+
+const BOOK_PREFIX = '{"channel":"book","type":"';
+
+/**
+ * Single-pass reader of book frames in the exact compact shape Kraken sends:
+ *
+ *   {"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":65283.7,
+ *   "qty":0.00000000}],"asks":[],"checksum":1895379432,"timestamp":"2026-11-22T22:53:15.336Z"}]}
+ *
+ * (`timestamp` optional, any number of rows and levels). Prices and quantities are taken as
+ * the exact wire text, so there is no quoting pass, no `JSON.parse` and no regex on the hot
+ * path. It accepts only what it fully checks: keys in that order, no whitespace, strings
+ * without escapes or control characters, plain unsigned decimals (`digits[.digits]`), an
+ * integer checksum, nothing after the closing brace. On the first departure it returns
+ * undefined and the frame goes the general way ({@link parseKrakenFrameGeneral}), so a
+ * malformed frame is refused there, and an unusual but valid one (other key order,
+ * exponents, whitespace) is read there; a test holds both paths to the same result.
+ */
+class BookFrameReader {
+  private text = '';
+  private at = 0;
+
+  read(text: string): KrakenFrame | undefined {
+    this.text = text;
+    this.at = BOOK_PREFIX.length;
+    let type: BookType;
+    if (text.startsWith('update"', this.at)) {
+      type = 'update';
+      this.at += 7;
+    } else if (text.startsWith('snapshot"', this.at)) {
+      type = 'snapshot';
+      this.at += 9;
+    } else {
+      return undefined;
+    }
+    if (!this.literal(',"data":[')) return undefined;
+    const data: BookData[] = [];
+    for (;;) {
+      if (!this.literal('{"symbol":')) return undefined;
+      const symbol = this.string();
+      if (symbol === undefined || !this.literal(',"bids":')) return undefined;
+      const bids = this.levels();
+      if (bids === undefined || !this.literal(',"asks":')) return undefined;
+      const asks = this.levels();
+      if (asks === undefined || !this.literal(',"checksum":')) return undefined;
+      const checksum = this.integer();
+      if (checksum < 0) return undefined;
+      let timestamp: string | null = null;
+      if (this.literal(',"timestamp":')) {
+        const ts = this.string();
+        if (ts === undefined) return undefined;
+        timestamp = ts;
+      }
+      if (!this.literal('}')) return undefined;
+      data.push({ symbol, bids, asks, checksum, timestamp });
+      if (this.literal(',')) continue;
+      if (this.literal(']}') && this.at === text.length) return { kind: 'book', type, data };
+      return undefined;
+    }
+  }
+
+  private literal(expected: string): boolean {
+    const text = this.text;
+    const at = this.at;
+    const n = expected.length;
+    if (at + n > text.length) return false;
+    for (let i = 0; i < n; i++) if (codeAt(text, at + i) !== codeAt(expected, i)) return false;
+    this.at = at + n;
+    return true;
+  }
+
+  /** A JSON string without escapes or control characters (symbols, timestamps). */
+  private string(): string | undefined {
+    const text = this.text;
+    if (codeAt(text, this.at) !== 34) return undefined;
+    const start = this.at + 1;
+    for (let i = start; i < text.length; i++) {
+      const c = codeAt(text, i);
+      if (c === 34) {
+        this.at = i + 1;
+        return text.slice(start, i);
+      }
+      if (c === 92 || c < 0x20) return undefined;
+    }
+    return undefined;
+  }
+
+  /** `[]` or `[{"price":P,"qty":Q},...]`. */
+  private levels(): LevelText[] | undefined {
+    if (!this.literal('[')) return undefined;
+    const out: LevelText[] = [];
+    if (this.literal(']')) return out;
+    for (;;) {
+      if (!this.literal('{"price":')) return undefined;
+      const price = this.decimal();
+      if (price === undefined || !this.literal(',"qty":')) return undefined;
+      const qty = this.decimal();
+      if (qty === undefined || !this.literal('}')) return undefined;
+      out.push({ price, qty });
+      if (this.literal(',')) continue;
+      return this.literal(']') ? out : undefined;
+    }
+  }
+
+  /** The exact text of an unsigned plain decimal: digits, at most one point between digits. */
+  private decimal(): string | undefined {
+    const text = this.text;
+    const start = this.at;
+    let i = start;
+    let dot = -1;
+    for (; i < text.length; i++) {
+      const c = codeAt(text, i);
+      if (c >= 48 && c <= 57) continue;
+      if (c !== 46 || dot >= 0) break;
+      dot = i;
+    }
+    if (i === start || dot === start || dot === i - 1) return undefined;
+    this.at = i;
+    return text.slice(start, i);
+  }
+
+  /** An unsigned integer within 2^53, or -1. */
+  private integer(): number {
+    const text = this.text;
+    const start = this.at;
+    let value = 0;
+    let i = start;
+    for (; i < text.length; i++) {
+      const c = codeAt(text, i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+    }
+    if (i === start || !Number.isSafeInteger(value)) return -1;
+    this.at = i;
+    return value;
+  }
+}
+
+const BOOK_READER = new BookFrameReader();
 
 function parseChannel(channel: string, msg: Json): KrakenFrame {
   switch (channel) {

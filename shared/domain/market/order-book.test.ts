@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '../decimal.js';
-import { crc32 } from './crc32.js';
+import { CRC32_INIT, crc32, crc32Append, crc32Final, crc32Update } from './crc32.js';
 import { PrecisionError, scaledDigits } from './decimal-text.js';
 import { parseKrakenFrame } from './kraken-v2.js';
 import { MarketBooks } from './market-books.js';
-import { OrderBook } from './order-book.js';
+import { checksumText, OrderBook } from './order-book.js';
 
 /**
  * Kraken's worked example from "Book checksum (WebSocket v2)", as it appears on the wire:
@@ -46,6 +46,21 @@ describe('Function: crc32', () => {
   });
 });
 
+const ascii = (maxLength: number, size: 'small' | 'max') => fc.string({ unit: 'binary-ascii', maxLength, size });
+
+describe('Function: crc32Append', () => {
+  it('equals hashing the appended text itself, for any running CRC and any length (property)', () => {
+    fc.assert(
+      fc.property(ascii(40, 'small'), ascii(150, 'max'), (head, tail) => {
+        const running = crc32Update(CRC32_INIT, head);
+        const raw = crc32Update(0, tail);
+        expect(crc32Final(crc32Append(running, raw, tail.length))).toBe(crc32Final(crc32Update(running, tail)));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
 describe('Function: scaledDigits', () => {
   it('renders source text at the pair precision, keeping what JSON.parse would drop', () => {
     expect(scaledDigits('0.001', 8)).toBe('000100000');
@@ -71,7 +86,7 @@ describe('Class: OrderBook', () => {
 
     it('hashes the documented asks text exactly', () => {
       const book = docBooks().book('BTC/USD')!;
-      expect(book.asks.map((level) => level.crcText).join('')).toBe(DOC_ASKS_TEXT);
+      expect(book.asks.map(checksumText).join('')).toBe(DOC_ASKS_TEXT);
     });
 
     it('differs from a naive String(number) rendering, which loses trailing zeros', () => {
@@ -200,6 +215,9 @@ describe('Class: MarketBooks', () => {
           const qtyText = (q: number) => Decimal.fromInteger(q).div(Decimal.fromInteger(10_000)).toFixed(4);
           expect(book.bids.map((l) => l.qty)).toEqual([...ref.bids.values()].map(qtyText));
           expect(book.asks.map((l) => l.qty)).toEqual([...ref.asks.values()].map(qtyText));
+          // The composed checksum equals Kraken's rule applied to the whole text.
+          const top = [...book.asks.slice(0, 10), ...book.bids.slice(0, 10)];
+          expect(book.checksum()).toBe(crc32(top.map(checksumText).join('')));
         }
       }),
       { numRuns: 200 },

@@ -1,6 +1,14 @@
 import { codeAt } from './ascii.js';
-import { CRC32_INIT, crc32Final, crc32Update } from './crc32.js';
-import { formatScaled, PrecisionError, scaledDigits, stripLeadingZeros } from './decimal-text.js';
+import { CRC32_INIT, crc32Append, crc32Final, crc32UpdateDecimalDigits, decimalDigitsLength } from './crc32.js';
+import {
+  classifyDecimal,
+  DECIMAL_CANONICAL,
+  DECIMAL_ZERO,
+  formatScaled,
+  scaledDigits,
+  scaledInteger,
+  stripLeadingZeros,
+} from './decimal-text.js';
 
 /** Price and quantity precision of a pair, from Kraken's `instrument` channel. */
 export interface PairPrecision {
@@ -17,13 +25,22 @@ export interface LevelText {
 /**
  * A level held by the book. `ticks` is the price as an integer count of the pair's price
  * unit (exact: refused beyond 2^53), used for ordering; `price`/`qty` are canonical text at
- * the pair's precision; `crcText` is what this level contributes to Kraken's checksum.
+ * the pair's precision, so their digits are what the level contributes to Kraken's
+ * checksum ({@link checksumText}). `crc` is that text hashed from a zero register and
+ * `crcLength` its length: the book's checksum composes them ({@link crc32Append}).
  */
 export interface BookLevel {
   readonly ticks: number;
   readonly price: string;
   readonly qty: string;
-  readonly crcText: string;
+  readonly crc: number;
+  readonly crcLength: number;
+}
+
+/** What a level contributes to Kraken's checksum: price then qty, each without point and leading zeros. */
+export function checksumText(level: BookLevel): string {
+  const digits = (text: string) => stripLeadingZeros(text.replace('.', ''));
+  return digits(level.price) + digits(level.qty);
 }
 
 /** Book depths Kraken's v2 `book` channel accepts. */
@@ -75,9 +92,15 @@ export class OrderBook {
   checksum(): number {
     let crc = CRC32_INIT;
     const asks = Math.min(CHECKSUM_LEVELS, this.asks.length);
-    for (let i = 0; i < asks; i++) crc = crc32Update(crc, (this.asks[i] as BookLevel).crcText);
+    for (let i = 0; i < asks; i++) {
+      const level = this.asks[i] as BookLevel;
+      crc = crc32Append(crc, level.crc, level.crcLength);
+    }
     const bids = Math.min(CHECKSUM_LEVELS, this.bids.length);
-    for (let i = 0; i < bids; i++) crc = crc32Update(crc, (this.bids[i] as BookLevel).crcText);
+    for (let i = 0; i < bids; i++) {
+      const level = this.bids[i] as BookLevel;
+      crc = crc32Append(crc, level.crc, level.crcLength);
+    }
     return crc32Final(crc);
   }
 
@@ -89,25 +112,37 @@ export class OrderBook {
     return this.asks[0];
   }
 
-  /** Builds a level from exact text; exported for the fake exchange and tests. */
+  /**
+   * Builds a level from exact text; exported for the fake exchange and tests. One pass over
+   * each text in the usual case (plain decimal already at the pair's precision, as Kraken
+   * sends it); other forms go through {@link scaledDigits}, which renders or refuses them.
+   */
   static level(input: LevelText, precision: PairPrecision): BookLevel {
-    const priceDigits = scaledDigits(input.price, precision.pricePrecision);
-    const qtyDigits = scaledDigits(input.qty, precision.qtyPrecision);
-    const ticks = Number(priceDigits);
-    if (!Number.isSafeInteger(ticks)) throw new PrecisionError(`price ${input.price} is beyond exact integer range`);
-    const qtyStripped = stripLeadingZeros(qtyDigits);
-    return {
-      ticks,
-      price: isCanonical(input.price, precision.pricePrecision)
-        ? input.price
-        : formatScaled(ticks, precision.pricePrecision),
-      qty:
-        qtyStripped === ''
+    const ticks = scaledInteger(input.price, precision.pricePrecision);
+    const price = isCanonical(input.price, precision.pricePrecision)
+      ? input.price
+      : formatScaled(ticks, precision.pricePrecision);
+    const kind = classifyDecimal(input.qty, precision.qtyPrecision);
+    let qty: string;
+    if (kind === DECIMAL_CANONICAL) qty = input.qty;
+    else if (kind === DECIMAL_ZERO) qty = '0';
+    else {
+      const qtyDigits = scaledDigits(input.qty, precision.qtyPrecision);
+      qty =
+        stripLeadingZeros(qtyDigits) === ''
           ? '0'
           : isCanonical(input.qty, precision.qtyPrecision)
             ? input.qty
-            : formatScaledText(qtyDigits, precision.qtyPrecision),
-      crcText: stripLeadingZeros(priceDigits) + qtyStripped,
+            : formatScaledText(qtyDigits, precision.qtyPrecision);
+    }
+    // A deleted level (qty 0) is never hashed: no checksum text for it.
+    if (qty === '0') return { ticks, price, qty, crc: 0, crcLength: 0 };
+    return {
+      ticks,
+      price,
+      qty,
+      crc: crc32UpdateDecimalDigits(crc32UpdateDecimalDigits(0, price), qty),
+      crcLength: decimalDigitsLength(price) + decimalDigitsLength(qty),
     };
   }
 
