@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ACCOUNT_FEED_FIELDS, encodeAccountFeed } from '../../shared/adapters/redis/account-feed-hash.js';
 import { decodeSpoolEntry } from '../../shared/adapters/redis/audit-spool.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { encodeKillSwitch } from '../../shared/adapters/redis/kill-switch-hash.js';
+import { encodeMarkVerified, MARK_FIELDS } from '../../shared/adapters/redis/mark-hash.js';
 import { type AccountLimitsInput, type AccountRecord, parseLimits } from '../../shared/domain/risk/limits.js';
 import { REDIS_KEYS } from '../../shared/names.js';
 import { local, localStoreEnv } from '../../test/local-env.js';
 import { proxyEvent, writeMark } from '../../test/risk-fixtures.js';
 import { seedRedis } from '../../test/support/seed.js';
 import { establishStateEpoch } from '../../test/support/state-epoch.js';
-import { RedisRiskStateStore } from './adapters/redis-risk-state.js';
+import { type RedisRiskStateOptions, RedisRiskStateStore } from './adapters/redis-risk-state.js';
 import { createRiskApi, type RiskApi } from './app.js';
 import { riskApiConfigSchema } from './config.js';
 import type { RiskApiAdapters } from './ports.js';
@@ -25,6 +27,8 @@ import { type ReplicaPair, startReplicaPair } from './test-support/replica-pair.
  * A decision made on the copy of the state the account's previous decision left costs one
  * trip (WAIT pipelined in it when a replica must acknowledge); a copy that moved (a new mark,
  * a kill switch) costs a second trip and the decision is made on what the store holds now.
+ * Freshness timestamps (the mark's verification, the account feed's heartbeat) moving alone
+ * cost nothing more, unless they crossed the age the rules allow since the copy was kept.
  */
 
 const MID = '65000';
@@ -87,8 +91,8 @@ const targets: Target[] = [
 ];
 
 /** The risk API on its own store and connection, as one Lambda instance runs it. */
-async function riskApiOn(connection: Redis, minReplicaAcks: number) {
-  const state = new RedisRiskStateStore(connection, { minReplicaAcks, replicaAckTimeoutMs: 200 });
+async function riskApiOn(connection: Redis, minReplicaAcks: number, options: RedisRiskStateOptions = {}) {
+  const state = new RedisRiskStateStore(connection, { minReplicaAcks, replicaAckTimeoutMs: 200, ...options });
   const api = await createRiskApi(riskApiConfigSchema.parse({ ...localStoreEnv(), LIMITS_CACHE_TTL_MS: '1000' }), {
     adapters: async () => ({
       state,
@@ -155,18 +159,41 @@ describe.each(targets)('One Redis round trip per decision ($name)', (target) => 
     });
   }
 
-  /** Posts one order and answers its decision with the round trips it took. */
-  async function decide(body: unknown, on = route) {
-    const before = trips.count();
+  /** Posts one order and answers its decision with the round trips it took (on `counted`'s connection). */
+  async function decide(body: unknown, on = route, counted = trips) {
+    const before = counted.count();
     const result = await on(proxyEvent('POST', '/v1/risk/validate', body));
     const decided = JSON.parse(result.body) as {
       decision: string;
       decision_id: string;
       reasons: { code: string }[];
-      mark: { bid: string } | null;
+      mark: { bid: string; age_ms: number } | null;
     };
-    return { ...decided, codes: decided.reasons.map((r) => r.code), trips: trips.count() - before };
+    return { ...decided, codes: decided.reasons.map((r) => r.code), trips: counted.count() - before };
   }
+
+  /** A mark as the ingester writes it (verification time included), received at `receivedMs`. */
+  const freshMark = (receivedMs: number, verifiedMs = receivedMs) =>
+    writeMark(seeder, 'BTC/USD', '64999.9', '65000.1', receivedMs, { mid: MID, verifiedTsMs: verifiedMs });
+
+  /** A second risk API whose store requires the account feed (5 s max age), with its own trip counter. */
+  async function feedRequiredApi() {
+    const connection = seeder.duplicate();
+    await connection.connect();
+    const counted = countTrips(connection);
+    const second = await riskApiOn(connection, target.minReplicaAcks, {
+      accountFeed: { required: true, maxAgeMs: 5_000 },
+    });
+    return {
+      decide: (body: unknown) => decide(body, second.route, counted),
+      close: async () => {
+        await second.api.close();
+        connection.disconnect();
+      },
+    };
+  }
+
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   it('decides each of 20 sequential orders of an account in one round trip after its first', async () => {
     // Prepare: the account's first decision has no copy of the state yet (a read, then the commit).
@@ -292,6 +319,120 @@ describe.each(targets)('One Redis round trip per decision ($name)', (target) => 
     } finally {
       await second.api.close();
       other.disconnect();
+    }
+  });
+  it('decides in one trip while only the mark verification time (or its last trade) moved, and ages the next decision from it', async () => {
+    // Prepare: a quote received 5 s ago (the test accounts allow 10 min), verified then.
+    const id = account();
+    const receivedMs = Date.now() - 5_000;
+    await freshMark(receivedMs);
+    const first = await decide(buy(id));
+
+    // Act: the ingester proves the unchanged quote current, then a trade rewrites `last`.
+    await seeder.hset(REDIS_KEYS.mark('BTC/USD'), encodeMarkVerified(Date.now()));
+    const reverified = await decide(buy(id));
+    await seeder.hset(REDIS_KEYS.mark('BTC/USD'), { [MARK_FIELDS.last]: '65000.3' });
+    const next = await decide(buy(id));
+
+    // Assess: one trip each; the first is decided on the copy (its age counted from the
+    // receipt), the next on the copy the first one's answer refreshed (from the verification).
+    expect(first).toMatchObject({ decision: 'accept', trips: 2 });
+    expect(reverified).toMatchObject({ decision: 'accept', trips: 1 });
+    expect(reverified.mark?.age_ms).toBeGreaterThanOrEqual(5_000);
+    expect(next).toMatchObject({ decision: 'accept', trips: 1 });
+    expect(next.mark?.age_ms).toBeLessThan(5_000);
+  });
+
+  it('decides on the new price, in a second trip, when a price moved and no timestamp did', async () => {
+    // Prepare
+    const id = account();
+    await freshMark(Date.now());
+    await decide(buy(id));
+
+    // Act: bid and ask move, receive and verification times as they were.
+    await seeder.hset(REDIS_KEYS.mark('BTC/USD'), { [MARK_FIELDS.bid]: '64999.8', [MARK_FIELDS.ask]: '65000.2' });
+    const moved = await decide(buy(id));
+
+    // Assess
+    expect(moved).toMatchObject({ decision: 'accept', trips: 2, mark: { bid: '64999.8' } });
+  });
+
+  it('rejects as stale a mark that aged past its max age since the copy was kept, and accepts in two trips once re-verified', async () => {
+    // Prepare: a 500 ms max age; the copy is kept with a fresh mark.
+    const id = account({ mark_max_age_ms: 500 });
+    await freshMark(Date.now());
+    expect(await decide(buy(id))).toMatchObject({ decision: 'accept', trips: 2 });
+
+    // Act: nothing is written for 700 ms (the copy is the store's state, aged); then the
+    // ingester re-verifies: the copy still shows the old verification time.
+    await sleep(700);
+    const aged = await decide(buy(id));
+    await seeder.hset(REDIS_KEYS.mark('BTC/USD'), encodeMarkVerified(Date.now()));
+    const reverified = await decide(buy(id));
+
+    // Assess: stale, decided on the copy that is exactly the store's state (one trip); the
+    // re-verified mark is not rejected on the copy's old time but re-decided (two trips).
+    expect(aged).toMatchObject({ decision: 'reject', trips: 1 });
+    expect(aged.codes).toContain('MARKET_DATA_STALE');
+    expect(reverified).toMatchObject({ decision: 'accept', trips: 2 });
+  });
+
+  it.each([
+    ['moved back past the cutoff', (key: string) => seeder.hset(key, encodeMarkVerified(Date.now() - 120_000))],
+    ['unreadable', (key: string) => seeder.hset(key, { [MARK_FIELDS.verifiedTsMs]: '17330x' })],
+    ['removed', (key: string) => seeder.hdel(key, MARK_FIELDS.verifiedTsMs)],
+  ])('rejects as stale, never on the fresh copy, when the verification time is %s', async (_, change) => {
+    // Prepare: received 2 min ago, verified now: fresh only through its verification (1 min max age).
+    const id = account({ mark_max_age_ms: 60_000 });
+    await freshMark(Date.now() - 120_000, Date.now());
+    expect(await decide(buy(id))).toMatchObject({ decision: 'accept', trips: 2 });
+
+    // Act
+    await change(REDIS_KEYS.mark('BTC/USD'));
+    const decided = await decide(buy(id));
+
+    // Assess: the commit refused the copy (its verification was fresh), the rules saw the store's.
+    expect(decided).toMatchObject({ decision: 'reject', trips: 2 });
+    expect(decided.codes).toContain('MARKET_DATA_STALE');
+  });
+
+  it('decides in one trip across the account feed heartbeat, and rejects when it stopped or is unreadable', async () => {
+    // Prepare: an instance that requires the account's private feed (5 s max age), feed live.
+    const id = account();
+    const feedKey = REDIS_KEYS.accountFeed(id);
+    const heartbeat = (atMs: number) =>
+      seeder.hset(feedKey, {
+        [ACCOUNT_FEED_FIELDS.updatedMs]: String(atMs),
+        [ACCOUNT_FEED_FIELDS.lastMessageMs]: String(atMs),
+      });
+    await seeder.hset(
+      feedKey,
+      encodeAccountFeed({
+        state: 'live',
+        reason: 'subscribed',
+        sinceMs: Date.now() - 60_000,
+        lastMessageMs: Date.now(),
+        updatedMs: Date.now(),
+      }),
+    );
+    const feed = await feedRequiredApi();
+    try {
+      expect(await feed.decide(buy(id))).toMatchObject({ decision: 'accept', trips: 2 });
+
+      // Act
+      await heartbeat(Date.now());
+      const beat = await feed.decide(buy(id));
+      await heartbeat(Date.now() - 10_000); // the writer's last word 10 s ago: beyond 5 s
+      const stopped = await feed.decide(buy(id));
+      await seeder.hset(feedKey, { [ACCOUNT_FEED_FIELDS.updatedMs]: 'now' });
+      const unreadable = await feed.decide(buy(id));
+
+      // Assess
+      expect(beat).toMatchObject({ decision: 'accept', trips: 1 });
+      expect(stopped).toMatchObject({ decision: 'reject', trips: 2, codes: ['ACCOUNT_FEED_UNAVAILABLE'] });
+      expect(unreadable).toMatchObject({ decision: 'reject', trips: 2, codes: ['ACCOUNT_FEED_UNAVAILABLE'] });
+    } finally {
+      await feed.close();
     }
   });
 });

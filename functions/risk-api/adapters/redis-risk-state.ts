@@ -10,16 +10,20 @@ import {
   encodeReservationRecord,
   reservationField,
 } from '../../../shared/adapters/redis/account-book-hash.js';
-import { accountFeedUsable, decodeAccountFeed } from '../../../shared/adapters/redis/account-feed-hash.js';
+import {
+  ACCOUNT_FEED_FIELDS,
+  accountFeedUsable,
+  decodeAccountFeed,
+} from '../../../shared/adapters/redis/account-feed-hash.js';
 import { encodeSpoolEntry } from '../../../shared/adapters/redis/audit-spool.js';
 import { decodeBalances } from '../../../shared/adapters/redis/balances-hash.js';
 import { decodeBreaker } from '../../../shared/adapters/redis/breaker-hash.js';
 import { readExposure, type VersionedExposureSnapshot } from '../../../shared/adapters/redis/exposure-read.js';
 import { decodeInstrument } from '../../../shared/adapters/redis/instruments-hash.js';
-import { decodeMark } from '../../../shared/adapters/redis/mark-hash.js';
+import { decodeMark, MARK_FIELDS } from '../../../shared/adapters/redis/mark-hash.js';
 import { decodeStoredDecision, encodeStoredDecision } from '../../../shared/adapters/redis/order-decision.js';
 import { decodePositions } from '../../../shared/adapters/redis/positions-hash.js';
-import { decodeReferencePrice } from '../../../shared/adapters/redis/reference-price-hash.js';
+import { decodeReferencePrice, REFERENCE_PRICE_FIELDS } from '../../../shared/adapters/redis/reference-price-hash.js';
 import { expiredEventLuaFields } from '../../../shared/adapters/redis/reservation-events.js';
 import { STATE_EPOCH_FIELDS } from '../../../shared/adapters/redis/state-epoch.js';
 import { Decimal } from '../../../shared/domain/decimal.js';
@@ -40,33 +44,73 @@ import type { EngagedKillSwitch, RiskState } from '../../../shared/domain/risk/s
 import { StateEpochMissingError } from '../../../shared/domain/state-epoch.js';
 import { REDIS_KEYS } from '../../../shared/names.js';
 
+/** Positions in the script's state table (0-based), which {@link parseState} decodes. */
+const S = {
+  mark: 0,
+  reference: 1,
+  breaker: 2,
+  killGlobal: 3,
+  killAccount: 4,
+  killSymbol: 5,
+  universeSize: 6,
+  inUniverse: 7,
+  instrument: 8,
+  positions: 9,
+  mids: 10,
+  daily: 11,
+  book: 12,
+  balances: 13,
+  accountFeed: 14,
+} as const;
+
+/** The same positions in Lua (1-based), for the parts the script treats by name. */
+const S_LUA = { mark: S.mark + 1, reference: S.reference + 1, accountFeed: S.accountFeed + 1 } as const;
+
 /**
  * The one atomic step of a decision (issue #12): ONE script, one round trip per decision.
  *
  * It reads everything a decision needs: the mark, reference, breaker, the three kill-switch
  * scopes, universe, instrument, positions with the mid of every symbol held or with an open
  * order, daily counters, the account's book, balances and private-feed status (the "state",
- * a table), and a SHA-1 digest of that table as returned. Before it, the state epoch (no
+ * a table), and a SHA-1 digest of what in that table can change a decision (see below).
+ * Before it, the state epoch (no
  * epoch: nothing in the cache can be trusted, answer false) and the decision already stored
  * under the order id (answered as {'stored', ...}, counted nowhere); then it counts the
  * validation in the account's sliding throttle window, once, at its first arrival (a later
  * trip of the same validation names the count its first trip answered, ARGV[9]).
  *
- * Read only (ARGV[10] empty): answers {'state', count, digest, state}.
+ * What the digest leaves out: freshness timestamps that are rewritten without anything else
+ * moving, so that a copy kept from the previous decision stays good while only they move.
+ * The mark's `verified_ts_ms` (re-verified by the ingester every 200 ms), the reference's
+ * `updated_at_ms` and the account feed's `updated_ms` (heartbeat every 1 s) are each compared
+ * with a cutoff instead (ARGV[10..12]: the caller's `nowMs` minus the max age its rules
+ * allow; '' leaves the field in the digest): the decision stands only if each is on the same
+ * side of its cutoff now as in the copy it was made on (ARGV[14], one character per cutoff:
+ * '1' at or after it, '0' before it or not a plain integer, '-' no cutoff), so the rules'
+ * age checks give the same answer. A value that is not a plain integer of at most 15 digits
+ * stays in the digest as read, and a missing field changes the digest: neither can pass as
+ * fresh. The feed's `last_message_ms` (only its readability matters) is left out the same
+ * way, and the mark's `last` (no rule reads it; rewritten on every trade) entirely. The
+ * mark's `receive_ts_ms` and `exchange_ts_ms` stay in: they move only with a new quote, and
+ * their difference is the latency rule's input.
  *
- * Commit (ARGV[10] the digest of the state the decision was made on): the decision is written
- * only if the state read now has that very digest and the throttle count is on the same side
- * of the limit (ARGV[11]) as the count the decision was evaluated with (ARGV[12], '1' over):
- * the decision is then exactly the one the rules give on this step's own read, as if they
- * ran inside it. Otherwise nothing is written and the answer is {'moved', count, digest,
- * state}, what the decision must be re-made on. On a match, in order: the decision under the
- * order id (ARGV[14], TTL ARGV[15]), its audit spool entry (ARGV[16..17+n]), the pending
+ * Read only (ARGV[13] empty): answers {'state', count, digest, state}.
+ *
+ * Commit (ARGV[13] the digest of the state the decision was made on): the decision is written
+ * only if the state read now has that very digest, its timestamps are on the sides of their
+ * cutoffs the decision saw (ARGV[14]), and the throttle count is on the same side of the
+ * limit (ARGV[15]) as the count the decision was evaluated with (ARGV[16], '1' over): the
+ * decision is then exactly the one the rules give on this step's own read, as if they ran
+ * inside it. Otherwise nothing is written and the answer is {'moved', count, digest, state},
+ * what the decision must be re-made on. On a match, in order: the decision under the order
+ * id (ARGV[18], TTL ARGV[19]), its audit spool entry (ARGV[20..21+n]), the pending
  * reservations past their expiry out of the book (each audited on the reservation events
- * stream and returned) and the accept's reservation (book operations from ARGV[18+n]) with
+ * stream and returned) and the accept's reservation (book operations from ARGV[22+n]) with
  * one version bump, through the book's compare-and-set function; then it reads the state
  * again and answers {'ok', count, digest, state, expired}, the copy the next decision of
- * the account starts from (ARGV[13] 'changes': only {mids, book}, the parts it can change,
- * for a caller that holds the state the decision was made on).
+ * the account starts from (ARGV[17] 'changes': only {mids, book, mark, reference, account
+ * feed}, the parts it can change or that carry timestamps, for a caller that holds the state
+ * the decision was made on).
  *
  * ElastiCache runs with cluster mode disabled, so the script may read the marks of held
  * symbols that are not declared as KEYS. Key names come from REDIS_KEYS (passed in).
@@ -110,6 +154,54 @@ local function read_state()
   s[15] = redis.call('HGETALL', KEYS[16])
   return s
 end
+-- A plain integer of at most 15 digits: exact in a Lua double and in a JS number alike.
+local function plain_int(v)
+  return type(v) == 'string' and #v <= 15 and string.find(v, '^%d+$') ~= nil
+end
+-- A hash (HGETALL) as the digest sees it: \`volatile\` fields holding a plain integer count by
+-- presence only, \`dropped\` fields not at all.
+local function digestible(flat, volatile, dropped)
+  local out = {}
+  for i = 1, #flat, 2 do
+    local f, v = flat[i], flat[i + 1]
+    if not dropped[f] then
+      out[#out + 1] = f
+      out[#out + 1] = (volatile[f] and plain_int(v)) and '#' or v
+    end
+  end
+  return out
+end
+local checked = {
+  {${S_LUA.mark}, '${MARK_FIELDS.verifiedTsMs}', ARGV[10]},
+  {${S_LUA.reference}, '${REFERENCE_PRICE_FIELDS.updatedAtMs}', ARGV[11]},
+  {${S_LUA.accountFeed}, '${ACCOUNT_FEED_FIELDS.updatedMs}', ARGV[12]},
+}
+local volatile = {{}, {}, {}}
+for i, c in ipairs(checked) do if c[3] ~= '' then volatile[i][c[2]] = true end end
+volatile[3]['${ACCOUNT_FEED_FIELDS.lastMessageMs}'] = true
+local function digest_of(s)
+  local d = {}
+  for i = 1, #s do d[i] = s[i] end
+  d[${S_LUA.mark}] = digestible(s[${S_LUA.mark}], volatile[1], {['${MARK_FIELDS.last}'] = true})
+  d[${S_LUA.reference}] = digestible(s[${S_LUA.reference}], volatile[2], {})
+  d[${S_LUA.accountFeed}] = digestible(s[${S_LUA.accountFeed}], volatile[3], {})
+  return redis.sha1hex(cjson.encode(d))
+end
+-- Each checked timestamp's side of its cutoff: '1' at or after, '0' before or not a plain
+-- integer (missing included), '-' no cutoff.
+local function sides_of(s)
+  local out = {}
+  for i, c in ipairs(checked) do
+    if c[3] == '' then
+      out[i] = '-'
+    else
+      local flat, v = s[c[1]], nil
+      for j = 1, #flat, 2 do if flat[j] == c[2] then v = flat[j + 1] end end
+      out[i] = (plain_int(v) and tonumber(v) >= tonumber(c[3])) and '1' or '0'
+    end
+  end
+  return table.concat(out)
+end
 local previous = redis.call('GET', KEYS[11])
 if previous then return {'stored', 0, '', read_state(), previous} end
 -- The throttle counts a validation once, where it first arrived: the trip that adds its
@@ -133,16 +225,16 @@ else
   count = redis.call('ZCOUNT', KEYS[12], '(' .. (arrived - window), arrived)
 end
 local state = read_state()
-local digest = redis.sha1hex(cjson.encode(state))
-if ARGV[10] == '' then return {'state', count, digest, state} end
-if digest ~= ARGV[10] or (count > tonumber(ARGV[11])) ~= (ARGV[12] == '1') then
+local digest = digest_of(state)
+if ARGV[13] == '' then return {'state', count, digest, state} end
+if digest ~= ARGV[13] or sides_of(state) ~= ARGV[14] or (count > tonumber(ARGV[15])) ~= (ARGV[16] == '1') then
   return {'moved', count, digest, state}
 end
-redis.call('SET', KEYS[11], ARGV[14], 'PX', ARGV[15])
--- The spool entry's record (field ARGV[17]) in parts (ARGV[18..17+n]) joined by this step's
+redis.call('SET', KEYS[11], ARGV[18], 'PX', ARGV[19])
+-- The spool entry's record (field ARGV[21]) in parts (ARGV[22..21+n]) joined by this step's
 -- throttle count: the audit keeps the count the commit found, not the one the copy predicted.
-local n = tonumber(ARGV[16])
-redis.call('XADD', KEYS[17], '*', ARGV[17], table.concat({unpack(ARGV, 18, 17 + n)}, tostring(count)))
+local n = tonumber(ARGV[20])
+redis.call('XADD', KEYS[17], '*', ARGV[21], table.concat({unpack(ARGV, 22, 21 + n)}, tostring(count)))
 local book = KEYS[14]
 local fields = state[13]
 local expired = {}
@@ -157,36 +249,20 @@ for i = 1, #fields, 2 do
     end
   end
 end
-if #expired > 0 or 18 + n <= #ARGV then book_cas(book, -1, 18 + n) end
+if #expired > 0 or 22 + n <= #ARGV then book_cas(book, -1, 22 + n) end
 -- Of what the state holds, this step wrote the book alone (and with it, which mids it needs).
 local after = {}
 for i = 1, #state do after[i] = state[i] end
 after[13] = redis.call('HGETALL', book)
 after[11] = mids_of(state[10], after[13])
-local digest_after = redis.sha1hex(cjson.encode(after))
--- The caller that holds the state it decided on (ARGV[13] 'changes') needs only what changed.
-if ARGV[13] == 'changes' then return {'ok', count, digest_after, {after[11], after[13]}, expired} end
+local digest_after = digest_of(after)
+-- The caller that holds the state it decided on (ARGV[17] 'changes') needs only what changed,
+-- and the timestamps it checked by cutoff only, so its copy's ages are today's.
+if ARGV[17] == 'changes' then
+  return {'ok', count, digest_after, {after[11], after[13], after[${S_LUA.mark}], after[${S_LUA.reference}], after[${S_LUA.accountFeed}]}, expired}
+end
 return {'ok', count, digest_after, after, expired}
 `;
-
-/** Positions in the script's state table (0-based), which {@link parseState} decodes. */
-const S = {
-  mark: 0,
-  reference: 1,
-  breaker: 2,
-  killGlobal: 3,
-  killAccount: 4,
-  killSymbol: 5,
-  universeSize: 6,
-  inUniverse: 7,
-  instrument: 8,
-  positions: 9,
-  mids: 10,
-  daily: 11,
-  book: 12,
-  balances: 13,
-  accountFeed: 14,
-} as const;
 
 /** A state the store read, kept for the account's next decision in the same symbol. */
 interface Snapshot {
@@ -275,7 +351,7 @@ export class RedisRiskStateStore implements RiskStateStore {
   }
 
   async load(query: LoadQuery): Promise<LoadedState> {
-    const reply = await this.decide(query, ['']);
+    const reply = await this.decide(query, ['', '']);
     const [status, count, digest, state, previous] = reply;
     if (status === 'stored') {
       // The order id is taken (this validation was not counted): the answer is the stored decision's.
@@ -289,7 +365,7 @@ export class RedisRiskStateStore implements RiskStateStore {
     });
     return {
       ...parseState(state as unknown[], Number(count), query, this.options),
-      snapshot: String(digest),
+      snapshot: snapshotToken(String(digest), state as unknown[], cutoffsOf(query, this.options)),
       cached: false,
     };
   }
@@ -308,7 +384,7 @@ export class RedisRiskStateStore implements RiskStateStore {
     try {
       return {
         ...parseState(kept.state, ordersInWindow, query, this.options),
-        snapshot: kept.digest,
+        snapshot: snapshotToken(kept.digest, kept.state, cutoffsOf(query, this.options)),
         cached: !own,
       };
     } catch {
@@ -356,12 +432,14 @@ export class RedisRiskStateStore implements RiskStateStore {
     const stored = encodeStoredDecision({ requestHash: record.requestHash, response: record.response });
     // No snapshot named: nothing to verify against, so nothing is written ('moved' answers
     // with the state to decide on). A digest never equals the string 'none'.
+    const [madeOn, sides] = parseSnapshotToken(options.snapshot);
     // The copy the decision was made on, when this store still holds it: then the script
     // answers only what its write changed, and the next copy is this one with those parts.
     const held = this.snapshots.get(snapshotKey(query));
-    const base = held && held.digest === options.snapshot ? held.state : undefined;
+    const base = held && held.digest === madeOn ? held.state : undefined;
     const commitArgs = [
-      options.snapshot ?? 'none',
+      madeOn,
+      sides,
       max,
       evaluatedOver ? '1' : '0',
       base ? 'changes' : 'state',
@@ -433,6 +511,7 @@ export class RedisRiskStateStore implements RiskStateStore {
       ACCOUNT_BOOK_FIELDS.reservationPrefix,
       ACCOUNT_BOOK_FIELDS.orderPrefix,
       this.firstCounts.get(query.rateMember) ?? '',
+      ...cutoffsOf(query, this.options),
       ...tail,
     ];
     let reply: unknown[] | null;
@@ -544,12 +623,78 @@ function spoolEntryParts(record: DecisionRecord, evaluated: number): [field: str
   return [field, json.split(JSON.stringify(marker))];
 }
 
-/** The state the decision was made on with the parts its commit changed: `[mids, book]`. */
+/**
+ * The state the decision was made on with the parts its commit answered: `[mids, book, mark,
+ * reference, account feed]`, what it changed and the hashes whose timestamps the digest
+ * leaves out, so the next decision's ages are counted from what the store holds now.
+ */
 function withChanges(base: readonly unknown[], changes: readonly unknown[]): unknown[] {
   const after = [...base];
   after[S.mids] = changes[0];
   after[S.book] = changes[1];
+  after[S.mark] = changes[2];
+  after[S.reference] = changes[3];
+  after[S.accountFeed] = changes[4];
   return after;
+}
+
+/**
+ * The cutoffs of the timestamps the script checks by side instead of digesting (see
+ * {@link DECIDE_SCRIPT}), from the clock and the max ages the rules decide with: the mark's
+ * verification, the reference's update, the account feed's heartbeat. '' where the query
+ * names no max age (the timestamp is then digested: it must not move at all). A feed that is
+ * not required is read by no rule: cutoff 0, so its heartbeat never moves the copy.
+ */
+function cutoffsOf(query: LoadQuery, options: RedisRiskStateOptions): [mark: string, reference: string, feed: string] {
+  const cutoff = (maxAgeMs: number | undefined) => (maxAgeMs === undefined ? '' : String(query.nowMs - maxAgeMs));
+  const feed = options.accountFeed;
+  return [cutoff(query.markMaxAgeMs), cutoff(query.referenceMaxAgeMs), feed?.required ? cutoff(feed.maxAgeMs) : '0'];
+}
+
+/** Fields checked against {@link cutoffsOf}'s cutoffs, in the same order, as the script does. */
+const CHECKED_FIELDS = [
+  [S.mark, MARK_FIELDS.verifiedTsMs],
+  [S.reference, REFERENCE_PRICE_FIELDS.updatedAtMs],
+  [S.accountFeed, ACCOUNT_FEED_FIELDS.updatedMs],
+] as const;
+
+/** The script's plain integer: digits only, at most 15 (exact as a double on both sides). */
+const PLAIN_INT = /^\d{1,15}$/;
+
+/**
+ * Each checked timestamp's side of its cutoff in `state`, exactly as the script computes it
+ * ('1' at or after, '0' before or not a plain integer, '-' no cutoff): what the decision made
+ * on `state` saw, for the commit to find again.
+ */
+function sidesOf(state: readonly unknown[], cutoffs: readonly string[]): string {
+  return CHECKED_FIELDS.map(([index, field], i) => {
+    const cutoff = cutoffs[i] ?? '';
+    if (cutoff === '') return '-';
+    const value = fieldOf(state[index], field);
+    return value !== undefined && PLAIN_INT.test(value) && Number(value) >= Number(cutoff) ? '1' : '0';
+  }).join('');
+}
+
+function fieldOf(flat: unknown, field: string): string | undefined {
+  if (!Array.isArray(flat)) return undefined;
+  let value: string | undefined;
+  for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i] === field) value = String(flat[i + 1]);
+  return value;
+}
+
+/**
+ * What a decision names as the state it was made on (LoadedState.snapshot): the digest and the
+ * sides of its cutoffs the decision saw, computed with this request's own clock.
+ */
+function snapshotToken(digest: string, state: readonly unknown[], cutoffs: readonly string[]): string {
+  return `${digest}/${sidesOf(state, cutoffs)}`;
+}
+
+/** The digest and sides a token names; 'none' (no digest is that) when there is no token. */
+function parseSnapshotToken(token: string | undefined): [digest: string, sides: string] {
+  if (token === undefined) return ['none', ''];
+  const slash = token.lastIndexOf('/');
+  return slash < 0 ? [token, ''] : [token.slice(0, slash), token.slice(slash + 1)];
 }
 
 function snapshotKey(query: Pick<LoadQuery, 'accountId' | 'symbol'>): string {

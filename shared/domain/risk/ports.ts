@@ -63,6 +63,15 @@ export interface LoadQuery {
    * the same side of this limit as the count the decision was evaluated with.
    */
   readonly maxOrdersPerWindow?: number;
+  /**
+   * The account's mark_max_age_ms and reference_max_age_ms, the ages the rules allow. A store
+   * deciding from a copy of the state does not require the mark's verification time or the
+   * reference's update time unchanged (the ingester re-verifies every 200 ms): its commit
+   * checks they are on the same side of `nowMs` minus these ages as in the copy.
+   * Absent: those timestamps must be unchanged.
+   */
+  readonly markMaxAgeMs?: number;
+  readonly referenceMaxAgeMs?: number;
 }
 
 /** How a decision is committed. */

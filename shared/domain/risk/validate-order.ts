@@ -145,6 +145,8 @@ export function createValidateOrder(deps: ValidateOrderDeps) {
       // The same member on every attempt: a re-decision is counted in the throttle once.
       rateMember: decisionId,
       maxOrdersPerWindow: account.limits.max_orders_per_window,
+      markMaxAgeMs: account.limits.mark_max_age_ms,
+      referenceMaxAgeMs: account.limits.reference_max_age_ms,
       ...(isAmend(request) ? { amendOf: request.order_id } : {}),
     };
     let conflicts = 0;
