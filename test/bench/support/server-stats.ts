@@ -16,6 +16,8 @@ export interface ServerStats {
   readonly redis_commands_per_decision: number;
   readonly decide_trips_per_decision: number;
   readonly decide_moved_per_decision: number;
+  /** Mean time from sending a decide script to its reply (the script's run in Redis, the loopback, queueing). */
+  readonly decide_trip_ms_mean: number;
   readonly decide_replies: Record<string, number>;
   /** Decisions by how many decide trips they took (index 10: 10 or more). */
   readonly decide_trips_histogram: number[];
@@ -56,6 +58,7 @@ export function instrumentServer(redis: Redis) {
   const tripsOf = new Map<string, number>();
   let tripHistogram = new Array<number>(HISTOGRAM_TOP + 1).fill(0);
   let decisions = 0;
+  let tripMs = 0;
 
   const target = redis as unknown as {
     sendCommand: (...args: unknown[]) => unknown;
@@ -71,7 +74,9 @@ export function instrumentServer(redis: Redis) {
   target.riskDecide = async (...args: unknown[]) => {
     const member = String(args[RATE_MEMBER_ARG]);
     tripsOf.set(member, (tripsOf.get(member) ?? 0) + 1);
+    const sent = performance.now();
     const reply = await riskDecide(...args);
+    tripMs += performance.now() - sent;
     const status = Array.isArray(reply) ? String(reply[0]) : 'null';
     replies[status] = (replies[status] ?? 0) + 1;
     return reply;
@@ -101,6 +106,7 @@ export function instrumentServer(redis: Redis) {
         redis_commands_per_decision: per(commands),
         decide_trips_per_decision: per(decideTrips),
         decide_moved_per_decision: per(replies.moved ?? 0),
+        decide_trip_ms_mean: decideTrips === 0 ? 0 : round3(tripMs / decideTrips),
         decide_replies: { ...replies },
         decide_trips_histogram: [...tripHistogram],
         decide_trips_p50: histogramPercentile(tripHistogram, 50),
@@ -123,6 +129,7 @@ export function instrumentServer(redis: Redis) {
         tripsOf.clear();
         tripHistogram = new Array<number>(HISTOGRAM_TOP + 1).fill(0);
         decisions = 0;
+        tripMs = 0;
         startedAt = performance.now();
         startedElu = performance.eventLoopUtilization();
         startedCpu = process.cpuUsage();
