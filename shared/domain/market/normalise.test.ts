@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '../decimal.js';
-import { exchangeIso, markFrom, spreadBpsText, tickerEvent, topOfBookEvent, tradeEvent } from './normalise.js';
+import {
+  epochMsTextOfIso,
+  exchangeIso,
+  isoOfMs,
+  markFrom,
+  msText,
+  spreadBpsText,
+  tickerEvent,
+  topOfBookEvent,
+  tradeEvent,
+} from './normalise.js';
 import { OrderBook } from './order-book.js';
 
 describe('Function: topOfBookEvent', () => {
@@ -110,5 +120,43 @@ describe('Function: exchangeIso', () => {
     expect(exchangeIso('2023-10-06T17:35:55Z')).toBe('2023-10-06T17:35:55.000Z');
     expect(exchangeIso('garbage')).toBeNull();
     expect(exchangeIso(null)).toBeNull();
+  });
+});
+
+describe('Functions: isoOfMs / msText / epochMsTextOfIso (per-second caches)', () => {
+  it('give the text of toISOString, String and Date.parse, whatever order the times come in (property)', () => {
+    // Times cluster in a few seconds (the caches' hits) and jump around (their misses),
+    // including before 1970 and the first second of the epoch.
+    const second = fc.constantFrom(-2, 0, 1, 1_700_000_000, 1_700_000_001, 1_764_000_000, 4_102_444_799);
+    const ms = fc.tuple(second, fc.integer({ min: 0, max: 999 })).map(([s, m]) => s * 1000 + m);
+    fc.assert(
+      fc.property(fc.array(ms, { minLength: 1, maxLength: 30 }), (times) => {
+        for (const t of times) {
+          const iso = new Date(t).toISOString();
+          expect(isoOfMs(t)).toBe(iso);
+          expect(msText(t)).toBe(String(t));
+          expect(epochMsTextOfIso(iso)).toBe(String(Date.parse(iso)));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('read odd ISO text as Date.parse does, cache or not', () => {
+    const texts = [
+      '2026-11-22T22:53:15.336Z',
+      '2026-11-22T22:53:15.999Z',
+      '2026-11-22T22:53:15.33xZ',
+      '2026-11-22T22:53:15.336+',
+      '2026-11-22T24:00:00.000Z',
+      '2026-11-22T24:00:00.500Z',
+      '2026-11-22T22:53:15.336Z',
+      '2026-02-30T22:53:15.336Z',
+      '2026-11-22T22:53:15Z',
+      'garbage',
+    ];
+    for (const text of texts) expect(epochMsTextOfIso(text)).toBe(String(Date.parse(text)));
+    expect(isoOfMs(1.5)).toBe(new Date(1.5).toISOString());
+    expect(msText(12.5)).toBe('12.5');
   });
 });
