@@ -35,7 +35,9 @@ import { establishStateEpoch } from '../support/state-epoch.js';
  * are timed to the end of their init and say so in `<unit>.first_request` (0 = not invoked).
  *
  * BENCH_CDK_OUT=DIR reuses an assembly synthesised earlier (`npm run synth -- -o DIR -c stage=prod`);
- * BENCH_LAMBDA_UNITS=risk-api,health times only those units.
+ * BENCH_LAMBDA_UNITS=risk-api,health times only those units. BENCH_NODE_ARGS adds flags to
+ * every child `node` (space-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` for a CPU
+ * profile of each cold start (open in Chrome DevTools or speedscope).
  */
 export const group = 'lambda';
 
@@ -243,6 +245,7 @@ async function coldStart(bundle: LambdaBundle, request: UnitRequest, event: unkn
     process.execPath,
     [
       ...(env.NODE_OPTIONS ? env.NODE_OPTIONS.split(' ') : []),
+      ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '--input-type=module',
       '-e',
       CHILD,
