@@ -44,7 +44,23 @@ export interface BatchSummary {
 export class MarketEvaluator {
   constructor(private readonly deps: MarketEvaluatorDeps) {}
 
+  /**
+   * Decodes the batch and loads what it needs. The loads are sent first, for the records'
+   * partition keys (the ingester's partition key is the symbol), and the records decoded
+   * while Redis and PostgreSQL answer: a batch waits for one round trip, not for the
+   * decoding and then the round trip. A symbol whose events came under another key is
+   * loaded after; only the symbols of decoded events get an evaluator (and so a state written
+   * back), as before.
+   */
   async openBatch(records: readonly StreamRecord[]): Promise<EvaluatorBatch> {
+    const keys = new Set<string>();
+    for (const record of records) keys.add(record.partitionKey);
+    const loading = Promise.all([this.deps.configs.get(), this.deps.state.load([...keys])]);
+    // Awaited below; a failure before then must not count as unhandled.
+    loading.catch(() => undefined);
+    // Lets the loads reach their sockets (they start after a microtask or two) before the
+    // decoding takes the thread.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const opened = new Map<string, OpenedRecord>();
     const symbols = new Set<string>();
     for (const record of records) {
@@ -57,10 +73,15 @@ export class MarketEvaluator {
       }
       opened.set(record.sequenceNumber, { record, event });
     }
-    const [configs, states] = await Promise.all([this.deps.configs.get(), this.deps.state.load([...symbols])]);
+    const [configs, loaded] = await loading;
+    const unkeyed = [...symbols].filter((symbol) => !loaded.has(symbol));
+    const states = unkeyed.length === 0 ? loaded : new Map([...loaded, ...(await this.deps.state.load(unkeyed))]);
     const evaluators = new Map<string, SymbolEvaluator>();
-    for (const [symbol, state] of states)
+    for (const symbol of symbols) {
+      const state = states.get(symbol);
+      if (state === undefined) throw new Error(`no evaluator state loaded for ${symbol}`);
       evaluators.set(symbol, new SymbolEvaluator(symbol, state, configs.for(symbol)));
+    }
     return new EvaluatorBatch(this.deps, opened, evaluators, configs.version);
   }
 
