@@ -133,6 +133,9 @@ export class Decimal {
   }
 
   add(other: Decimal): Decimal {
+    // Zero is the commonest operand in risk sums (no position, no open orders).
+    if (other === Decimal.ZERO) return this;
+    if (this === Decimal.ZERO) return other;
     if (this.scale !== SLOW && other.scale !== SLOW) {
       const sum = alignedSum(this.mantissa, this.scale, other.mantissa, other.scale);
       if (sum !== null) return sum;
@@ -141,6 +144,7 @@ export class Decimal {
   }
 
   sub(other: Decimal): Decimal {
+    if (other === Decimal.ZERO) return this;
     if (this.scale !== SLOW && other.scale !== SLOW) {
       const difference = alignedSum(this.mantissa, this.scale, -other.mantissa, other.scale);
       if (difference !== null) return difference;

@@ -183,6 +183,13 @@ describe('Function: evaluateOrder, counting every order', () => {
       expect(codes({ state: { openOrders, balances: balances('19550.7') } })).toEqual([]);
       expect(codes({ state: { openOrders, balances: balances('19550.69') } })).toEqual(['INSUFFICIENT_CASH']);
     });
+    it('counts each account at its own fee rate, whichever was evaluated before', () => {
+      // 6510 USD: enough for 6500 without fees, short of 6516.9 at 26 bps.
+      const state = { balances: new Map([['USD', dec('6510')]]) };
+      const withFee = [] as string[][];
+      for (const fee_rate_bps of ['26', '0', '26', '0']) withFee.push(codes({ state, limits: { fee_rate_bps } }));
+      expect(withFee).toEqual([['INSUFFICIENT_CASH'], [], ['INSUFFICIENT_CASH'], []]);
+    });
     it('does not check cash while balances are unknown', () => {
       expect(codes({ state: { balances: undefined } })).toEqual([]);
     });

@@ -110,6 +110,20 @@ function fail(reasons: Reason[], code: ReasonCode, message: string): void {
   reasons.push({ code, message });
 }
 
+/**
+ * 1 + feeRateBps / 10,000. One-entry memo on the rate's identity: a Decimal never changes,
+ * and the account's limits hand the same object to every decision until they are reloaded.
+ */
+function feeFactorOf(feeRateBps: Decimal): Decimal {
+  if (feeRateBps !== lastFeeRate) {
+    lastFeeFactor = Decimal.ONE.add(feeRateBps.div(TEN_THOUSAND));
+    lastFeeRate = feeRateBps;
+  }
+  return lastFeeFactor;
+}
+let lastFeeRate: Decimal | undefined;
+let lastFeeFactor: Decimal = Decimal.ONE;
+
 /** A fee at `feeRateBps` on `amount`. */
 function feeOf(amount: Decimal, feeRateBps: Decimal): Decimal {
   return amount.mul(feeRateBps).div(TEN_THOUSAND);
@@ -259,7 +273,8 @@ export function evaluateOrder(
   const price = order.limit_price ?? touch;
   const notional = price ? price.mul(order.quantity) : null;
   const worstPrice = worstPriceOf(order, touch);
-  const worstNotional = worstPrice ? worstPrice.mul(order.quantity) : null;
+  // A limit or market order's worst price is its price: one product for both.
+  const worstNotional = worstPrice === price ? notional : worstPrice ? worstPrice.mul(order.quantity) : null;
 
   // 7. Order size: the minimum on the expected price, the maximum on the worst one.
   if (notional?.lt(limits.min_trade_notional)) {
@@ -370,7 +385,7 @@ export function evaluateOrder(
       );
     }
   } else if (state.balances && worstNotional) {
-    const feeFactor = Decimal.ONE.add(limits.fee_rate_bps.div(TEN_THOUSAND));
+    const feeFactor = feeFactorOf(limits.fee_rate_bps);
     let committed = ZERO;
     if (state.openOrders) {
       for (const [symbol, orders] of state.openOrders) {
@@ -420,7 +435,13 @@ export function evaluateOrder(
   // only orders that increase the measured figure, so an over-limit book can always be reduced.
   if (worstPrice) {
     const symbolPrice = maxOf(worstPrice, state.marks.get(order.symbol) ?? worstPrice);
-    const self = sideOrdersOf(order.quantity, worstPrice, wantsReduce);
+    // sideOrdersOf(quantity, worstPrice, wantsReduce), with the product already made.
+    const self: SideOrders = {
+      qty: order.quantity,
+      notional: worstNotional ?? worstPrice.mul(order.quantity),
+      count: 1,
+      reduceOnlyQty: wantsReduce ? order.quantity : ZERO,
+    };
     const measured = measureBeforeAfter(
       state,
       order.symbol,
