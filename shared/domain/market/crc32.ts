@@ -36,41 +36,38 @@ export function crc32Update(crc: number, text: string): number {
 }
 
 /**
- * Feeds the checksum text Kraken derives from one decimal of a book level: its digits with
- * the decimal point removed and the leading zeros stripped (`"0.00100000"` -> `100000`),
- * read straight from the decimal text, without building that digit string. `text` is a
- * validated plain decimal (digits and at most one point), as the book holds it.
+ * Hashes the checksum text Kraken derives from the decimals of a book level: each one's
+ * digits with the decimal point removed and the leading zeros stripped (`"0.00100000"` ->
+ * `100000`), read straight from the decimal text, without building that digit string, and
+ * counts the characters hashed (for {@link crc32Append}). Each text is a validated plain
+ * decimal (digits and at most one point), as the book holds it.
  */
-export function crc32UpdateDecimalDigits(crc: number, text: string): number {
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const code = codeAt(text, i);
-    if (code !== 48 && code !== 46) break;
-    i++;
-  }
-  let c = crc;
-  for (; i < n; i++) {
-    const code = codeAt(text, i);
-    if (code === 46) continue;
-    if (code > 0x7f) throw new RangeError('crc32UpdateDecimalDigits hashes ASCII text only');
-    c = (TABLE[(c ^ code) & 0xff] as number) ^ (c >>> 8);
-  }
-  return c;
-}
+export class DecimalDigitsHash {
+  /** Running CRC register (start from 0 for a part {@link crc32Append} composes). */
+  crc = 0;
+  /** Characters hashed so far. */
+  length = 0;
 
-/** How many characters {@link crc32UpdateDecimalDigits} hashes for `text`. */
-export function decimalDigitsLength(text: string): number {
-  const n = text.length;
-  let i = 0;
-  while (i < n) {
-    const code = codeAt(text, i);
-    if (code !== 48 && code !== 46) break;
-    i++;
+  add(text: string): void {
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      const code = codeAt(text, i);
+      if (code !== 48 && code !== 46) break;
+      i++;
+    }
+    let c = this.crc;
+    let length = this.length;
+    for (; i < n; i++) {
+      const code = codeAt(text, i);
+      if (code === 46) continue;
+      if (code > 0x7f) throw new RangeError('DecimalDigitsHash hashes ASCII text only');
+      c = (TABLE[(c ^ code) & 0xff] as number) ^ (c >>> 8);
+      length++;
+    }
+    this.crc = c;
+    this.length = length;
   }
-  let length = 0;
-  for (; i < n; i++) if (codeAt(text, i) !== 46) length++;
-  return length;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { codeAt } from './ascii.js';
-import { CRC32_INIT, crc32Append, crc32Final, crc32UpdateDecimalDigits, decimalDigitsLength } from './crc32.js';
+import { CRC32_INIT, crc32Append, crc32Final, DecimalDigitsHash } from './crc32.js';
 import {
   classifyDecimal,
   DECIMAL_CANONICAL,
@@ -46,6 +46,9 @@ export function checksumText(level: BookLevel): string {
 /** Book depths Kraken's v2 `book` channel accepts. */
 export const KRAKEN_BOOK_DEPTHS = [10, 25, 100, 500, 1000] as const;
 export type BookDepth = (typeof KRAKEN_BOOK_DEPTHS)[number];
+
+/** Reused for every level built (the book path is synchronous). */
+const LEVEL_HASH = new DecimalDigitsHash();
 
 /** Kraken hashes the top 10 levels of each side, whatever the subscribed depth. */
 const CHECKSUM_LEVELS = 10;
@@ -137,13 +140,12 @@ export class OrderBook {
     }
     // A deleted level (qty 0) is never hashed: no checksum text for it.
     if (qty === '0') return { ticks, price, qty, crc: 0, crcLength: 0 };
-    return {
-      ticks,
-      price,
-      qty,
-      crc: crc32UpdateDecimalDigits(crc32UpdateDecimalDigits(0, price), qty),
-      crcLength: decimalDigitsLength(price) + decimalDigitsLength(qty),
-    };
+    const hash = LEVEL_HASH;
+    hash.crc = 0;
+    hash.length = 0;
+    hash.add(price);
+    hash.add(qty);
+    return { ticks, price, qty, crc: hash.crc, crcLength: hash.length };
   }
 
   private applyLevel(side: BookLevel[], input: LevelText, descending: boolean): void {
@@ -159,12 +161,21 @@ export class OrderBook {
     }
     const existing = side[lo];
     const found = existing !== undefined && existing.ticks === level.ticks;
+    // In place, without splice: splice allocates the array of removed elements.
     if (level.qty === '0') {
-      if (found) side.splice(lo, 1);
+      if (!found) return;
+      const last = side.length - 1;
+      for (let i = lo; i < last; i++) side[i] = side[i + 1] as BookLevel;
+      side.pop();
       return;
     }
-    if (found) side[lo] = level;
-    else side.splice(lo, 0, level);
+    if (found) {
+      side[lo] = level;
+      return;
+    }
+    side.push(level);
+    for (let i = side.length - 1; i > lo; i--) side[i] = side[i - 1] as BookLevel;
+    side[lo] = level;
   }
 }
 
