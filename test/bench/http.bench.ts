@@ -179,6 +179,13 @@ export default async function run(): Promise<Record<string, number>> {
     );
     servers.push(api);
     const price = await waitForAccept(api.url, accountId, redis);
+    // After the risk server: its seed wrote the state epoch the store's read requires.
+    const storeRead = await startChildServer(
+      'test/bench/support/floor-server.ts',
+      [redisUrl(), 'store-read', `${accountId}-floor`],
+      process.env,
+    );
+    servers.push(storeRead);
 
     const figures: Record<string, number> = {};
     const put = (prefix: string, f: LoadFigures) => {
@@ -224,6 +231,17 @@ export default async function run(): Promise<Record<string, number>> {
       await releasing.stop();
       put(`risk_c${concurrency}`, risk);
       Object.assign(figures, statsFigures(`risk_c${concurrency}`, stats));
+      // In no ratio: the floor's server doing our store's state read instead of one HGETALL.
+      const read = await drive({
+        url: storeRead.url,
+        path: '/v1/risk/validate',
+        concurrency,
+        warmupMs: WARMUP_MS,
+        durationMs: DURATION_MS,
+        body: (n) => orderBody(accountId, n, price),
+      });
+      put(`store_read_c${concurrency}`, read);
+      figures[`store_read_c${concurrency}_non_200`] = read.errors_5xx + read.failed;
       figures[`risk_c${concurrency}_accepts`] = decisions.accept;
       figures[`risk_c${concurrency}_rejects`] = decisions.reject;
       figures[`risk_c${concurrency}_non_200`] = decisions.other + risk.failed;
