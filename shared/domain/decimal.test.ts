@@ -326,6 +326,19 @@ describe('Class: Decimal, fast form against the BigInt reference', () => {
       expect(dec('65000.5').lt(dec('65000.50000000000000001'))).toBe(true);
     });
 
+    it('compares BigInt-form values with fast ones exactly, however close', () => {
+      const spread = dec('0.153846153846153846'); // 18 digits: the BigInt form
+      expect(spread.gt(dec('0.1538461538461538'))).toBe(true);
+      expect(spread.lt(dec('0.153846153846153847'))).toBe(true);
+      expect(spread.gt(dec('0.153846153846153845'))).toBe(true);
+      expect(spread.neg().lt(dec('-0.1538461538461538'))).toBe(true);
+      expect(spread.lt(dec('25'))).toBe(true);
+      expect(spread.neg().gt(dec('-25'))).toBe(true);
+      expect(dec('9007199254740993').gt(dec('9007199254740992'))).toBe(true);
+      expect(dec('9007199254740993').cmp(dec('9007199254740993.000'))).toBe(0);
+      expect(dec('-9007199254740993').lt(dec('-9007199254740992.999999999999999999'))).toBe(true);
+    });
+
     it('holds one form per value whatever the path that made it', () => {
       expect(dec('1.50')).toEqual(dec('1.5'));
       expect(dec('0.5').add(dec('0.5'))).toEqual(Decimal.ONE);

@@ -42,7 +42,8 @@ export type RoundingMode = 'down' | 'up' | 'half-even';
  *   is plain double arithmetic on integers, exact while every intermediate stays a safe
  *   integer; each operation checks that and otherwise takes the BigInt path.
  * - BigInt: `big` holds the 10^-18 units (scale is SLOW), for every value whose canonical
- *   mantissa does not fit in a safe integer.
+ *   mantissa does not fit in a safe integer; `mantissa` then holds the value as the nearest
+ *   double, so that comparisons can often be decided without BigInt (see compare).
  * The BigInt path is the original implementation; both give the same results bit for bit
  * (decimal.test.ts compares them on random inputs).
  */
@@ -179,7 +180,7 @@ export class Decimal {
   }
 
   neg(): Decimal {
-    if (this.scale === SLOW) return new Decimal(0, SLOW, -this.big);
+    if (this.scale === SLOW) return new Decimal(-this.mantissa, SLOW, -this.big);
     return this.mantissa === 0 ? this : new Decimal(-this.mantissa, this.scale, 0n);
   }
 
@@ -301,6 +302,14 @@ export class Decimal {
       const a = s1 < s2 ? this.mantissa * (POW10[s2 - s1] as number) : this.mantissa;
       const b = s2 < s1 ? other.mantissa * (POW10[s1 - s2] as number) : other.mantissa;
       if (Number.isSafeInteger(a) && Number.isSafeInteger(b)) return a - b;
+    } else {
+      // A BigInt-form operand: the doubles nearest to both values are each within 2.3e-16
+      // of them (relative), so a gap of more than 1e-12 of their size is the true sign.
+      // Closer (or not finite) values are compared exactly below.
+      const a = s1 === SLOW ? this.mantissa : this.mantissa / (POW10[s1] as number);
+      const b = s2 === SLOW ? other.mantissa : other.mantissa / (POW10[s2] as number);
+      const gap = a - b;
+      if (Math.abs(gap) > 1e-12 * (Math.abs(a) + Math.abs(b))) return gap;
     }
     const x = this.units;
     const y = other.units;
@@ -357,10 +366,12 @@ function fromBig(units: bigint): Decimal {
   if (mantissa <= MAX_SAFE_BIG && mantissa >= -MAX_SAFE_BIG) {
     return new (Decimal as unknown as DecimalConstructor)(Number(mantissa), SCALE_DIGITS - k, 0n);
   }
-  return new (Decimal as unknown as DecimalConstructor)(0, SLOW, units);
+  return new (Decimal as unknown as DecimalConstructor)(Number(units) / SCALE_NUMBER, SLOW, units);
 }
 
 const ZERO_STEPS = [16, 8, 4, 2, 1] as const;
+/** 10^18, exact as a double (5^18 < 2^53). */
+const SCALE_NUMBER = 1e18;
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The private constructor, for the two factories above (they are the class's own code). */
