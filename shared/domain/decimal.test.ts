@@ -339,6 +339,27 @@ describe('Class: Decimal, fast form against the BigInt reference', () => {
       expect(dec('-9007199254740993').lt(dec('-9007199254740992.999999999999999999'))).toBe(true);
     });
 
+    it('makes every zero the one Decimal.ZERO (add, sub and mul test it by identity)', () => {
+      const zeros = [
+        dec('0'),
+        dec('-0.000'),
+        dec('0000000000000000000000.000000000000000000'),
+        Decimal.fromInteger(0),
+        Decimal.fromInteger(0n),
+        Decimal.fromUnits(0n),
+        dec('1.5').sub(dec('1.5')),
+        dec('-2').add(dec('2')),
+        dec('0.000000001').mul(dec('-0.0000000001')),
+        dec('9007199254740993').sub(dec('9007199254740993')),
+        Decimal.ZERO.div(dec('7')),
+        dec('0.4').round(0),
+        Decimal.ZERO.neg(),
+      ];
+      for (const zero of zeros) expect(zero).toBe(Decimal.ZERO);
+      expect(dec('5').add(Decimal.ZERO).toString()).toBe('5');
+      expect(Decimal.ZERO.sub(dec('5')).toString()).toBe('-5');
+    });
+
     it('holds one form per value whatever the path that made it', () => {
       expect(dec('1.50')).toEqual(dec('1.5'));
       expect(dec('0.5').add(dec('0.5'))).toEqual(Decimal.ONE);

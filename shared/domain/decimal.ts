@@ -155,6 +155,7 @@ export class Decimal {
 
   /** Product, rounded toward zero at 18 fractional digits (exact for exchange precisions). */
   mul(other: Decimal): Decimal {
+    if (this === Decimal.ZERO || other === Decimal.ZERO) return Decimal.ZERO;
     if (this.scale !== SLOW && other.scale !== SLOW) {
       const product = this.mantissa * other.mantissa;
       if (Number.isSafeInteger(product)) {
@@ -320,7 +321,8 @@ export class Decimal {
 /**
  * The fast form of `mantissa / 10^scale` (mantissa a safe integer, scale in 0..18), with
  * trailing zero digits dropped so that each value has one form. Division of a multiple of
- * ten by ten is exact in doubles.
+ * ten by ten is exact in doubles. Every zero is Decimal.ZERO itself (made only here and in
+ * fromBig, neg keeps it), which add, sub and mul test by identity.
  */
 function fast(mantissa: number, scale: number): Decimal {
   if (mantissa === 0) return Decimal.ZERO;

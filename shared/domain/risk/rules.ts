@@ -26,6 +26,7 @@ import { markCurrentAtMs, type OpenOrder, type RiskState } from './state.js';
 const ZERO = Decimal.ZERO;
 const maxOf = Decimal.max;
 const minOf = Decimal.min;
+const TYPE_RULES = ORDER_TYPE_RULES;
 
 /**
  * The risk rules, pure and in the contract's order. Every failing rule is reported, so a
@@ -100,7 +101,11 @@ function deviationBps(a: Decimal, b: Decimal): Decimal {
  * figure decides, as it always did. A b at or below zero or a negative band takes the plain path.
  */
 function bpsBeyond(a: Decimal, b: Decimal, band: Decimal): Decimal | null {
-  if (b.isPositive() && !band.isNegative() && !a.sub(b).abs().mul(TEN_THOUSAND).gt(band.mul(b))) return null;
+  if (b.isPositive() && !band.isNegative()) {
+    const gap = a.sub(b);
+    // At the mark (the common case) the deviation is zero: within any band >= 0.
+    if (gap.isZero() || !gap.abs().mul(TEN_THOUSAND).gt(band.mul(b))) return null;
+  }
   const bps = deviationBps(a, b);
   return bps.gt(band) ? bps : null;
 }
@@ -141,7 +146,7 @@ function reduceOnlyQtyOf(orders: SymbolOrders | undefined, side: Side): Decimal 
  * a short's value grows with price, so the highest price is the worst for either side.
  */
 export function worstPriceOf(order: OrderRequest, touch: Decimal | null): Decimal | null {
-  const rules = ORDER_TYPE_RULES[order.type];
+  const rules = TYPE_RULES[order.type];
   // The first of equal candidates wins (limit, then trigger, then touch).
   let worst: Decimal | null = order.limit_price ?? null;
   const staticTrigger = staticTriggerOf(order);
@@ -178,7 +183,7 @@ export function evaluateOrder(
 ): Evaluation {
   const reasons: Reason[] = [];
   const { limits } = account;
-  const typeRules = ORDER_TYPE_RULES[order.type];
+  const typeRules = TYPE_RULES[order.type];
   const position = state.positions.get(order.symbol) ?? ZERO;
   const symbolOrders = state.openOrders?.get(order.symbol);
   // Reduce-only is measured against what working reduce-only orders have not already claimed.
