@@ -100,15 +100,21 @@ export class SymbolEvaluator {
       this.bar = result.bar;
       closedBar = result.closed;
     } else {
-      const mid =
+      // A book's mid is parsed exactly only for the depeg check: the volatility's float is
+      // Number() of its text, the same double as Decimal.parse(mid).toNumber() (both round the
+      // same decimal value correctly), without two bigint conversions per event.
+      const bookMid = event.type === 'top_of_book' ? event.mid : null;
+      const tickerMid =
         event.type === 'top_of_book'
-          ? Decimal.parse(event.mid)
+          ? null
           : Decimal.parse(event.bid).add(Decimal.parse(event.ask)).div(Decimal.fromInteger(2));
-      this.volatility(mid.toNumber(), atMs, event.event_id, transitions);
+      const price = bookMid !== null ? Number(bookMid) : (tickerMid as Decimal).toNumber();
+      this.volatility(price, atMs, event.event_id, transitions);
       if (event.type === 'top_of_book')
         this.spreadCheck(Decimal.parse(event.spread_bps), atMs, event.event_id, transitions);
       if (isDepegSymbol(this.symbol)) {
         const receivedMs = Date.parse(event.receive_ts);
+        const mid = tickerMid ?? Decimal.parse(bookMid as string);
         if (isFreshQuote(atMs, receivedMs)) this.depeg(mid, atMs, event.event_id, transitions);
       }
     }
