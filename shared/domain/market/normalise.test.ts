@@ -4,6 +4,7 @@ import { Decimal } from '../decimal.js';
 import {
   epochMsTextOfIso,
   exchangeIso,
+  integerText,
   isoOfMs,
   markFrom,
   msText,
@@ -158,5 +159,51 @@ describe('Functions: isoOfMs / msText / epochMsTextOfIso (per-second caches)', (
     for (const text of texts) expect(epochMsTextOfIso(text)).toBe(String(Date.parse(text)));
     expect(isoOfMs(1.5)).toBe(new Date(1.5).toISOString());
     expect(msText(12.5)).toBe('12.5');
+  });
+});
+
+describe('Function: integerText', () => {
+  it('is String(n) (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.nat(), fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.maxSafeInteger(), fc.double()),
+        (n) => {
+          expect(integerText(n)).toBe(String(n));
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+  });
+});
+
+describe('Function: topOfBookEvent (mid and spread kept per book)', () => {
+  it('gives the mid and spread of a fresh book after every change of prices or quantities (property)', () => {
+    const top = fc.record({
+      bid: fc.integer({ min: 1, max: 10_000 }),
+      gap: fc.integer({ min: 1, max: 50 }),
+      qty: fc.integer({ min: 1, max: 9 }),
+    });
+    fc.assert(
+      fc.property(fc.array(top, { minLength: 1, maxLength: 20 }), (tops) => {
+        const precision = { pricePrecision: 2, qtyPrecision: 0 };
+        const book = new OrderBook('X/USD', 10, precision);
+        for (const t of tops) {
+          const bid = [{ price: (t.bid / 100).toFixed(2), qty: String(t.qty) }];
+          const ask = [{ price: ((t.bid + t.gap) / 100).toFixed(2), qty: String(t.qty) }];
+          book.applySnapshot(bid, ask);
+          const fresh = new OrderBook('X/USD', 10, precision);
+          fresh.applySnapshot(bid, ask);
+          const event = topOfBookEvent(book, null, 0, 1);
+          const expected = topOfBookEvent(fresh, null, 0, 1);
+          expect(event).toEqual(expected);
+          expect(event?.mid).toBe(
+            Decimal.fromInteger(2 * t.bid + t.gap)
+              .div(Decimal.fromInteger(200))
+              .toFixed(3),
+          );
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
