@@ -1,9 +1,9 @@
 import { Decimal } from '../decimal.js';
 import type { OrderType, Side } from '../order.js';
 
-// Read once here rather than through the imported binding on every use: where the code runs
-// as CommonJS (tsx, which runs the scripts and benches), each use of an imported binding is
-// a getter call, and these sat at a tenth of evaluateOrder's profile.
+// Short local names for what the rules use on every order. (Where these modules run as
+// CommonJS, as under tsx from a script outside an ESM package, each use of an imported
+// binding is also a getter call; the benches run them as ESM, where it is not.)
 const ZERO = Decimal.ZERO;
 const maxOf = Decimal.max;
 
