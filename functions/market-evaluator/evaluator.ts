@@ -61,7 +61,7 @@ export class MarketEvaluator {
     // Lets the loads reach their sockets (they start after a microtask or two) before the
     // decoding takes the thread.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const opened = new Map<string, OpenedRecord>();
+    const events: (MarketEvent | PoisonRecordError)[] = [];
     const symbols = new Set<string>();
     for (const record of records) {
       let event: MarketEvent | PoisonRecordError;
@@ -71,7 +71,7 @@ export class MarketEvaluator {
       } catch (error) {
         event = error instanceof PoisonRecordError ? error : new PoisonRecordError(String(error));
       }
-      opened.set(record.sequenceNumber, { record, event });
+      events.push(event);
     }
     const [configs, loaded] = await loading;
     const unkeyed = [...symbols].filter((symbol) => !loaded.has(symbol));
@@ -82,21 +82,15 @@ export class MarketEvaluator {
       if (state === undefined) throw new Error(`no evaluator state loaded for ${symbol}`);
       evaluators.set(symbol, new SymbolEvaluator(symbol, state, configs.for(symbol)));
     }
-    return new EvaluatorBatch(this.deps, opened, evaluators, configs.version);
+    return new EvaluatorBatch(this.deps, records, events, evaluators, configs.version);
   }
 
   /** Opens, applies every record in order and commits: for pollers and benchmarks. */
   async processRecords(records: readonly StreamRecord[]): Promise<BatchSummary> {
     const batch = await this.openBatch(records);
-    for (const record of records) await batch.apply(record);
+    for (let i = 0; i < records.length; i++) await batch.applyAt(i);
     return batch.commit();
   }
-}
-
-/** A record of the batch, decoded once when the batch is opened. */
-interface OpenedRecord {
-  readonly record: StreamRecord;
-  readonly event: MarketEvent | PoisonRecordError;
 }
 
 export class EvaluatorBatch {
@@ -106,10 +100,14 @@ export class EvaluatorBatch {
   private readonly ticks: MarketEvent[] = [];
   private readonly closedBars: Bar[] = [];
   private readonly transitions: BreakerTransition[] = [];
+  /** Sequence number -> index, built only if a record is applied by {@link apply}. */
+  private indexOf: Map<string, number> | undefined;
 
   constructor(
     private readonly deps: MarketEvaluatorDeps,
-    private readonly opened: ReadonlyMap<string, OpenedRecord>,
+    /** The batch's records in stream order, and each one's event decoded once (or why not). */
+    private readonly records: readonly StreamRecord[],
+    private readonly events: readonly (MarketEvent | PoisonRecordError)[],
     private readonly evaluators: ReadonlyMap<string, SymbolEvaluator>,
     private readonly configVersion: number,
   ) {}
@@ -121,19 +119,22 @@ export class EvaluatorBatch {
    * per record would be most of the cost of applying it.
    */
   apply(record: StreamRecord): Promise<void> | undefined {
-    return this.applySequence(record.sequenceNumber);
+    if (this.indexOf === undefined) this.indexOf = new Map(this.records.map((r, i) => [r.sequenceNumber, i]));
+    const index = this.indexOf.get(record.sequenceNumber);
+    if (index === undefined) throw new Error(`record ${record.sequenceNumber} was not in the opened batch`);
+    return this.applyAt(index);
   }
 
-  /** {@link apply} for the record of the opened batch with this sequence number. */
-  applySequence(sequenceNumber: string): Promise<void> | undefined {
-    const opened = this.opened.get(sequenceNumber);
-    if (opened === undefined) throw new Error(`record ${sequenceNumber} was not in the opened batch`);
-    const { record, event } = opened;
+  /** {@link apply} for the opened batch's record at `index` (stream order): no lookup. */
+  applyAt(index: number): Promise<void> | undefined {
+    const record = this.records[index];
+    const event = this.events[index];
+    if (record === undefined || event === undefined) throw new Error(`record #${index} was not in the opened batch`);
     if (event instanceof PoisonRecordError) return this.park(record, event.message);
     const evaluator = this.evaluators.get(event.symbol) as SymbolEvaluator;
     let outcome: ReturnType<SymbolEvaluator['apply']>;
     try {
-      outcome = evaluator.apply(event, sequenceNumber);
+      outcome = evaluator.apply(event, record.sequenceNumber);
     } catch (error) {
       return this.park(record, `cannot be evaluated: ${(error as Error).message}`);
     }

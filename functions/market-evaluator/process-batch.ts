@@ -24,10 +24,8 @@ export function createMarketEventsHandler(
 ): (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse> {
   return async (event) => {
     const batch = await evaluator.openBatch(event.Records.map(toStreamRecord));
-    // The opened batch holds every record already decoded: look it up, build nothing.
-    const response = await processKinesisRecords(event.Records, (record) =>
-      batch.applySequence(record.kinesis.sequenceNumber),
-    );
+    // The opened batch holds every record already decoded, in this order.
+    const response = await processKinesisRecords(event.Records, (_record, index) => batch.applyAt(index));
     const summary = await batch.commit();
     onSummary?.(summary, event);
     return response;
@@ -46,13 +44,14 @@ export function createMarketEventsHandler(
  */
 export async function processKinesisRecords(
   records: readonly KinesisStreamRecord[],
-  handle: (record: KinesisStreamRecord) => Promise<unknown> | undefined,
+  handle: (record: KinesisStreamRecord, index: number) => Promise<unknown> | undefined,
 ): Promise<KinesisStreamBatchResponse> {
   const failed: KinesisStreamRecord[] = [];
   const errors: Error[] = [];
-  for (const record of records) {
+  for (let index = 0; index < records.length; index++) {
+    const record = records[index] as KinesisStreamRecord;
     try {
-      const pending = handle(record);
+      const pending = handle(record, index);
       if (pending !== undefined) await pending;
     } catch (error) {
       failed.push(record);
