@@ -9,6 +9,9 @@ import { retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import { acknowledgeScanFindings } from '../scan-acknowledgements.js';
 
+/** `@aws-sdk/credential-provider-<name>` packages that no Lambda reaches (see the bundling below). */
+const CREDENTIAL_PROVIDERS_NOT_IN_LAMBDA = ['sso', 'ini', 'login', 'process', 'web-identity', 'http'] as const;
+
 export interface FunctionWithLogGroupProps {
   /** Path of the handler file, e.g. `functions/health/handler.ts`. */
   readonly entry: string;
@@ -100,6 +103,16 @@ export class FunctionWithLogGroup extends Construct {
         // packages and their versions are not ours to pin, and IAM auth to RDS Proxy needs
         // @aws-sdk/rds-signer, which a bundle that leaves @aws-sdk/* external cannot load.
         externalModules: [],
+        // A Lambda's credentials come from its environment, the default chain's first link; the
+        // providers only later links load (SSO, INI, login, process, web identity, container)
+        // and the STS/SSO clients behind them become a stub that passes the chain on
+        // (shared/runtime/lambda-credential-providers.ts): ~120 kB less to parse at every cold
+        // start of a function that uses the SDK (docs/cold-start.md). Paths are from the repo root.
+        esbuildArgs: {
+          '--alias': CREDENTIAL_PROVIDERS_NOT_IN_LAMBDA.map(
+            (pkg) => `@aws-sdk/credential-provider-${pkg}=./shared/runtime/lambda-credential-providers.ts`,
+          ),
+        },
         ...(props.copyIntoBundle?.length
           ? {
               commandHooks: {
