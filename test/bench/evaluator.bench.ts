@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { RedisEvaluatorStateStore } from '../../functions/market-evaluator/adapters/redis-evaluator-state.js';
@@ -26,6 +27,10 @@ import { databaseUrl, local } from '../local-env.js';
  * evaluator.decode_events_per_s: the floor of the same work (issue #16): decoding alone
  * (base64 -> UTF-8 -> JSON.parse) of the very batches measured above, nothing else, on the
  * same core in the same process. ratios.evaluator_over_decode = events_per_s over it.
+ *
+ * BENCH_EVALUATOR_CPU_PROFILE=<file.cpuprofile>: a CPU profile (V8's sampler, 200 us) of the
+ * measured batches alone, for DevTools or any .cpuprofile reader (docs/benchmarks.md, "What
+ * was changed for the evaluator"). Off by default: the sampler costs time of its own.
  */
 export const group = 'evaluator';
 
@@ -93,6 +98,21 @@ function batches(recorded: MarketEvent[], count: number): KinesisStreamEvent[] {
     out.push({ Records: records });
   }
   return out;
+}
+
+/** Starts V8's CPU profiler when `file` is set; the returned function stops it and writes the profile there. */
+async function startProfile(file: string | undefined): Promise<(() => Promise<void>) | undefined> {
+  if (!file) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 200 });
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
 }
 
 /** Records per second of base64 + JSON decoding alone over `batches`, warmed up, for at least 2 s. */
@@ -163,6 +183,7 @@ export default async function run(): Promise<Record<string, number>> {
     applied = 0;
     transitions = 0;
     const batchMs: number[] = [];
+    const profiler = await startProfile(process.env.BENCH_EVALUATOR_CPU_PROFILE);
     const started = performance.now();
     for (const event of all.slice(WARMUP_BATCHES)) {
       const t = performance.now();
@@ -171,6 +192,7 @@ export default async function run(): Promise<Record<string, number>> {
       if (response.batchItemFailures.length > 0) throw new Error('unexpected batch item failures');
     }
     const seconds = (performance.now() - started) / 1000;
+    await profiler?.();
     if (applied !== BATCHES * BATCH) throw new Error(`applied ${applied} of ${BATCHES * BATCH} events`);
     const decodePerSecond = decodeFloor(all.slice(WARMUP_BATCHES));
     return {
