@@ -198,6 +198,7 @@ export function parseKrakenFrameGeneral(text: string): KrakenFrame {
 }
 
 const BOOK_PREFIX = '{"channel":"book","type":"';
+const UPDATE_HEAD = `${BOOK_PREFIX}update","data":[{"symbol":`;
 
 /**
  * Single-pass reader of book frames in the exact compact shape Kraken sends:
@@ -222,19 +223,24 @@ class BookFrameReader {
     this.text = text;
     this.at = BOOK_PREFIX.length;
     let type: BookType;
-    if (text.startsWith('update"', this.at)) {
+    // Most frames are updates: their whole fixed head in one comparison.
+    if (text.startsWith(UPDATE_HEAD)) {
       type = 'update';
-      this.at += 7;
-    } else if (text.startsWith('snapshot"', this.at)) {
-      type = 'snapshot';
-      this.at += 9;
+      this.at = UPDATE_HEAD.length;
     } else {
-      return undefined;
+      if (text.startsWith('update"', this.at)) {
+        type = 'update';
+        this.at += 7;
+      } else if (text.startsWith('snapshot"', this.at)) {
+        type = 'snapshot';
+        this.at += 9;
+      } else {
+        return undefined;
+      }
+      if (!this.literal(',"data":[{"symbol":')) return undefined;
     }
-    if (!this.literal(',"data":[')) return undefined;
     const data: BookData[] = [];
     for (;;) {
-      if (!this.literal('{"symbol":')) return undefined;
       const symbol = this.string();
       if (symbol === undefined || !this.literal(',"bids":')) return undefined;
       const bids = this.levels();
@@ -251,7 +257,7 @@ class BookFrameReader {
       }
       if (!this.literal('}')) return undefined;
       data.push({ symbol, bids, asks, checksum, timestamp });
-      if (this.literal(',')) continue;
+      if (this.literal(',{"symbol":')) continue;
       if (this.literal(']}') && this.at === text.length) return { kind: 'book', type, data };
       return undefined;
     }
