@@ -12,6 +12,7 @@ import { MarketEvaluator, type StreamRecord } from './evaluator.js';
 class MemoryStateStore implements EvaluatorStateStore {
   readonly states = new Map<string, SymbolEvaluatorState>();
   readonly loads: string[][] = [];
+  readonly commits: string[][] = [];
 
   async load(symbols: readonly string[]): Promise<Map<string, SymbolEvaluatorState>> {
     this.loads.push([...symbols]);
@@ -19,6 +20,7 @@ class MemoryStateStore implements EvaluatorStateStore {
   }
 
   async commit(_transitions: readonly BreakerTransition[], states: ReadonlyMap<string, SymbolEvaluatorState>) {
+    this.commits.push([...states.keys()]);
     for (const [symbol, state] of states) this.states.set(symbol, state);
   }
 }
@@ -118,6 +120,27 @@ describe('Class: MarketEvaluator', () => {
 
       // Assess
       expect(summary).toMatchObject({ applied: 0, duplicates: 1 });
+    });
+
+    it('writes back only the states a record changed (a retried batch writes none)', async () => {
+      // Prepare
+      const { state, evaluator } = setup();
+      const t = Date.parse('2026-12-03T10:00:00Z');
+      const btc = record('BTC/USD', book('BTC/USD', '65000', t));
+      const eth = record('ETH/USD', book('ETH/USD', '3000', t));
+      await evaluator.processRecords([btc, eth]);
+      const ethState = state.states.get('ETH/USD');
+
+      // Act
+      const retried = await evaluator.processRecords([btc]);
+      const next = record('ETH/USD', book('ETH/USD', '3001', t + 100));
+      await evaluator.processRecords([btc, next]);
+
+      // Assess
+      expect(retried).toMatchObject({ applied: 0, duplicates: 1 });
+      expect(state.commits).toEqual([['BTC/USD', 'ETH/USD'], [], ['ETH/USD']]);
+      expect(state.states.get('ETH/USD')).not.toBe(ethState);
+      expect(state.states.get('ETH/USD')?.lastSeq).toBe(next.sequenceNumber);
     });
   });
 });

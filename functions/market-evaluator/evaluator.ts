@@ -155,7 +155,9 @@ export class EvaluatorBatch {
     for (const [symbol, evaluator] of this.evaluators) {
       const bar = evaluator.openBar();
       if (bar) openBars.push(bar);
-      states.set(symbol, evaluator.snapshot());
+      // A state no record changed is not written back (the same bytes again): the breaker
+      // hash it was reconciled with on load is read again on the next load.
+      if (evaluator.changed) states.set(symbol, evaluator.snapshot());
     }
     const bars = [...this.closedBars, ...openBars];
     await Promise.all([this.deps.sink.writeTicks(this.ticks), this.deps.sink.writeBars(bars)]);

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import { createSqsClient } from '../../shared/adapters/poison-sink.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
+import { decodeEvaluatorState } from '../../shared/adapters/redis/evaluator-state-json.js';
 import type { TopOfBookEvent } from '../../shared/domain/market/events.js';
 import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
@@ -108,7 +109,7 @@ describe('Function: createMarketEventsHandler over kinesis-local', () => {
         reason: 'not JSON',
       },
     });
-    const btc = JSON.parse((await redis.get(REDIS_KEYS.evaluatorState('BTC/USD'))) ?? '{}');
+    const btc = decodeEvaluatorState(await redis.get(REDIS_KEYS.evaluatorState('BTC/USD')));
     expect(btc.lastSeq).toBe(event.Records[2]?.kinesis.sequenceNumber);
     expect(btc.vol.sq).toHaveLength(1);
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM ${TABLES.marketTicks} WHERE event_id = ANY($1)`, [
@@ -125,7 +126,7 @@ describe('Function: createMarketEventsHandler over kinesis-local', () => {
         createMarketEventsHandler(broken.evaluator),
       );
       expect(response.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]?.kinesis.sequenceNumber }]);
-      const sol = JSON.parse((await redis.get(REDIS_KEYS.evaluatorState('SOL/USD'))) ?? '{}');
+      const sol = decodeEvaluatorState(await redis.get(REDIS_KEYS.evaluatorState('SOL/USD')));
       expect(sol.lastSeq).toBe(event.Records[2]?.kinesis.sequenceNumber);
     } finally {
       await broken.close();
@@ -157,8 +158,8 @@ describe('Function: createMarketEventsHandler over kinesis-local', () => {
     // The producer published the spike's last event again (same event id, new sequence number).
     const dup = await deliver([spike[2]], handler);
     expect(dup.response.batchItemFailures).toEqual([]);
-    const state = JSON.parse((await redis.get(REDIS_KEYS.evaluatorState('BTC/USD'))) ?? '{}');
-    expect(state.vol).toEqual(JSON.parse(stateAfterFirst ?? '{}').vol);
+    const state = decodeEvaluatorState(await redis.get(REDIS_KEYS.evaluatorState('BTC/USD')));
+    expect(state.vol).toEqual(decodeEvaluatorState(stateAfterFirst).vol);
     expect(state.lastSeq).toBe(dup.event.Records[0]?.kinesis.sequenceNumber);
   });
 

@@ -63,6 +63,8 @@ export type ApplyOutcome =
  */
 export class SymbolEvaluator {
   private lastSeq: string;
+  /** The watermark loaded: {@link changed} compares against it. */
+  private readonly loadedSeq: string;
   private recentIds: string[];
   private readonly recentSet: Set<string>;
   private readonly vol: RollingVolatility;
@@ -76,6 +78,7 @@ export class SymbolEvaluator {
     private readonly config: BreakerConfig,
   ) {
     this.lastSeq = state.lastSeq;
+    this.loadedSeq = state.lastSeq;
     this.recentIds = [...state.recentIds];
     this.recentSet = new Set(this.recentIds);
     this.vol = new RollingVolatility(config.vol_window_ms, state.vol);
@@ -128,6 +131,15 @@ export class SymbolEvaluator {
 
   openBar(): Bar | null {
     return this.bar;
+  }
+
+  /**
+   * Whether the state differs from the one loaded: every change of it (ids, window, causes,
+   * bar) comes with a record past the watermark, which moves the watermark. False when every
+   * record was at or below it (a Lambda retry of a batch already committed).
+   */
+  get changed(): boolean {
+    return this.lastSeq !== this.loadedSeq;
   }
 
   snapshot(): SymbolEvaluatorState {
