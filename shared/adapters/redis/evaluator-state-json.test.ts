@@ -170,6 +170,12 @@ describe('evaluator state codec', () => {
     expect(() => decodeEvaluatorState(bad({ vol: { ...good.vol, n: -1 } }))).toThrow(/length/);
     expect(() => decodeEvaluatorState(bad({ ids: ['0|a', '2|b'] }))).toThrow(/#1/);
     expect(() => decodeEvaluatorState(bad({ ids: ['x'] }))).toThrow(/#0/);
+    expect(() => decodeEvaluatorState(bad({ ids: ['0,1|a'] }))).not.toThrow();
+    expect(() => decodeEvaluatorState(bad({ ids: ['0,2|a'] }))).toThrow(/#0/);
+    expect(() => decodeEvaluatorState(bad({ ids: ['0|a', '0,2|b'] }))).toThrow(/#1/);
+    expect(() => decodeEvaluatorState(bad({ ids: ['0|a', '0|b', '0|c', '0|d', '0|e', '0,5|f'] }))).toThrow(/#5/);
+    expect(decodeEvaluatorState(bad({ ids: ['0|ab', '0|c', '2,2|d'] })).recentIds).toEqual(['ab', 'c', 'abd']);
+    expect(() => decodeEvaluatorState(bad({ ids: ['0|ab', '0|c', '3,2|d'] }))).toThrow(/#2/);
     expect(() => decodeEvaluatorState(bad({ ids: ['-1|a'] }))).toThrow(/#0/);
     expect(() => decodeEvaluatorState(bad({ ids: 'a' }))).toThrow(/ids/);
   });

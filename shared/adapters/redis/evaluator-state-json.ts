@@ -14,7 +14,8 @@ import type { VolatilityWindowState } from '../../domain/breakers/volatility.js'
  *   one is such an integer (always, for returns inside a window of ms); otherwise `vol.ts`,
  *   the times themselves as float64, base64;
  * - `ids`: the recent event ids, oldest first, each as `<length of the prefix it shares with
- *   the one before>|<rest>` (the ids of one symbol share most of their text).
+ *   the one before>|<rest>`, or `<length>,<k>|<rest>` for a prefix shared with the id k
+ *   before (k <= 4): the ids of one symbol share most of their text.
  * Version 1 (the plain JSON of {@link SymbolEvaluatorState}) is still read: a state missing
  * is a symbol never seen, which would forget the volatility window, so the old one must not
  * be taken as missing.
@@ -117,16 +118,30 @@ function bytesOf(base64: string | undefined, length: number, field: string): Buf
   return bytes;
 }
 
+/**
+ * How many ids back an id's prefix may come from: the ids of one symbol interleave a few
+ * kinds (Kraken's `tob`, `trade`, `ticker`), each sharing most of its text with the last of
+ * its kind, not with the id just before.
+ */
+const ID_REFERENCES = 4;
+
 function encodeIds(ids: readonly string[]): string[] {
   const out = new Array<string>(ids.length);
-  let previous = '';
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i] as string;
-    const max = Math.min(id.length, previous.length);
-    let shared = 0;
-    while (shared < max && id.charCodeAt(shared) === previous.charCodeAt(shared)) shared++;
-    out[i] = `${shared}|${id.slice(shared)}`;
-    previous = id;
+    let best = 0;
+    let bestBack = 1;
+    for (let back = 1; back <= ID_REFERENCES && back <= i; back++) {
+      const reference = ids[i - back] as string;
+      const max = Math.min(id.length, reference.length);
+      let shared = 0;
+      while (shared < max && id.charCodeAt(shared) === reference.charCodeAt(shared)) shared++;
+      if (shared > best) {
+        best = shared;
+        bestBack = back;
+      }
+    }
+    out[i] = bestBack === 1 ? `${best}|${id.slice(best)}` : `${best},${bestBack}|${id.slice(best)}`;
   }
   return out;
 }
@@ -134,16 +149,24 @@ function encodeIds(ids: readonly string[]): string[] {
 function decodeIds(stored: readonly string[]): string[] {
   if (!Array.isArray(stored)) throw new Error('evaluator state: ids is not a list');
   const out = new Array<string>(stored.length);
-  let previous = '';
   for (let i = 0; i < stored.length; i++) {
     const entry = stored[i];
     const bar = typeof entry === 'string' ? entry.indexOf('|') : -1;
-    const shared = bar > 0 ? Number(entry?.slice(0, bar)) : Number.NaN;
-    if (!Number.isSafeInteger(shared) || shared < 0 || shared > previous.length) {
+    const head = bar > 0 ? (entry as string).slice(0, bar) : '';
+    const comma = head.indexOf(',');
+    const shared = comma < 0 ? Number(head || Number.NaN) : Number(head.slice(0, comma) || Number.NaN);
+    const back = comma < 0 ? 1 : Number(head.slice(comma + 1) || Number.NaN);
+    // The first id is stored whole (a prefix of ''); no other refers before the first.
+    const reference =
+      Number.isSafeInteger(back) && back >= 1 && back <= ID_REFERENCES && back <= i
+        ? out[i - back]
+        : i === 0 && back === 1
+          ? ''
+          : undefined;
+    if (reference === undefined || !Number.isSafeInteger(shared) || shared < 0 || shared > reference.length) {
       throw new Error(`evaluator state: bad recent id entry #${i}`);
     }
-    previous = previous.slice(0, shared) + (entry as string).slice(bar + 1);
-    out[i] = previous;
+    out[i] = reference.slice(0, shared) + (entry as string).slice(bar + 1);
   }
   return out;
 }
