@@ -1,7 +1,7 @@
 import type { Mark } from '../../shared/domain/market/events.js';
 import type { InstrumentPair, KrakenFrame } from '../../shared/domain/market/kraken-v2.js';
 import { type BookOutcome, MarketBooks } from '../../shared/domain/market/market-books.js';
-import { markFrom, tickerEvent, topOfBookEvent, tradeEvent } from '../../shared/domain/market/normalise.js';
+import { markFrom, msText, tickerEvent, topOfBookEvent, tradeEvent } from '../../shared/domain/market/normalise.js';
 import type { InstrumentSink, MarketEventSink, MarkStore } from './ports.js';
 
 /** How often live marks are re-verified while frames arrive (well inside the 1 s max mark age). */
@@ -156,7 +156,11 @@ export class IngestPipeline {
           this.emit(event);
           state.last = event.price;
           if (state.live && state.lastMark) {
-            const mark: Mark = { ...state.lastMark, last: event.price };
+            // The trade came in order on the live connection, so the unchanged book is current
+            // as of this frame. Keeping the top's own receive time as the verification time
+            // would move `verified_ts_ms` backwards over a re-verification and make a quiet
+            // book read stale to the risk API until the next one.
+            const mark: Mark = { ...state.lastMark, last: event.price, verified_ts_ms: msText(receiveMs) };
             state.lastMark = mark;
             this.options.marks.put(mark);
           }
