@@ -33,6 +33,7 @@ const snapshot: KrakenFrame = {
 
 const trade = (price: string): KrakenFrame => ({
   kind: 'trade',
+  type: 'update',
   data: [
     {
       symbol: 'BTC/USD',
