@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { EMPTY_SYMBOL_STATE, type SymbolEvaluatorState } from '../../domain/breakers/symbol-evaluator.js';
 import type { VolatilityWindowState } from '../../domain/breakers/volatility.js';
 
@@ -6,23 +7,26 @@ import type { VolatilityWindowState } from '../../domain/breakers/volatility.js'
  * `REDIS_KEYS.evaluatorState(symbol)` (volatility window, causes, watermark). Only the
  * evaluator reads and writes it; it can be rebuilt by replaying the stream.
  *
- * Written as version 2 (issue #16: every batch reads and writes it, ~95 kB in version 1,
+ * Written as version 3 (issue #16: every batch reads and writes it, ~95 kB in version 1,
  * most of it the volatility window's numbers and the recent event ids as JSON text):
  * - `vol.sq`: the squared returns as little-endian float64, base64 (every double exactly:
  *   the breaker's sum and so its decisions are the same bit for bit);
  * - `vol.dt`: each return's time as `lastTs - ts`, little-endian uint32, base64, when every
  *   one is such an integer (always, for returns inside a window of ms); otherwise `vol.ts`,
  *   the times themselves as float64, base64;
- * - `ids`: the recent event ids, oldest first, each as `<length of the prefix it shares with
- *   the one before>|<rest>`, or `<length>,<k>|<rest>` for a prefix shared with the id k
- *   before (k <= 4): the ids of one symbol share most of their text.
- * Version 1 (the plain JSON of {@link SymbolEvaluatorState}) is still read: a state missing
+ * - `ids`: the recent event ids, oldest first, joined by newlines (a list when an id is
+ *   empty or holds one).
+ * Encoding and decoding are native copies (typed arrays, base64, join, split): version 1's
+ * cost was mostly rendering and parsing the doubles as JSON text.
+ * Version 2 (the same, with each id stored as the length of a prefix shared with one of the
+ * 4 ids before it and the rest: smaller, but slower to write than the JSON it replaced) and
+ * version 1 (the plain JSON of {@link SymbolEvaluatorState}) are still read: a state missing
  * is a symbol never seen, which would forget the volatility window, so the old one must not
  * be taken as missing.
  */
 export function encodeEvaluatorState(state: SymbolEvaluatorState): string {
-  const stored: StoredStateV2 = {
-    v: 2,
+  const stored: StoredStateV3 = {
+    v: 3,
     lastSeq: state.lastSeq,
     ids: encodeIds(state.recentIds),
     vol: encodeVolatility(state.vol),
@@ -39,14 +43,14 @@ export function encodeEvaluatorState(state: SymbolEvaluatorState): string {
  */
 export function decodeEvaluatorState(text: string | null | undefined): SymbolEvaluatorState {
   if (!text) return EMPTY_SYMBOL_STATE;
-  const stored = JSON.parse(text) as StoredStateV2 | SymbolEvaluatorState;
+  const stored = JSON.parse(text) as StoredState | SymbolEvaluatorState;
   const version: unknown = stored.v;
   if (stored.v === 1) return stored;
-  if (stored.v !== 2) throw new Error(`evaluator state of unknown version ${String(version)}`);
+  if (stored.v !== 3 && stored.v !== 2) throw new Error(`evaluator state of unknown version ${String(version)}`);
   return {
     v: 1,
     lastSeq: stored.lastSeq,
-    recentIds: decodeIds(stored.ids),
+    recentIds: stored.v === 3 ? decodeIds(stored.ids) : decodePrefixedIds(stored.ids),
     vol: decodeVolatility(stored.vol),
     causes: stored.causes,
     bar: stored.bar,
@@ -63,90 +67,104 @@ interface StoredVolatilityV2 {
   readonly ts?: string;
 }
 
-interface StoredStateV2 {
-  readonly v: 2;
+interface StoredStateV3 {
+  readonly v: 3;
   readonly lastSeq: string;
-  readonly ids: readonly string[];
+  readonly ids: string | readonly string[];
   readonly vol: StoredVolatilityV2;
   readonly causes: SymbolEvaluatorState['causes'];
   readonly bar: SymbolEvaluatorState['bar'];
 }
 
+/** Version 2 (two commits of issue #16, a92bee1 and before): version 3 with prefix-compressed ids. */
+interface StoredStateV2 extends Omit<StoredStateV3, 'v' | 'ids'> {
+  readonly v: 2;
+  readonly ids: readonly string[];
+}
+
+type StoredState = StoredStateV3 | StoredStateV2;
+
 const UINT32_LIMIT = 2 ** 32;
+/** Typed arrays use the platform's byte order; the stored bytes are little-endian. */
+const BIG_ENDIAN = endianness() === 'BE';
+
+/** The doubles' bytes, little-endian, as base64: one native copy and one native encoding. */
+function float64Base64(values: readonly number[]): string {
+  const bytes = Buffer.from(Float64Array.from(values).buffer);
+  return (BIG_ENDIAN ? bytes.swap64() : bytes).toString('base64');
+}
 
 function encodeVolatility(vol: VolatilityWindowState): StoredVolatilityV2 {
   const n = vol.sq.length;
   if (vol.ts.length !== n) throw new Error(`volatility window of ${vol.ts.length} times and ${n} returns`);
-  const sq = Buffer.allocUnsafe(n * 8);
-  for (let i = 0; i < n; i++) sq.writeDoubleLE(vol.sq[i] as number, i * 8);
-  const dt = Buffer.allocUnsafe(n * 4);
+  const dt = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const delta = vol.lastTs - (vol.ts[i] as number);
     if (!(Number.isInteger(delta) && delta >= 0 && delta < UINT32_LIMIT)) {
       // A time that is not a whole ms at or before the last one: kept as the double it is.
-      const ts = Buffer.allocUnsafe(n * 8);
-      for (let j = 0; j < n; j++) ts.writeDoubleLE(vol.ts[j] as number, j * 8);
-      return { lastPrice: vol.lastPrice, lastTs: vol.lastTs, n, sq: sq.toString('base64'), ts: ts.toString('base64') };
+      return { lastPrice: vol.lastPrice, lastTs: vol.lastTs, n, sq: float64Base64(vol.sq), ts: float64Base64(vol.ts) };
     }
-    dt.writeUInt32LE(delta, i * 4);
+    dt[i] = delta;
   }
-  return { lastPrice: vol.lastPrice, lastTs: vol.lastTs, n, sq: sq.toString('base64'), dt: dt.toString('base64') };
+  const dtBytes = Buffer.from(dt.buffer);
+  return {
+    lastPrice: vol.lastPrice,
+    lastTs: vol.lastTs,
+    n,
+    sq: float64Base64(vol.sq),
+    dt: (BIG_ENDIAN ? dtBytes.swap32() : dtBytes).toString('base64'),
+  };
 }
 
 function decodeVolatility(stored: StoredVolatilityV2): VolatilityWindowState {
   const { n, lastTs } = stored;
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`evaluator state: bad volatility window length ${n}`);
-  const sqBytes = bytesOf(stored.sq, n * 8, 'sq');
-  const sq = new Array<number>(n);
-  for (let i = 0; i < n; i++) sq[i] = sqBytes.readDoubleLE(i * 8);
-  const ts = new Array<number>(n);
+  const sq = Array.from(new Float64Array(alignedBytes(stored.sq, n * 8, 'sq', 8)));
+  let ts: number[];
   if (stored.dt !== undefined) {
-    const dt = bytesOf(stored.dt, n * 4, 'dt');
-    for (let i = 0; i < n; i++) ts[i] = lastTs - dt.readUInt32LE(i * 4);
+    const dt = new Uint32Array(alignedBytes(stored.dt, n * 4, 'dt', 4));
+    ts = new Array<number>(n);
+    for (let i = 0; i < n; i++) ts[i] = lastTs - (dt[i] as number);
   } else {
-    const tsBytes = bytesOf(stored.ts, n * 8, 'ts');
-    for (let i = 0; i < n; i++) ts[i] = tsBytes.readDoubleLE(i * 8);
+    ts = Array.from(new Float64Array(alignedBytes(stored.ts, n * 8, 'ts', 8)));
   }
   return { lastPrice: stored.lastPrice, lastTs, ts, sq };
 }
 
-function bytesOf(base64: string | undefined, length: number, field: string): Buffer {
-  const bytes = typeof base64 === 'string' ? Buffer.from(base64, 'base64') : undefined;
-  if (bytes === undefined || bytes.length !== length) {
+/** The base64's bytes in a buffer of their own (typed arrays need aligned offsets), in platform order. */
+function alignedBytes(base64: string | undefined, length: number, field: string, width: 4 | 8): ArrayBuffer {
+  const decoded = typeof base64 === 'string' ? Buffer.from(base64, 'base64') : undefined;
+  if (decoded === undefined || decoded.length !== length) {
     throw new Error(`evaluator state: volatility ${field} is not ${length} bytes`);
   }
-  return bytes;
+  const own = new ArrayBuffer(length);
+  const bytes = Buffer.from(own);
+  decoded.copy(bytes);
+  if (BIG_ENDIAN) width === 8 ? bytes.swap64() : bytes.swap32();
+  return own;
 }
 
 /**
- * How many ids back an id's prefix may come from: the ids of one symbol interleave a few
- * kinds (Kraken's `tob`, `trade`, `ticker`), each sharing most of its text with the last of
- * its kind, not with the id just before.
+ * The ids joined by newlines (one native join and split; ids from the ingester never hold
+ * one); the list as it is when an id is empty or holds a newline, which a join would lose.
  */
-const ID_REFERENCES = 4;
-
-function encodeIds(ids: readonly string[]): string[] {
-  const out = new Array<string>(ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    const id = ids[i] as string;
-    let best = 0;
-    let bestBack = 1;
-    for (let back = 1; back <= ID_REFERENCES && back <= i; back++) {
-      const reference = ids[i - back] as string;
-      const max = Math.min(id.length, reference.length);
-      let shared = 0;
-      while (shared < max && id.charCodeAt(shared) === reference.charCodeAt(shared)) shared++;
-      if (shared > best) {
-        best = shared;
-        bestBack = back;
-      }
-    }
-    out[i] = bestBack === 1 ? `${best}|${id.slice(best)}` : `${best},${bestBack}|${id.slice(best)}`;
-  }
-  return out;
+function encodeIds(ids: readonly string[]): string | readonly string[] {
+  for (const id of ids) if (id === '' || id.includes('\n')) return ids;
+  return ids.join('\n');
 }
 
-function decodeIds(stored: readonly string[]): string[] {
+function decodeIds(stored: string | readonly string[]): string[] {
+  if (typeof stored === 'string') return stored === '' ? [] : stored.split('\n');
+  if (!Array.isArray(stored) || !stored.every((id) => typeof id === 'string')) {
+    throw new Error('evaluator state: ids is neither text nor a list of text');
+  }
+  return [...stored];
+}
+
+/** Version 2's ids: `<shared>|<rest>` or `<shared>,<k>|<rest>` (a prefix of the id k before). */
+const ID_REFERENCES = 4;
+
+function decodePrefixedIds(stored: readonly string[]): string[] {
   if (!Array.isArray(stored)) throw new Error('evaluator state: ids is not a list');
   const out = new Array<string>(stored.length);
   for (let i = 0; i < stored.length; i++) {
