@@ -2,18 +2,27 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STAGE_CONFIGS, stageConfig } from './config/stages.js';
-import { ACCOUNT_FEED_HEALTH_PORT, ACCOUNT_FEED_USER, AccountFeedService } from './constructs/account-feed-service.js';
+import {
+  ACCOUNT_FEED_HEALTH_PORT,
+  ACCOUNT_FEED_USER,
+  AccountFeedService,
+  riskApiHealthTarget,
+} from './constructs/account-feed-service.js';
+import { EGRESS_ALLOWED_DOMAINS } from './constructs/network.js';
 import { AwsSolutionsChecks, NagSuppressions } from './nag.js';
 import { nagFindings } from './test-helpers.js';
 
 let stack: Stack;
 let template: Template;
+const RISK_API_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/';
+const HEALTH_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/v1/health';
 
 /** A throwaway stack with its own VPC, executions stream and Redis secret around the construct (prod: 2 shards). */
 function buildStack(): Stack {
@@ -50,6 +59,7 @@ function buildStack(): Stack {
     redisUrl: 'rediss://cache.example.internal:6379',
     redisAuthSecret: secret,
     dataKey: key,
+    riskApi: { url: RISK_API_URL, healthInvokeArn: HEALTH_ARN },
     buildVersion: 'test',
   });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
@@ -155,6 +165,7 @@ describe('Construct: AccountFeedService', () => {
 
     // Assess
     expect(statements.flatMap(actionsOf).sort()).toEqual([
+      'execute-api:Invoke',
       'kinesis:PutRecords',
       'kms:Decrypt',
       'kms:GenerateDataKey',
@@ -177,6 +188,35 @@ describe('Construct: AccountFeedService', () => {
     for (const s of statements.filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')))) {
       expect(JSON.stringify(s.Condition)).toContain('kms:ViaService');
     }
+  });
+
+  it("may invoke only the risk API's health route, and is told where the API is", () => {
+    // Prepare
+    const invokes = taskRoleStatements().filter((s) => actionsOf(s).includes('execute-api:Invoke'));
+    const api = new apigw.RestApi(new Stack(new App(), 'Api', { env: { region: 'eu-west-1' } }), 'Api', {
+      deployOptions: { stageName: 'prod' },
+    });
+    api.root.addMethod('GET');
+    const target = riskApiHealthTarget(api);
+
+    // Assess
+    expect(invokes).toEqual([expect.objectContaining({ Action: 'execute-api:Invoke', Resource: HEALTH_ARN })]);
+    template.allResourcesProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({ Environment: Match.arrayWith([{ Name: 'RISK_API_URL', Value: RISK_API_URL }]) }),
+      ],
+    });
+    // `<api id>/<the deployed stage>/GET/v1/health`: no method or path wildcard.
+    const arn = JSON.stringify(Stack.of(api).resolve(target.healthInvokeArn));
+    expect(arn).toContain(':execute-api:');
+    expect(arn).toMatch(/DeploymentStageprod[0-9A-F]+"\},"\/GET\/v1\/health"\]/);
+    expect(arn).not.toContain('*');
+    expect(JSON.stringify(Stack.of(api).resolve(target.url))).toContain('.execute-api.');
+    // Reached on its regional name through NAT: the DNS firewall must resolve it.
+    const host = 'abc123.execute-api.eu-west-1.amazonaws.com';
+    expect(EGRESS_ALLOWED_DOMAINS.some((d) => d === host || (d.startsWith('*.') && host.endsWith(d.slice(1))))).toBe(
+      true,
+    );
   });
 
   it('keeps logs with the stage retention (prod: one year, retained)', () => {

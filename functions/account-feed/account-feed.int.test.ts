@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
@@ -23,12 +25,14 @@ import {
   RedisGateHealth,
   RedisUnvettedOrderAudit,
 } from './adapters/redis-stores.js';
+import { RISK_API_UNANSWERED, RiskApiProbe } from './adapters/risk-api-probe.js';
 import type { AccountKey, UnvettedOrderReport } from './ports.js';
 
 /**
  * The account feed against the fake Kraken's private side (REST token + authenticated WS
  * v2), kinesis-local and Redis: one service serving three accounts, as one task would.
  * acct-a: plain; acct-u: cancels unvetted orders; acct-d: dead man's switch kept armed.
+ * A stand-in for the risk API answers its health route until a test makes it stop.
  */
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
@@ -121,8 +125,20 @@ describe('Class: AccountFeedService', () => {
   };
 
   let marketTimer: NodeJS.Timeout;
+  // The risk API's health route: answering, or holding every request without a reply.
+  let riskApi: Server;
+  let riskApiAnswering = true;
+  const riskApiHeld: ServerResponse[] = [];
+  const riskApiRequests: string[] = [];
 
   beforeAll(async () => {
+    riskApi = createServer((req, res) => {
+      riskApiRequests.push(`${req.method} ${req.url}`);
+      if (!riskApiAnswering) return void riskApiHeld.push(res);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: 'ok', stage: 'local', checks: {} }));
+    });
+    await new Promise<void>((resolve) => riskApi.listen(0, '127.0.0.1', resolve));
     await rest.start();
     restClient = new KrakenRestClient(rest.url);
     ws = await startFakeKrakenPrivate(venue, { heartbeatIntervalMs: 200 });
@@ -143,6 +159,12 @@ describe('Class: AccountFeedService', () => {
     await addOrder('acct-a', 'pre-1');
 
     const sink = new KinesisExecutionSink(kinesis, stream, 5);
+    const probe = new RiskApiProbe({
+      url: `http://127.0.0.1:${(riskApi.address() as AddressInfo).port}`,
+      timeoutMs: 300,
+      intervalMs: 500,
+      signing: null,
+    });
     service = new AccountFeedService(
       { ...settings, KRAKEN_WS_AUTH_URL: ws.url },
       {
@@ -152,7 +174,11 @@ describe('Class: AccountFeedService', () => {
         statusStore: new RedisAccountFeedStatusStore(redis),
         decisions: new RedisDecisionLookup(redis),
         audit: new RedisUnvettedOrderAudit(redis),
-        health: new RedisGateHealth(redis, { symbols: ['BTC/USD'], markMaxAgeMs: 2_000 }),
+        health: new RedisGateHealth(redis, {
+          symbols: ['BTC/USD'],
+          markMaxAgeMs: 2_000,
+          extraChecks: (now) => probe.reasons(now),
+        }),
         log: (level, message, extra) => logLines.push(JSON.stringify({ level, message, ...extra })),
         emitMetrics: false,
       },
@@ -162,6 +188,9 @@ describe('Class: AccountFeedService', () => {
 
   afterAll(async () => {
     clearInterval(marketTimer);
+    for (const res of riskApiHeld) res.destroy();
+    riskApi?.closeAllConnections();
+    await new Promise((resolve) => riskApi?.close(resolve));
     await service?.stop(5_000);
     await ws?.close();
     await rest.stop();
@@ -351,6 +380,45 @@ describe('Class: AccountFeedService', () => {
     await waitFor('re-armed', () => (venue.deadMansSwitch(apiKey).armed ? true : undefined));
   });
 
+  it('withholds the dead man’s switch when the risk API stops answering, and Kraken then cancels', async () => {
+    // Prepare
+    const apiKey = creds.get('acct-d')?.apiKey as string;
+    await waitFor('acct-d armed', () => (venue.deadMansSwitch(apiKey).armed ? true : undefined));
+    await waitFor('gate healthy', () => (service.gateHealth().healthy ? true : undefined));
+    const resting = await addOrder('acct-d', 'dms-api-1', '0.01000000', '60000.0');
+    await waitFor('acknowledged', async () => ((await orderEvents('acct-d', resting)).length > 0 ? true : undefined));
+    const withheldBefore = service.session('acct-d')?.counters.deadMansWithheld ?? 0;
+    expect(riskApiRequests.length).toBeGreaterThan(0);
+    expect(riskApiRequests.every((r) => r === 'GET /v1/health')).toBe(true);
+
+    // Act: the risk API stops answering (market data stays fresh all along)
+    riskApiAnswering = false;
+
+    // Assess
+    await waitFor('withheld for the risk API', () =>
+      service.gateHealth().reasons.includes(RISK_API_UNANSWERED) ? true : undefined,
+    );
+    const armedAtWithhold = venue.deadMansRequests.filter((r) => r.apiKey === apiKey).length;
+    expect(service.gateHealth().reasons).toEqual([RISK_API_UNANSWERED]);
+    const canceled = await waitFor(
+      'the switch to fire',
+      async () => {
+        const list = await orderEvents('acct-d', resting);
+        return list.some((e) => e.type === 'canceled') ? list : undefined;
+      },
+      20_000,
+    );
+    expect(canceled.at(-1)?.reason).toBe('Dead man switch triggered');
+    expect(venue.openOrders(apiKey)).toEqual([]);
+    // At most a refresh already on the wire when the probe failed.
+    expect(venue.deadMansRequests.filter((r) => r.apiKey === apiKey).length).toBeLessThanOrEqual(armedAtWithhold + 1);
+    expect(service.session('acct-d')?.counters.deadMansWithheld).toBeGreaterThan(withheldBefore);
+
+    // And answering again: refreshes resume
+    riskApiAnswering = true;
+    await waitFor('re-armed', () => (venue.deadMansSwitch(apiKey).armed ? true : undefined));
+  });
+
   it('fails the account closed in Redis when its private feed goes silent, and back live after', async () => {
     // Prepare
     await waitFor('acct-a live', async () => ((await status('acct-a'))?.state === 'live' ? true : undefined));
@@ -384,6 +452,9 @@ describe('Class: AccountFeedService', () => {
     expect(ws.stats.tokensUsed.length).toBeGreaterThan(oldTokens);
     await waitFor('live with the new key', async () => ((await status('acct-a'))?.state === 'live' ? true : undefined));
 
+    // acct-u went silent with the others in the test above: removing its key before it is live
+    // again would find it failed closed for that reason, not for the missing key.
+    await waitFor('acct-u live', async () => ((await status('acct-u'))?.state === 'live' ? true : undefined));
     keys.delete('acct-u');
     const gone = await waitFor('acct-u failed closed', async () => {
       const s = await status('acct-u');

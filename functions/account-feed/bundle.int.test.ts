@@ -92,6 +92,9 @@ describe('Bundle: account feed container entry point', () => {
         REDIS_URL: redisUrl(),
         KRAKEN_REST_URL: rest.url,
         KRAKEN_WS_AUTH_URL: ws.url,
+        // Nothing answers there: no switch is armed in this test, and the probe fails closed.
+        RISK_API_URL: 'http://127.0.0.1:9',
+        RISK_API_SIGV4: 'false',
         KEY_REFRESH_MS: '1000',
         HEALTH_PORT: '0',
         POWERTOOLS_METRICS_DISABLED: 'true',

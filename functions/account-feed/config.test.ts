@@ -2,9 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../shared/config/env.js';
 import { loadAccountFeedConfig, selects } from './config.js';
 
-const base = { STAGE: 'dev', EXECUTIONS_STREAM: 'executions', REDIS_URL: 'rediss://cache:6379' };
+const base = {
+  STAGE: 'dev',
+  EXECUTIONS_STREAM: 'executions',
+  REDIS_URL: 'rediss://cache:6379',
+  RISK_API_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/dev',
+  AWS_REGION: 'eu-west-1',
+};
 
-function problems(env: Record<string, string>): string[] {
+function problems(env: Record<string, string | undefined>): string[] {
   try {
     loadAccountFeedConfig(env);
     return [];
@@ -39,8 +45,51 @@ describe('Function: loadAccountFeedConfig', () => {
     ],
     ['a plaintext feed outside local', { KRAKEN_WS_AUTH_URL: 'ws://fake:1/v2' }, 'KRAKEN_WS_AUTH_URL'],
     ['a bad account id', { CANCEL_UNVETTED_ACCOUNTS: 'ok,../x' }, 'CANCEL_UNVETTED_ACCOUNTS'],
+    ['no risk API to probe', { RISK_API_URL: '' }, 'RISK_API_URL'],
+    ['a plaintext risk API outside local', { RISK_API_URL: 'http://abc123.example/dev' }, 'RISK_API_URL'],
+    ['an unsigned probe outside local', { RISK_API_SIGV4: 'false' }, 'RISK_API_SIGV4'],
+    ['a signed probe without a region', { AWS_REGION: undefined }, 'AWS_REGION'],
+    [
+      'a probe timeout as long as its interval',
+      { RISK_API_PROBE_INTERVAL_MS: '2000', RISK_API_PROBE_TIMEOUT_MS: '2000' },
+      'RISK_API_PROBE_TIMEOUT_MS',
+    ],
   ])('stops on %s, naming the variable', (_name, env, variable) => {
     expect(problems({ ...base, ...env }).some((p) => p.startsWith(variable))).toBe(true);
+  });
+
+  it('probes the risk API signed, every 5 s with a 2 s timeout, unless told otherwise', () => {
+    // Act
+    const config = loadAccountFeedConfig(base);
+
+    // Assess
+    expect(config).toMatchObject({
+      RISK_API_URL: base.RISK_API_URL,
+      RISK_API_SIGV4: true,
+      RISK_API_PROBE_INTERVAL_MS: 5_000,
+      RISK_API_PROBE_TIMEOUT_MS: 2_000,
+    });
+  });
+
+  it('lets only local mode probe its local risk API unsigned over http', () => {
+    // Act
+    const config = loadAccountFeedConfig({
+      ...base,
+      STAGE: 'local',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      KRAKEN_REST_URL: 'http://127.0.0.1:9000',
+      KRAKEN_WS_AUTH_URL: 'ws://127.0.0.1:9001/v2',
+      RISK_API_URL: 'http://127.0.0.1:8080',
+      RISK_API_SIGV4: 'false',
+      AWS_REGION: undefined,
+    });
+
+    // Assess
+    expect(config.RISK_API_SIGV4).toBe(false);
+    expect(config.RISK_API_URL).toBe('http://127.0.0.1:8080');
+    expect(
+      problems({ ...base, STAGE: 'prod', RISK_API_SIGV4: 'false' }).some((p) => p.startsWith('RISK_API_SIGV4')),
+    ).toBe(true);
   });
 
   it('refuses in production a fake endpoint, simulation and plaintext Redis', () => {

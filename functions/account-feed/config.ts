@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { baseConfigShape, parseConfig, positiveInt } from '../../shared/config/env.js';
+import { baseConfigShape, booleanFlag, httpUrl, parseConfig, positiveInt } from '../../shared/config/env.js';
 import { checkKrakenRestUrl, krakenRestConfigShape } from '../../shared/config/kraken.js';
 
 export const KRAKEN_WS_AUTH_PRODUCTION_URL = 'wss://ws-auth.kraken.com/v2';
@@ -80,6 +80,18 @@ export const accountFeedConfigSchema = z
     MARK_MAX_AGE_MS: positiveInt.default(2_000),
     /** Events waiting for Kinesis longer than this fail the accounts closed and the gate unhealthy. */
     PUBLISH_MAX_DELAY_MS: positiveInt.default(5_000),
+    /**
+     * The risk API's base URL (a stage's invoke URL, stage name included): its `/v1/health`
+     * must answer for the gate to count as healthy. Required everywhere, local included: a
+     * feed that cannot ask would have to guess, and the switch is armed only on an answer.
+     */
+    RISK_API_URL: httpUrl,
+    /** SigV4-sign the probe (the API authorises by IAM). Off only in local mode. */
+    RISK_API_SIGV4: booleanFlag.default(true),
+    /** Region the probe is signed for (set in every ECS task; required when signing). */
+    AWS_REGION: z.string().min(1).optional(),
+    RISK_API_PROBE_INTERVAL_MS: positiveInt.default(5_000),
+    RISK_API_PROBE_TIMEOUT_MS: positiveInt.default(2_000),
     HEALTH_PORT: z.coerce.number().int().min(0).max(65_535).default(8081),
     METRICS_INTERVAL_MS: positiveInt.default(10_000),
     SHUTDOWN_FLUSH_TIMEOUT_MS: positiveInt.default(10_000),
@@ -104,6 +116,24 @@ export const accountFeedConfigSchema = z
         code: 'custom',
         path: ['DEAD_MANS_SWITCH_REFRESH_MS'],
         message: 'must be at most half of DEAD_MANS_SWITCH_TIMEOUT_S (two refreshes per countdown)',
+      });
+    }
+    if (config.STAGE !== 'local' && !config.RISK_API_URL.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['RISK_API_URL'], message: 'must be https:// outside STAGE=local' });
+    }
+    // A stage's API answers only IAM-signed calls: unsigned would only ever withhold, and
+    // an insecure default must not be reachable outside local mode (prod included).
+    if (config.STAGE !== 'local' && !config.RISK_API_SIGV4) {
+      ctx.addIssue({ code: 'custom', path: ['RISK_API_SIGV4'], message: 'must be true outside STAGE=local' });
+    }
+    if (config.RISK_API_SIGV4 && !config.AWS_REGION) {
+      ctx.addIssue({ code: 'custom', path: ['AWS_REGION'], message: 'is required to sign the risk API probe' });
+    }
+    if (config.RISK_API_PROBE_TIMEOUT_MS >= config.RISK_API_PROBE_INTERVAL_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['RISK_API_PROBE_TIMEOUT_MS'],
+        message: 'must be below RISK_API_PROBE_INTERVAL_MS',
       });
     }
     if (config.STATUS_TTL_MS < config.STATUS_INTERVAL_MS * 3) {

@@ -11,5 +11,6 @@ export {
   RedisGateHealth,
   RedisUnvettedOrderAudit,
 } from './adapters/redis-stores.js';
+export { RISK_API_UNANSWERED, RiskApiProbe } from './adapters/risk-api-probe.js';
 export { SecretsManagerKeyDirectory } from './adapters/secrets-key-directory.js';
 export { type AccountFeedConfig, accountFeedConfigSchema, loadAccountFeedConfig } from './config.js';

@@ -13,6 +13,7 @@ import {
   RedisGateHealth,
   RedisUnvettedOrderAudit,
 } from './adapters/redis-stores.js';
+import { RiskApiProbe } from './adapters/risk-api-probe.js';
 import { SecretsManagerKeyDirectory } from './adapters/secrets-key-directory.js';
 import { loadAccountFeedConfig } from './config.js';
 import { startHealthServer } from './health-server.js';
@@ -41,6 +42,14 @@ await redis.connect();
 const sink = new KinesisExecutionSink(createKinesisClient(), config.EXECUTIONS_STREAM, 10, (error) =>
   logger.warn('PutRecords failed; records re-queued', { error: String(error) }),
 );
+// The switch is armed only while the risk API answers its health route (issue #13).
+const riskApi = new RiskApiProbe({
+  url: config.RISK_API_URL,
+  timeoutMs: config.RISK_API_PROBE_TIMEOUT_MS,
+  intervalMs: config.RISK_API_PROBE_INTERVAL_MS,
+  signing: config.RISK_API_SIGV4 ? { region: config.AWS_REGION ?? '' } : null,
+  log,
+});
 const service = new AccountFeedService(config, {
   keys: new SecretsManagerKeyDirectory(createSecretsManagerClient(), krakenKeySecretPrefix(config.STAGE), log),
   tokens: new KrakenRestTokenSource(new KrakenRestClient(config.KRAKEN_REST_URL)),
@@ -51,7 +60,10 @@ const service = new AccountFeedService(config, {
   health: new RedisGateHealth(redis, {
     symbols: config.HEALTH_SYMBOLS,
     markMaxAgeMs: config.MARK_MAX_AGE_MS,
-    extraChecks: (now) => (sink.oldestPendingAgeMs(now) > config.PUBLISH_MAX_DELAY_MS ? ['kinesis_backlog'] : []),
+    extraChecks: async (now) => [
+      ...(sink.oldestPendingAgeMs(now) > config.PUBLISH_MAX_DELAY_MS ? ['kinesis_backlog'] : []),
+      ...(await riskApi.reasons(now)),
+    ],
   }),
   log,
 });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IgnoreMode, Stack } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +10,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { krakenKeySecretPrefix, SERVICE_NAME } from '../../shared/names.js';
+import { krakenKeySecretPrefix, ROUTES, SERVICE_NAME } from '../../shared/names.js';
 import { type AccountFeedStageConfig, retainPolicy, type StageConfig } from '../config/stages.js';
 import { NagSuppressions } from '../nag.js';
 import { grantKeyViaService, grantSecretRead, secretArnPattern } from './grants.js';
@@ -27,6 +28,22 @@ export const ACCOUNT_FEED_USER = HARDENED_CONTAINER_USER;
 /** SIGTERM flush budget; the container's stop timeout leaves ECS 10 s more before SIGKILL. */
 export const ACCOUNT_FEED_SHUTDOWN_FLUSH_MS = 20_000;
 
+/** Where the feed asks whether the risk API answers: its invoke URL and the health route's execute-api ARN. */
+export interface RiskApiHealthTarget {
+  /** The stage's invoke URL (`https://{id}.execute-api.{region}.amazonaws.com/{stage}/`). */
+  readonly url: string;
+  /** `execute-api:Invoke` on `GET /v1/health` of that stage, nothing else. */
+  readonly healthInvokeArn: string;
+}
+
+/** The health target of a REST API's deployed stage. */
+export function riskApiHealthTarget(api: apigw.RestApi): RiskApiHealthTarget {
+  return {
+    url: api.url,
+    healthInvokeArn: api.arnForExecuteApi('GET', ROUTES.health, api.deploymentStage.stageName),
+  };
+}
+
 export interface AccountFeedServiceProps {
   readonly stageConfig: StageConfig;
   /** @default stageConfig.accountFeed */
@@ -42,6 +59,11 @@ export interface AccountFeedServiceProps {
   readonly redisUrl: string;
   /** ElastiCache auth token, read at start. */
   readonly redisAuthSecret?: secretsmanager.ISecret;
+  /**
+   * The trading API: the dead man's switch stays armed only while its health route answers
+   * (functions/account-feed/adapters/risk-api-probe.ts), signed with the task role.
+   */
+  readonly riskApi: RiskApiHealthTarget;
   /** The stage data key: it encrypts the Kraken key secrets, the Redis token and the stream. */
   readonly dataKey: kms.IKey;
   /** Revision reported in logs. */
@@ -113,7 +135,7 @@ export class AccountFeedService extends Construct {
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
       description:
-        "account feed: list secrets, read this stage's Kraken keys and the Redis token, PutRecords on executions",
+        "account feed: list secrets, read this stage's Kraken keys and the Redis token, PutRecords on executions, GET the risk API's health",
     });
     // ListSecrets has no resource-level permission; the directory filters by the stage prefix
     // and reads values only through the GetSecretValue grant below.
@@ -128,6 +150,10 @@ export class AccountFeedService extends Construct {
     );
     this.taskRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['kinesis:PutRecords'], resources: [props.stream.streamArn] }),
+    );
+    // The health route only: the feed must not be able to validate orders or read decisions.
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['execute-api:Invoke'], resources: [props.riskApi.healthInvokeArn] }),
     );
     if (props.stream.encryptionKey) {
       grantKeyViaService(this.taskRole, props.stream.encryptionKey, 'kinesis', ['kms:GenerateDataKey']);
@@ -152,6 +178,9 @@ export class AccountFeedService extends Construct {
       HEALTH_SYMBOLS: feed.healthSymbols.join(','),
       HEALTH_PORT: String(ACCOUNT_FEED_HEALTH_PORT),
       SHUTDOWN_FLUSH_TIMEOUT_MS: String(ACCOUNT_FEED_SHUTDOWN_FLUSH_MS),
+      // Reached through NAT on its regional name (under *.amazonaws.com in the DNS allowlist);
+      // the probe signs with the task role (RISK_API_SIGV4 defaults to true).
+      RISK_API_URL: props.riskApi.url,
       ...props.environment,
     };
     const image = props.image ?? AccountFeedService.imageFromRepository();

@@ -34,7 +34,10 @@ export const EGRESS_ALLOWED_DOMAINS: readonly string[] = [
   'api.coingecko.com',
   'pro-api.coingecko.com',
   // AWS service endpoints (interface endpoints answer these names privately; ECR image
-  // layers come from S3) and the VPC's own internal names.
+  // layers come from S3) and the VPC's own internal names. The account feed reaches the
+  // stage's trading API on its regional name ({id}.execute-api.{region}.amazonaws.com)
+  // through NAT: no execute-api interface endpoint here, whose private DNS would capture
+  // that name and answer 403 for a regional (non-private) API.
   '*.amazonaws.com',
   '*.compute.internal',
   '*.ec2.internal',

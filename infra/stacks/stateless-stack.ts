@@ -1,7 +1,7 @@
 import { Aspects, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages.js';
-import { AccountFeedService } from '../constructs/account-feed-service.js';
+import { AccountFeedService, riskApiHealthTarget } from '../constructs/account-feed-service.js';
 import { RiskConsole } from '../constructs/console.js';
 import { Controls } from '../constructs/controls.js';
 import { Evaluators } from '../constructs/evaluators.js';
@@ -130,6 +130,8 @@ export class StatelessStack extends Stack {
       redisUrl: `rediss://${props.stateful.redisEndpointAddress}:${props.stateful.redisPort}`,
       redisAuthSecret: props.stateful.redisAuthSecret,
       dataKey: props.stateful.dataKey,
+      // Its dead man's switch stays armed only while this stage's trading API answers.
+      riskApi: riskApiHealthTarget(this.riskApi.api),
       buildVersion: props.buildVersion,
     });
     // Nothing that reads or writes the database deploys before its schema is in place.

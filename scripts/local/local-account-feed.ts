@@ -8,6 +8,7 @@ import {
   RedisDecisionLookup,
   RedisGateHealth,
   RedisUnvettedOrderAudit,
+  RiskApiProbe,
   SecretsManagerKeyDirectory,
 } from '../../functions/account-feed/index.js';
 import { createKinesisClient, createSecretsManagerClient } from '../../shared/adapters/aws-clients.js';
@@ -35,6 +36,11 @@ export async function startLocalAccountFeed(options: {
   readonly krakenRestUrl: string;
   readonly krakenWsAuthUrl: string;
   readonly healthSymbols: readonly string[];
+  /**
+   * Local mode's own port (the risk API in-process): the switch is armed only while its
+   * `/v1/health` answers, unsigned (local mode has no IAM in front of it).
+   */
+  readonly riskApiUrl: string;
   /** @default STREAMS.executions (tests pass their own) */
   readonly stream?: string;
 }): Promise<LocalAccountFeed> {
@@ -58,6 +64,8 @@ export async function startLocalAccountFeed(options: {
     // kinesis-local takes seconds per call on a busy machine (docs/ingester.md); a stage keeps 5 s.
     PUBLISH_MAX_DELAY_MS: '15000',
     HEALTH_PORT: '0',
+    RISK_API_URL: options.riskApiUrl,
+    RISK_API_SIGV4: 'false',
   });
   // Warnings once a minute per message and account: a key left in the local emulator by a
   // test (no key on the fake) fails its account closed and would otherwise retry loudly.
@@ -73,6 +81,13 @@ export async function startLocalAccountFeed(options: {
   const sink = new KinesisExecutionSink(kinesis, stream, 20, (error) =>
     log('warn', 'PutRecords failed; records re-queued', { error: String(error) }),
   );
+  const riskApi = new RiskApiProbe({
+    url: config.RISK_API_URL,
+    timeoutMs: config.RISK_API_PROBE_TIMEOUT_MS,
+    intervalMs: config.RISK_API_PROBE_INTERVAL_MS,
+    signing: null,
+    log,
+  });
   const service = new AccountFeedService(config, {
     keys: new SecretsManagerKeyDirectory(createSecretsManagerClient(), krakenKeySecretPrefix(options.stage), log),
     tokens: new KrakenRestTokenSource(new KrakenRestClient(config.KRAKEN_REST_URL)),
@@ -83,6 +98,7 @@ export async function startLocalAccountFeed(options: {
     health: new RedisGateHealth(options.redis, {
       symbols: config.HEALTH_SYMBOLS,
       markMaxAgeMs: config.MARK_MAX_AGE_MS,
+      extraChecks: (now) => riskApi.reasons(now),
     }),
     log,
     emitMetrics: false,

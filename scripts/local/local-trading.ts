@@ -34,6 +34,8 @@ export async function startLocalTrading(options: {
   readonly accountIds: readonly string[];
   /** @default STREAMS.executions (tests pass their own) */
   readonly executionsStream?: string;
+  /** Where the account feed asks the risk API's health. @default http://HOST:PORT of `env` (npm start's own) */
+  readonly riskApiUrl?: string;
 }): Promise<LocalTrading> {
   const precision = localPricePrecision;
   const stops: (() => Promise<void>)[] = [];
@@ -55,6 +57,7 @@ export async function startLocalTrading(options: {
       krakenRestUrl: kraken.restUrl,
       krakenWsAuthUrl: kraken.wsAuthUrl,
       healthSymbols: ['BTC/USD', 'ETH/USD'],
+      riskApiUrl: options.riskApiUrl ?? `http://${options.env.HOST ?? '127.0.0.1'}:${options.env.PORT ?? 8080}`,
       ...(options.executionsStream ? { stream: options.executionsStream } : {}),
     });
     stops.push(() => feed.stop());

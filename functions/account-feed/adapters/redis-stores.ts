@@ -48,14 +48,18 @@ export interface RedisGateHealthOptions {
   /** Symbols whose marks must be live and young. */
   readonly symbols: readonly string[];
   readonly markMaxAgeMs: number;
-  /** Extra checks of the task's own stores (e.g. the Kinesis backlog); names of the failing ones. */
-  readonly extraChecks?: (nowMs: number) => string[];
+  /**
+   * Extra checks (the Kinesis backlog, the risk API answering); names of the failing ones.
+   * They run beside the Redis reads; one that throws counts as failing (fail closed).
+   */
+  readonly extraChecks?: (nowMs: number) => readonly string[] | Promise<readonly string[]>;
 }
 
 /**
  * The gate is healthy when the market ingester says its feed is live, every watched mark is
- * live and younger than the limit, and Redis answers. Anything else withholds the dead
- * man's switch refresh.
+ * live and younger than the limit, Redis answers and every extra check passes (in a task:
+ * Kinesis keeping up and the risk API answering). Anything else withholds the dead man's
+ * switch refresh.
  */
 export class RedisGateHealth implements GateHealth {
   constructor(
@@ -64,6 +68,7 @@ export class RedisGateHealth implements GateHealth {
   ) {}
 
   async check(nowMs: number): Promise<GateHealthVerdict> {
+    const extra = (async () => this.options.extraChecks?.(nowMs) ?? [])().catch(() => ['extra_check_failed']);
     const reasons: string[] = [];
     try {
       const pipeline = this.redis.pipeline().hget(REDIS_KEYS.feedStatus, 'status');
@@ -83,7 +88,7 @@ export class RedisGateHealth implements GateHealth {
     } catch {
       reasons.push('redis_unavailable');
     }
-    reasons.push(...(this.options.extraChecks?.(nowMs) ?? []));
+    reasons.push(...(await extra));
     return { healthy: reasons.length === 0, reasons };
   }
 }
