@@ -2,9 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { IngestPipeline } from '../../functions/market-ingester/pipeline.js';
+import { recordedBookLap } from '../../functions/market-ingester/test-support/recorded-book-lap.js';
 import { dec } from '../../shared/domain/decimal.js';
-import { parseKrakenFrame } from '../../shared/domain/market/kraken-v2.js';
 import { accountFixture, NOW_MS, orderFixture, stateFixture } from '../../shared/domain/risk/fixtures.js';
 import { evaluateOrder } from '../../shared/domain/risk/rules.js';
 import { throughputPerSecond } from '../bench-utils.js';
@@ -92,25 +91,7 @@ function ourEvaluate(): number {
 }
 
 function ourBook(): number {
-  const lines = readFileSync(RECORDING, 'utf8').split('\n');
-  const frames = lines.filter((l) => l.startsWith('{"channel":"book"') || l.startsWith('{"channel":"instrument"'));
-  const symbols = new Set<string>();
-  for (const line of frames) {
-    if (!line.startsWith('{"channel":"book"')) continue;
-    for (const d of (JSON.parse(line) as { data: { symbol: string }[] }).data) symbols.add(d.symbol);
-  }
-  const noop = () => undefined;
-  const lap = () => {
-    const pipeline = new IngestPipeline({
-      symbols: [...symbols],
-      depth: 10,
-      sink: { publish: () => true, flush: async () => undefined },
-      marks: { put: noop, markStale: noop, touch: noop, setFeedStatus: noop, flush: async () => undefined },
-    });
-    for (const text of frames) pipeline.handle(parseKrakenFrame(text), NOW_MS);
-    if (pipeline.books.counters.checksumFailed > 0) throw new Error('checksum failure replaying the recording');
-    return pipeline.books.counters.updates;
-  };
+  const { lap } = recordedBookLap(RECORDING, NOW_MS);
   for (let i = 0; i < 20; i++) lap();
   let updates = 0;
   const started = performance.now();

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 // Loaded first, as in the ingester: ioredis changes how V8 optimises string code (ascii.ts).
 import '../../../shared/adapters/redis/client.js';
-import { parseKrakenFrame } from '../../../shared/domain/market/kraken-v2.js';
-import { IngestPipeline } from '../pipeline.js';
+import { recordedBookLap } from '../test-support/recorded-book-lap.js';
 
 /**
  * The book path's throughput and profile outside the benchmark runner (issue #16):
@@ -26,26 +25,7 @@ function cpuMs(): number {
 }
 
 function throughput(file: string, seconds: number, oursOnly: boolean): Record<string, number | string> {
-  const frames = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.startsWith('{"channel":"book"') || line.startsWith('{"channel":"instrument"'));
-  const symbols = new Set<string>();
-  for (const line of frames) {
-    if (!line.startsWith('{"channel":"book"')) continue;
-    for (const row of (JSON.parse(line) as { data: { symbol: string }[] }).data) symbols.add(row.symbol);
-  }
-  const noop = () => undefined;
-  const lap = () => {
-    const pipeline = new IngestPipeline({
-      symbols: [...symbols],
-      depth: 10,
-      sink: { publish: () => true, flush: async () => undefined },
-      marks: { put: noop, markStale: noop, touch: noop, setFeedStatus: noop, flush: async () => undefined },
-    });
-    for (const text of frames) pipeline.handle(parseKrakenFrame(text), 1_764_000_000_000);
-    if (pipeline.books.counters.checksumFailed > 0) throw new Error('checksum failure replaying the recording');
-    return pipeline.books.counters.updates;
-  };
+  const { frames, lap } = recordedBookLap(file, 1_764_000_000_000);
   for (let i = 0; i < 20; i++) lap();
   let updates = 0;
   let started = cpuMs();
