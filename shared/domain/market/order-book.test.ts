@@ -223,4 +223,54 @@ describe('Class: MarketBooks', () => {
       { numRuns: 200 },
     );
   });
+
+  it('keeps the cached per-side checksum equal to the recomputed one (property)', () => {
+    // Few prices per side, so most changes land in the hashed top ten; depths below, at and
+    // above ten (truncation inside and outside the hashed levels); side-only messages, qty-0
+    // deletes (some of absent levels), snapshots between updates, and checksums read only
+    // after some messages, so several messages' changes accumulate before one is composed.
+    const level = (bidSide: boolean) =>
+      fc.record({
+        cents: bidSide ? fc.integer({ min: 100_000, max: 100_030 }) : fc.integer({ min: 100_040, max: 100_070 }),
+        qty: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5_000_000 })),
+      });
+    const side = (bidSide: boolean) =>
+      fc.oneof(
+        fc.constant<{ cents: number; qty: number }[]>([]),
+        fc.array(level(bidSide), { minLength: 1, maxLength: 6 }),
+      );
+    const message = fc.record({
+      snapshot: fc.boolean().chain((s) => (s ? fc.boolean() : fc.constant(false))),
+      bids: side(true),
+      asks: side(false),
+      read: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.constantFrom(3, 10, 12, 25),
+        fc.array(message, { minLength: 1, maxLength: 80 }),
+        (depth, messages) => {
+          const book = new OrderBook('X/USD', depth, { pricePrecision: 2, qtyPrecision: 4 });
+          const text = (l: { cents: number; qty: number }) => ({
+            price: Decimal.fromInteger(l.cents).div(Decimal.fromInteger(100)).toFixed(2),
+            qty: Decimal.fromInteger(l.qty).div(Decimal.fromInteger(10_000)).toFixed(4),
+          });
+          for (const m of messages) {
+            if (m.snapshot) book.applySnapshot(m.bids.map(text), m.asks.map(text));
+            else book.applyUpdate(m.bids.map(text), m.asks.map(text));
+            if (!m.read) continue;
+            const top = [...book.asks.slice(0, 10), ...book.bids.slice(0, 10)];
+            const whole = crc32(top.map(checksumText).join(''));
+            expect(book.checksumUncached()).toBe(whole);
+            expect(book.checksum()).toBe(whole);
+            // Read twice with no change in between: the cache alone answers.
+            expect(book.checksum()).toBe(whole);
+          }
+          const top = [...book.asks.slice(0, 10), ...book.bids.slice(0, 10)];
+          expect(book.checksum()).toBe(crc32(top.map(checksumText).join('')));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
 });

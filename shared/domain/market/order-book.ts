@@ -68,31 +68,92 @@ export class OrderBook {
   /** Best (lowest) first. */
   readonly asks: BookLevel[] = [];
 
+  /*
+   * Checksum prefixes per side, so a message recomputes only from the first hashed level
+   * it changed: askPrefix[i] is the CRC register after the first i asks starting from
+   * CRC32_INIT, bidPrefix[i] the register after the first i bids starting from 0 (with
+   * bidPrefixLength[i] characters), composed with crc32Append. Entries 0..askValid
+   * (bidValid) hold; every change at index k lowers the side's mark to k. An update on the
+   * bids alone, or below the top ten, leaves the asks' part untouched.
+   */
+  private readonly askPrefix = new Int32Array(CHECKSUM_LEVELS + 1);
+  private readonly bidPrefix = new Int32Array(CHECKSUM_LEVELS + 1);
+  private readonly bidPrefixLength = new Int32Array(CHECKSUM_LEVELS + 1);
+  private askValid = 0;
+  private bidValid = 0;
+
   constructor(
     readonly symbol: string,
     readonly depth: number,
     readonly precision: PairPrecision,
   ) {
     if (!Number.isInteger(depth) || depth < 1) throw new RangeError('depth must be a positive integer');
+    this.askPrefix[0] = CRC32_INIT;
   }
 
   /** Replaces the whole book. */
   applySnapshot(bids: readonly LevelText[], asks: readonly LevelText[]): void {
     this.bids.length = 0;
     this.asks.length = 0;
+    this.bidValid = 0;
+    this.askValid = 0;
     this.applyUpdate(bids, asks);
   }
 
   /** Applies every level of one message in order, then truncates both sides to the depth. */
   applyUpdate(bids: readonly LevelText[], asks: readonly LevelText[]): void {
-    for (let i = 0; i < bids.length; i++) this.applyLevel(this.bids, bids[i] as LevelText, true);
-    for (let i = 0; i < asks.length; i++) this.applyLevel(this.asks, asks[i] as LevelText, false);
+    let bidValid = this.bidValid;
+    for (let i = 0; i < bids.length; i++) {
+      const changed = this.applyLevel(this.bids, bids[i] as LevelText, true);
+      if (changed < bidValid) bidValid = changed;
+    }
+    let askValid = this.askValid;
+    for (let i = 0; i < asks.length; i++) {
+      const changed = this.applyLevel(this.asks, asks[i] as LevelText, false);
+      if (changed < askValid) askValid = changed;
+    }
+    // Truncation drops only levels at index depth and beyond; a cached prefix covers at most
+    // the levels a side held after the previous message (never more than depth), so it holds.
     if (this.bids.length > this.depth) this.bids.length = this.depth;
     if (this.asks.length > this.depth) this.asks.length = this.depth;
+    this.bidValid = bidValid;
+    this.askValid = askValid;
   }
 
-  /** Kraken's CRC32 of the current book (unsigned). */
+  /**
+   * Kraken's CRC32 of the current book (unsigned): the top 10 asks then the top 10 bids,
+   * recomposed only from the first level that changed on each side since the last call.
+   */
   checksum(): number {
+    const asks = Math.min(CHECKSUM_LEVELS, this.asks.length);
+    const askPrefix = this.askPrefix;
+    let i = Math.min(this.askValid, asks);
+    let ask = askPrefix[i] as number;
+    for (; i < asks; i++) {
+      const level = this.asks[i] as BookLevel;
+      ask = crc32Append(ask, level.crc, level.crcLength);
+      askPrefix[i + 1] = ask;
+    }
+    this.askValid = asks;
+    const bids = Math.min(CHECKSUM_LEVELS, this.bids.length);
+    const bidPrefix = this.bidPrefix;
+    const bidPrefixLength = this.bidPrefixLength;
+    let j = Math.min(this.bidValid, bids);
+    let bid = bidPrefix[j] as number;
+    let bidLength = bidPrefixLength[j] as number;
+    for (; j < bids; j++) {
+      const level = this.bids[j] as BookLevel;
+      bid = crc32Append(bid, level.crc, level.crcLength);
+      bidLength += level.crcLength;
+      bidPrefix[j + 1] = bid;
+      bidPrefixLength[j + 1] = bidLength;
+    }
+    this.bidValid = bids;
+    return crc32Final(crc32Append(ask, bid, bidLength));
+  }
+
+  /** The checksum composed from every level, no cache: what {@link checksum} must equal. */
+  checksumUncached(): number {
     let crc = CRC32_INIT;
     const asks = Math.min(CHECKSUM_LEVELS, this.asks.length);
     for (let i = 0; i < asks; i++) {
@@ -148,7 +209,8 @@ export class OrderBook {
     return { ticks, price, qty, crc: hash.crc, crcLength: hash.length };
   }
 
-  private applyLevel(side: BookLevel[], input: LevelText, descending: boolean): void {
+  /** Applies one level; returns the first index whose level changed (CHECKSUM_LEVELS when none did). */
+  private applyLevel(side: BookLevel[], input: LevelText, descending: boolean): number {
     const level = OrderBook.level(input, this.precision);
     // Binary search for the level's slot, best first.
     let lo = 0;
@@ -163,19 +225,20 @@ export class OrderBook {
     const found = existing !== undefined && existing.ticks === level.ticks;
     // In place, without splice: splice allocates the array of removed elements.
     if (level.qty === '0') {
-      if (!found) return;
+      if (!found) return CHECKSUM_LEVELS;
       const last = side.length - 1;
       for (let i = lo; i < last; i++) side[i] = side[i + 1] as BookLevel;
       side.pop();
-      return;
+      return lo;
     }
     if (found) {
       side[lo] = level;
-      return;
+      return lo;
     }
     side.push(level);
     for (let i = side.length - 1; i > lo; i--) side[i] = side[i - 1] as BookLevel;
     side[lo] = level;
+    return lo;
   }
 }
 
