@@ -191,6 +191,33 @@ describe('Function: parseKrakenFrame (single-pass book reader)', () => {
       expect(() => parseKrakenFrame(bad)).toThrow(KrakenProtocolError);
     }
   });
+
+  it('reads each symbol exactly after others were seen (the reader reuses known symbol strings)', () => {
+    const frame = (symbol: string) =>
+      `{"channel":"book","type":"update","data":[{"symbol":${symbol},"bids":[],"asks":[],"checksum":7}]}`;
+    const symbolOf = (text: string) => {
+      const parsed = parseKrakenFrame(text);
+      return parsed.kind === 'book' ? parsed.data.map((row) => row.symbol) : parsed.kind;
+    };
+    const two = frame('"ETH/USD"').replace(
+      '],"checksum":7}]}',
+      '],"checksum":7},{"symbol":"BTC/USDT","bids":[],"asks":[],"checksum":8}]}',
+    );
+    // Known, then prefixes and extensions of a known symbol, an escaped spelling, two rows.
+    expect(symbolOf(frame('"BTC/USD"'))).toEqual(['BTC/USD']);
+    expect(symbolOf(frame('"ETH/USD"'))).toEqual(['ETH/USD']);
+    expect(symbolOf(frame('"BTC/USD"'))).toEqual(['BTC/USD']);
+    expect(symbolOf(frame('"BTC/USDT"'))).toEqual(['BTC/USDT']);
+    expect(symbolOf(frame('"BTC/US"'))).toEqual(['BTC/US']);
+    expect(symbolOf(frame('"BTC\\/USD"'))).toEqual(['BTC/USD']);
+    expect(symbolOf(two)).toEqual(['ETH/USD', 'BTC/USDT']);
+    expect(() => parseKrakenFrame(frame('"BTC/USD'))).toThrow(KrakenProtocolError);
+    expect(() => parseKrakenFrame(frame('BTC/USD"'))).toThrow(KrakenProtocolError);
+    // Many symbols: the cache replaces entries in turn and stays exact.
+    for (let round = 0; round < 2; round++) {
+      for (let k = 0; k < 150; k++) expect(symbolOf(frame(`"P${k}/USD"`))).toEqual([`P${k}/USD`]);
+    }
+  });
 });
 
 describe('Function: subscriptionRequest', () => {

@@ -241,7 +241,7 @@ class BookFrameReader {
     }
     const data: BookData[] = [];
     for (;;) {
-      const symbol = this.string();
+      const symbol = this.symbol();
       if (symbol === undefined || !this.literal(',"bids":')) return undefined;
       const bids = this.levels();
       if (bids === undefined || !this.literal(',"asks":')) return undefined;
@@ -272,6 +272,36 @@ class BookFrameReader {
     this.at = at + n;
     return true;
   }
+
+  /**
+   * The row's symbol: the same string object as an earlier frame's when the text matches
+   * one, so a frame allocates no symbol string and the books' Map lookups reuse its hash.
+   * A cached symbol was read by {@link string}, so equal characters are equally valid.
+   */
+  private symbol(): string | undefined {
+    const text = this.text;
+    const at = this.at + 1;
+    const symbols = this.symbols;
+    for (let k = 0; k < symbols.length; k++) {
+      const known = symbols[k] as string;
+      const n = known.length;
+      if (codeAt(text, at + n) !== 34 || codeAt(text, at - 1) !== 34) continue;
+      let i = 0;
+      while (i < n && codeAt(text, at + i) === codeAt(known, i)) i++;
+      if (i < n) continue;
+      this.at = at + n + 1;
+      return known;
+    }
+    const symbol = this.string();
+    if (symbol === undefined) return undefined;
+    // Kept small: a connection carries a few dozen pairs at most; beyond that, replace in turn.
+    if (symbols.length < SYMBOL_CACHE) symbols.push(symbol);
+    else symbols[this.nextSymbol++ % SYMBOL_CACHE] = symbol;
+    return symbol;
+  }
+
+  private readonly symbols: string[] = [];
+  private nextSymbol = 0;
 
   /** A JSON string without escapes or control characters (symbols, timestamps). */
   private string(): string | undefined {
@@ -340,6 +370,7 @@ class BookFrameReader {
   }
 }
 
+const SYMBOL_CACHE = 64;
 const BOOK_READER = new BookFrameReader();
 
 function parseChannel(channel: string, msg: Json): KrakenFrame {
