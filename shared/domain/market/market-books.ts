@@ -90,7 +90,8 @@ export class MarketBooks {
       return { kind: 'checksum_mismatch', expected: data.checksum, actual };
     }
     this.counters.checksumOk++;
-    this.books.set(data.symbol, book);
+    // An update's book came from the map and is still there: only a new snapshot's is stored.
+    if (type === 'snapshot') this.books.set(data.symbol, book);
     return {
       kind: 'ok',
       book,
