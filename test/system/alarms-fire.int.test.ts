@@ -421,15 +421,20 @@ beforeAll(async () => {
   await acked.api.close();
 
   await step('reset stores', resetStores);
-  const busy = await riskApi();
-  await busy.validate(1);
-  // Waves of forty orders of one account at once: a commit that finds the book moved under it
-  // re-decides. How many collide depends on scheduling, so waves go on (at most six) until the
-  // minute holds the contention the alarm names (over 20 re-made decisions).
+  // Contention is between instances, as between Lambda instances in a stage: one process
+  // queues an account's decisions (shared/domain/risk/validate-order.ts), so only another
+  // process's commit can move the book under a decision. Eight instances, five orders of one
+  // account each, at once: a commit that finds the book moved re-decides. How many collide
+  // depends on scheduling, so waves go on (at most six) until the minute holds the contention
+  // the alarm names (over 20 re-made decisions).
+  const instances = await Promise.all(Array.from({ length: 8 }, () => riskApi()));
+  for (const instance of instances) await instance.validate(1);
   const contended: EmfDataPoint[] = [];
   let conflicts = 0;
   for (let wave = 0; wave < 6 && conflicts <= 20; wave++) {
-    const points = await step(`contention wave ${wave}`, () => captureEmf(() => busy.validateConcurrently(40)));
+    const points = await step(`contention wave ${wave}`, () =>
+      captureEmf(() => Promise.all(instances.map((instance) => instance.validateConcurrently(5)))),
+    );
     contended.push(...points);
     conflicts += points.filter((p) => p.name === 'BookConflicts').reduce((n, p) => n + p.value, 0);
   }
@@ -439,7 +444,7 @@ beforeAll(async () => {
     emf: contended,
     fires: ['BookConflictsSustained'],
   });
-  await busy.api.close();
+  await Promise.all(instances.map((instance) => instance.api.close()));
 
   // --- Faults of the audit drainer (real use case over the proxied stores).
   await step('reset stores', resetStores);
