@@ -87,6 +87,16 @@ describe('Class: AccountFeedService', () => {
     (await events(accountId)).filter(
       (e): e is OrderEvent => 'kind' in e && e.kind === 'order' && e.order_id === orderId,
     );
+  /** Waits (up to 20 s) for Kraken to cancel the order by the dead man's switch; its events. */
+  const canceledBySwitch = (accountId: string, orderId: string): Promise<OrderEvent[]> =>
+    waitFor(
+      'the switch to fire',
+      async () => {
+        const list = await orderEvents(accountId, orderId);
+        return list.some((e) => e.type === 'canceled') ? list : undefined;
+      },
+      20_000,
+    );
   const status = async (accountId: string) => decodeAccountFeed(await redis.hgetall(REDIS_KEYS.accountFeed(accountId)));
   const accept = (accountId: string, clOrdId: string) =>
     redis.set(
@@ -360,14 +370,7 @@ describe('Class: AccountFeedService', () => {
     await redis.hset(REDIS_KEYS.feedStatus, { status: 'stale', reason: 'silence' });
 
     // Assess
-    const canceled = await waitFor(
-      'the switch to fire',
-      async () => {
-        const list = await orderEvents('acct-d', resting);
-        return list.some((e) => e.type === 'canceled') ? list : undefined;
-      },
-      20_000,
-    );
+    const canceled = await canceledBySwitch('acct-d', resting);
     expect(canceled.at(-1)?.reason).toBe('Dead man switch triggered');
     expect(venue.openOrders(apiKey)).toEqual([]);
     const refreshesAfterStale = venue.deadMansRequests.filter((r) => r.apiKey === apiKey).length - armedBefore;
@@ -400,14 +403,7 @@ describe('Class: AccountFeedService', () => {
     );
     const armedAtWithhold = venue.deadMansRequests.filter((r) => r.apiKey === apiKey).length;
     expect(service.gateHealth().reasons).toEqual([RISK_API_UNANSWERED]);
-    const canceled = await waitFor(
-      'the switch to fire',
-      async () => {
-        const list = await orderEvents('acct-d', resting);
-        return list.some((e) => e.type === 'canceled') ? list : undefined;
-      },
-      20_000,
-    );
+    const canceled = await canceledBySwitch('acct-d', resting);
     expect(canceled.at(-1)?.reason).toBe('Dead man switch triggered');
     expect(venue.openOrders(apiKey)).toEqual([]);
     // At most a refresh already on the wire when the probe failed.
