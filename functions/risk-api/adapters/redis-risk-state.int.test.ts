@@ -120,6 +120,30 @@ describe('RedisRiskStateStore freshness timestamps (checked by their cutoffs, no
     };
   }
 
+  /** A load of the fresh symbol for the feed account at `nowMs`, its mark allowed 1 s of age. */
+  const freshQuery = (nowMs: number, overrides: Partial<LoadQuery> = {}): LoadQuery => ({
+    accountId: feedAccount,
+    symbol: FRESH_SYMBOL,
+    orderId: randomUUID(),
+    nowMs,
+    rateWindowMs: 60_000,
+    rateMember: randomUUID(),
+    markMaxAgeMs: 1_000,
+    ...overrides,
+  });
+
+  /** Commits a reject on what `loaded` read (its snapshot): 'moved' when the state moved since. */
+  const commitReject = (
+    store: RedisRiskStateStore,
+    query: LoadQuery,
+    loaded: Awaited<ReturnType<RedisRiskStateStore['load']>>,
+  ) =>
+    store.commit(rejectRecord(query), 60_000, {
+      query,
+      ordersInWindow: loaded.state.ordersInWindow,
+      ...(loaded.snapshot !== undefined ? { snapshot: loaded.snapshot } : {}),
+    });
+
   it('commits on the state it just read whatever the timestamps hold: the script and the store see the same sides (property)', async () => {
     // The store computes each timestamp's side of its cutoff (sidesOf, TypeScript) and the
     // script computes it again (sides_of, Lua); any disagreement would send every decision on
@@ -152,24 +176,11 @@ describe('RedisRiskStateStore freshness timestamps (checked by their cutoffs, no
             ...encodeAccountFeed({ state: 'live', reason: 'ok', sinceMs: 1, lastMessageMs: nowMs, updatedMs: 0 }),
             [ACCOUNT_FEED_FIELDS.updatedMs]: feedUpdated,
           });
-          const query: LoadQuery = {
-            accountId: feedAccount,
-            symbol: FRESH_SYMBOL,
-            orderId: randomUUID(),
-            nowMs,
-            rateWindowMs: 60_000,
-            rateMember: randomUUID(),
-            markMaxAgeMs: 1_000,
-            referenceMaxAgeMs: 60_000,
-          };
+          const query = freshQuery(nowMs, { referenceMaxAgeMs: 60_000 });
 
           // Act: the commit right after the load, nothing written in between.
           const loaded = await store.load(query);
-          const committed = await store.commit(rejectRecord(query), 60_000, {
-            query,
-            ordersInWindow: loaded.state.ordersInWindow,
-            ...(loaded.snapshot !== undefined ? { snapshot: loaded.snapshot } : {}),
-          });
+          const committed = await commitReject(store, query, loaded);
 
           // Assess
           expect(isStateMoved(committed)).toBe(false);
@@ -182,26 +193,12 @@ describe('RedisRiskStateStore freshness timestamps (checked by their cutoffs, no
   it('answers moved when a checked timestamp crossed its cutoff between the load and the commit, either way', async () => {
     const store = new RedisRiskStateStore(redis);
     const nowMs = Date.now();
-    const query = (): LoadQuery => ({
-      accountId: feedAccount,
-      symbol: FRESH_SYMBOL,
-      orderId: randomUUID(),
-      nowMs,
-      rateWindowMs: 60_000,
-      rateMember: randomUUID(),
-      markMaxAgeMs: 1_000,
-    });
     const moves = async (before: number, after: number) => {
       await writeMark(redis, FRESH_SYMBOL, '0.9999', '1.0001', nowMs - 30_000, { verifiedTsMs: before });
-      const q = query();
+      const q = freshQuery(nowMs);
       const loaded = await store.load(q);
       await redis.hset(REDIS_KEYS.mark(FRESH_SYMBOL), MARK_FIELDS.verifiedTsMs, String(after));
-      const committed = await store.commit(rejectRecord(q), 60_000, {
-        query: q,
-        ordersInWindow: loaded.state.ordersInWindow,
-        ...(loaded.snapshot !== undefined ? { snapshot: loaded.snapshot } : {}),
-      });
-      return isStateMoved(committed);
+      return isStateMoved(await commitReject(store, q, loaded));
     };
 
     // The cutoff is nowMs - 1000: at it is fresh, one ms before it is not.
