@@ -6,6 +6,7 @@ import type { BreakerTransition } from '../../shared/domain/breakers/hysteresis.
 import type { EvaluatorStateStore } from '../../shared/domain/breakers/ports.js';
 import { EMPTY_SYMBOL_STATE, type SymbolEvaluatorState } from '../../shared/domain/breakers/symbol-evaluator.js';
 import type { TopOfBookEvent } from '../../shared/domain/market/events.js';
+import { topOfBookFixture } from '../../shared/domain/market/fixtures.js';
 import { MarketEvaluator, type StreamRecord } from './evaluator.js';
 
 /** The evaluator state store in memory, noting every load it is asked for. */
@@ -48,21 +49,8 @@ function record(partitionKey: string, data: unknown): StreamRecord {
   };
 }
 
-function book(symbol: string, mid: string, atMs: number): TopOfBookEvent {
-  return {
-    type: 'top_of_book',
-    event_id: `${symbol}:${atMs}`,
-    symbol,
-    exchange_ts: new Date(atMs).toISOString(),
-    receive_ts: new Date(atMs + 3).toISOString(),
-    bid: mid,
-    bid_qty: '1',
-    ask: mid,
-    ask_qty: '1',
-    mid,
-    spread_bps: '0',
-  };
-}
+const book = (symbol: string, mid: string, atMs: number): TopOfBookEvent =>
+  topOfBookFixture(symbol, mid, atMs, { spreadBps: '0', eventId: `${symbol}:${atMs}` });
 
 describe('Class: MarketEvaluator', () => {
   describe('Method: processRecords', () => {

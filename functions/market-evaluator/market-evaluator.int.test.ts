@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { createSqsClient } from '../../shared/adapters/poison-sink.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import { decodeEvaluatorState } from '../../shared/adapters/redis/evaluator-state-json.js';
 import type { TopOfBookEvent } from '../../shared/domain/market/events.js';
+import { topOfBookFixture } from '../../shared/domain/market/fixtures.js';
 import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../../test/local-env.js';
 import { establishStateEpoch } from '../../test/support/state-epoch.js';
@@ -37,21 +37,8 @@ function evaluatorConfig(dlqUrl: string) {
   });
 }
 
-function book(symbol: string, mid: string, atMs: number, spread = '1'): TopOfBookEvent {
-  return {
-    type: 'top_of_book',
-    event_id: `${symbol}:${atMs}:${randomUUID().slice(0, 6)}`,
-    symbol,
-    exchange_ts: new Date(atMs).toISOString(),
-    receive_ts: new Date(atMs + 3).toISOString(),
-    bid: mid,
-    bid_qty: '1',
-    ask: mid,
-    ask_qty: '1',
-    mid,
-    spread_bps: spread,
-  };
-}
+const book = (symbol: string, mid: string, atMs: number, spreadBps = '1'): TopOfBookEvent =>
+  topOfBookFixture(symbol, mid, atMs, { spreadBps });
 
 async function deliver(events: unknown[], handler = createMarketEventsHandler(app.evaluator)) {
   await stream.put(events.map((e) => ({ key: (e as { symbol?: string }).symbol ?? 'poison', data: e })));

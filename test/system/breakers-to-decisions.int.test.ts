@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { createKinesisClient } from '../../shared/adapters/aws-clients.js';
 import { createSqsClient } from '../../shared/adapters/poison-sink.js';
 import { createRedisClient } from '../../shared/adapters/redis/client.js';
 import type { TopOfBookEvent } from '../../shared/domain/market/events.js';
+import { topOfBookFixture } from '../../shared/domain/market/fixtures.js';
 import { orderBody } from '../../shared/domain/risk/fixtures.js';
 import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { databaseUrl, local, localStoreEnv } from '../local-env.js';
@@ -36,21 +36,7 @@ let risk: RiskApi;
 let stream: TestStream;
 const T0 = Date.now() - 600_000;
 
-function book(symbol: string, mid: string, atMs: number): TopOfBookEvent {
-  return {
-    type: 'top_of_book',
-    event_id: `${symbol}:${atMs}:${randomUUID().slice(0, 6)}`,
-    symbol,
-    exchange_ts: new Date(atMs).toISOString(),
-    receive_ts: new Date(atMs + 3).toISOString(),
-    bid: mid,
-    bid_qty: '1',
-    ask: mid,
-    ask_qty: '1',
-    mid,
-    spread_bps: '1',
-  };
-}
+const book = (symbol: string, mid: string, atMs: number): TopOfBookEvent => topOfBookFixture(symbol, mid, atMs);
 
 /** Puts the events on the stream, polls them back and hands the batch to the evaluator's handler. */
 async function deliver(events: TopOfBookEvent[]): Promise<void> {
