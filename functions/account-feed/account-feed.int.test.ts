@@ -311,6 +311,28 @@ describe('Class: AccountFeedService', () => {
     expect(service.connection('acct-a')?.counters.reconnects).toBeGreaterThanOrEqual(1);
   });
 
+  it('starts over with a new token when Kraken never answers the subscription, though pings still are', async () => {
+    // Prepare
+    await waitFor('acct-a live', async () => ((await status('acct-a'))?.state === 'live' ? true : undefined));
+    const timeoutsBefore = service.connection('acct-a')?.counters.snapshotTimeouts ?? 0;
+    const tokensBefore = rest.calls.filter((c) => c.method === 'GetWebSocketsToken').length;
+
+    // Act: the next connection's executions and balances subscriptions go unanswered
+    ws.ignoreSubscriptions(creds.get('acct-a')?.apiKey as string, 2);
+    ws.dropConnections();
+
+    // Assess
+    const waiting = await waitFor('acct-a awaiting its snapshot', async () => {
+      const s = await status('acct-a');
+      return s?.reason === 'awaiting_snapshot' ? s : undefined;
+    });
+    expect(waiting.state).toBe('failed_closed');
+    await waitFor('acct-a live again', async () => ((await status('acct-a'))?.state === 'live' ? true : undefined));
+    expect(service.connection('acct-a')?.counters.snapshotTimeouts).toBe(timeoutsBefore + 1);
+    // acct-a's dropped socket, its silent one, and the other two accounts' reconnects.
+    expect(rest.calls.filter((c) => c.method === 'GetWebSocketsToken').length).toBeGreaterThanOrEqual(tokensBefore + 4);
+  });
+
   it('reports an order placed behind the gate’s back, and cancels it for an account under that policy', async () => {
     // Prepare
     await waitFor('acct-u live', async () => ((await status('acct-u'))?.state === 'live' ? true : undefined));

@@ -174,10 +174,12 @@ export class AccountFeedService {
     for (const [accountId, served] of this.served) {
       if (current.has(accountId)) continue;
       this.ports.log('warn', 'Kraken key gone; account failed closed', { accountId });
-      served.session.setKeyAvailable(false);
-      await served.connection.stop();
-      await served.session.writeStatus().catch(() => undefined);
+      // Out of the served set first: the status pass must not write this account again,
+      // and by the time anyone reads no_key the task has let the account go.
       this.served.delete(accountId);
+      served.session.setKeyAvailable(false);
+      await served.session.writeStatus().catch(() => undefined);
+      await served.connection.stop();
     }
   }
 

@@ -18,7 +18,10 @@ export interface PrivateConnectionOptions {
   readonly credentials: KrakenCredentials;
   /** Shared by every connection of the task: Kraken's connection limit is per IP. */
   readonly budget: ConnectionBudget;
-  /** No frame for this long -> drop and reconnect. */
+  /**
+   * No frame for this long -> drop and reconnect. Also the time Kraken has, after the socket
+   * opens, to answer the subscription with the executions snapshot.
+   */
   readonly silenceTimeoutMs: number;
   readonly pingIntervalMs: number;
   readonly reconnectBaseMs: number;
@@ -58,6 +61,9 @@ export class PrivateConnection {
   private token: string | undefined;
   private credentials: KrakenCredentials;
   private lastFrameMs = 0;
+  private openedMs = 0;
+  /** The executions snapshot arrived on the current socket: the subscription took. */
+  private subscribed = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private watchdog: NodeJS.Timeout | undefined;
   private pinger: NodeJS.Timeout | undefined;
@@ -66,7 +72,15 @@ export class PrivateConnection {
     { resolve: (a: MethodAnswer) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
   >();
   private readonly random: () => number;
-  readonly counters = { connects: 0, reconnects: 0, tokenFailures: 0, silences: 0, protocolErrors: 0 };
+  readonly counters = {
+    connects: 0,
+    reconnects: 0,
+    tokenFailures: 0,
+    silences: 0,
+    protocolErrors: 0,
+    /** Sockets dropped because the executions snapshot never came. */
+    snapshotTimeouts: 0,
+  };
 
   constructor(private readonly options: PrivateConnectionOptions) {
     this.credentials = options.credentials;
@@ -170,6 +184,8 @@ export class PrivateConnection {
     ws.on('open', () => {
       this.token = token;
       this.lastFrameMs = Date.now();
+      this.openedMs = this.lastFrameMs;
+      this.subscribed = false;
       ws.send(subscribeExecutionsRequest(token, this.nextReqId()));
       ws.send(subscribeBalancesRequest(token, this.nextReqId()));
       this.startTimers(ws);
@@ -220,7 +236,10 @@ export class PrivateConnection {
         return;
       }
     }
-    if (frame.kind === 'executions' && frame.type === 'snapshot') this.attempt = 0;
+    if (frame.kind === 'executions' && frame.type === 'snapshot') {
+      this.attempt = 0;
+      this.subscribed = true;
+    }
     this.options.onFrame(frame, receiveMs);
   }
 
@@ -228,9 +247,19 @@ export class PrivateConnection {
     const silence = this.options.silenceTimeoutMs;
     this.watchdog = setInterval(
       () => {
-        if (Date.now() - this.lastFrameMs > silence) {
+        const now = Date.now();
+        if (now - this.lastFrameMs > silence) {
           this.counters.silences++;
           this.options.log('warn', 'private feed silent; reconnecting', { accountId: this.options.accountId });
+          ws.terminate();
+        } else if (!this.subscribed && now - this.openedMs > silence) {
+          // Pongs keep a socket "talking" that never got its subscription answered (a
+          // request lost to a server restart, say): without this the account would sit
+          // failed closed on awaiting_snapshot for good. Start over with a new token.
+          this.counters.snapshotTimeouts++;
+          this.options.log('warn', 'no executions snapshot in time; reconnecting', {
+            accountId: this.options.accountId,
+          });
           ws.terminate();
         }
       },

@@ -39,6 +39,8 @@ export interface FakeKrakenPrivateServer {
   stall(): void;
   resume(): void;
   refuseConnections(times: number): void;
+  /** The key's next `times` subscribe requests get no answer at all (pings still do). */
+  ignoreSubscriptions(apiKey: string, times: number): void;
   close(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export async function startFakeKrakenPrivate(
   };
   let stalled = false;
   let refuse = 0;
+  const ignoreSubscribes = new Map<string, number>();
 
   const wss = new WebSocketServer({
     host: '127.0.0.1',
@@ -161,6 +164,11 @@ export async function startFakeKrakenPrivate(
       reply({ error: 'EAccount:Invalid token', success: false });
       return;
     }
+    const ignore = method === 'subscribe' ? (ignoreSubscribes.get(apiKey) ?? 0) : 0;
+    if (ignore > 0) {
+      ignoreSubscribes.set(apiKey, ignore - 1);
+      return;
+    }
     stats.tokensUsed.push(token);
     session.apiKey = apiKey;
     switch (method) {
@@ -237,6 +245,9 @@ export async function startFakeKrakenPrivate(
     },
     refuseConnections: (times) => {
       refuse = times;
+    },
+    ignoreSubscriptions: (apiKey, times) => {
+      ignoreSubscribes.set(apiKey, times);
     },
     close: async () => {
       clearInterval(heartbeat);
