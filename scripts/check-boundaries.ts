@@ -79,7 +79,11 @@ export function findBoundaryViolations(root: string): BoundaryViolation[] {
           violations.push({ file: relative, specifier: '(SQL)', rule: 'SQL lives in adapters/ only' });
         }
         if (!isAdapter(relative) && REDIS_COMMAND.test(code)) {
-          violations.push({ file: relative, specifier: '(Redis command)', rule: 'Redis commands live in adapters/ only' });
+          violations.push({
+            file: relative,
+            specifier: '(Redis command)',
+            rule: 'Redis commands live in adapters/ only',
+          });
         }
         if (!isEdge(relative) && !isVenueClient(relative) && HTTP.test(code)) {
           violations.push({
