@@ -10,6 +10,7 @@ import {
   orderEventSchema,
 } from '../executions/events.js';
 import type { KrakenBalance, KrakenExecution } from './kraken-private-v2.js';
+import { type OrderHistoryEntry, type Settlement, settleVanished } from './settle-vanished.js';
 
 /**
  * Turns one account's Kraken `executions` entries into the `executions` stream contract
@@ -113,6 +114,23 @@ export class ExecutionTranslator {
       result.problems.push(...closed.problems);
     }
     return { ...result, reconciliation: { appeared, vanished } };
+  }
+
+  /**
+   * Settles a vanished order from Kraken's order history ({@link settleVanished}). A proven
+   * cancel or expiry is applied as the live message would have been (same event, same
+   * `event_id` rules), so it closes the order here and downstream; anything else leaves the
+   * order working. `gone` when the order is no longer in the working set (settled meanwhile).
+   */
+  settle(
+    orderId: string,
+    entry: OrderHistoryEntry | undefined,
+  ): Translation & { readonly settlement: Settlement | { readonly kind: 'gone' } } {
+    const order = this.working.get(orderId);
+    if (!order) return { events: [], problems: [], newOrders: [], settlement: { kind: 'gone' } };
+    const settlement = settleVanished(order, entry);
+    if (settlement.kind !== 'close') return { events: [], problems: [], newOrders: [], settlement };
+    return { ...this.applyEntries([settlement.execution], false), settlement };
   }
 
   private applyEntries(entries: readonly KrakenExecution[], snapshot: boolean): Translation {
