@@ -1,6 +1,7 @@
 import type { KrakenCredentials } from '../../shared/adapters/kraken-rest.js';
 import type { AccountFeedStatus } from '../../shared/adapters/redis/account-feed-hash.js';
 import type { GateHealthVerdict } from '../../shared/domain/account-feed/dead-mans-switch.js';
+import type { OrderHistoryEntry } from '../../shared/domain/account-feed/settle-vanished.js';
 import type { StoredVerdict } from '../../shared/domain/account-feed/unvetted.js';
 import type { BalanceEvent, OrderEvent } from '../../shared/domain/executions/events.js';
 
@@ -19,6 +20,16 @@ export interface AccountKeyDirectory {
 /** REST `GetWebSocketsToken` for a key. */
 export interface WebSocketTokenSource {
   token(credentials: KrakenCredentials): Promise<string>;
+}
+
+/**
+ * Kraken's order history (REST `QueryOrders`), asked about orders that closed while the
+ * private feed was away. An id Kraken does not know is absent from the answer; an entry that
+ * cannot be read is `unreadable`. Throws when Kraken cannot be asked (network, rate limit,
+ * key refused).
+ */
+export interface OrderHistory {
+  query(credentials: KrakenCredentials, orderIds: readonly string[]): Promise<Map<string, OrderHistoryEntry>>;
 }
 
 /** Where execution events go (Kinesis `executions`, partition key = account). */

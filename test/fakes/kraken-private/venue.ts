@@ -6,7 +6,7 @@ import { Decimal } from '../../../shared/domain/decimal.js';
  * The account side of a fake Kraken: per API key, open orders with Kraken's lifecycle,
  * trades, balances, WebSocket tokens and the dead man's switch. The REST fake
  * (test/fakes/kraken-rest/server.ts: GetWebSocketsToken, AddOrder, CancelOrder, CancelAll,
- * CancelAllOrdersAfter) and the authenticated WS v2 fake (./ws-server.ts: executions,
+ * CancelAllOrdersAfter, QueryOrders) and the authenticated WS v2 fake (./ws-server.ts: executions,
  * balances, cancel_order, cancel_all_orders_after) both drive this one venue, and tests
  * drive it directly (fill, partial fill, cancel, expire, amend, an order placed behind the
  * gate's back).
@@ -48,6 +48,10 @@ export interface FakeOrder {
   cumCost: string;
   status: FakeOrderStatus;
   readonly openedAt: string;
+  /** When it closed (filled, canceled, expired): Unix seconds, as REST `closetm`. */
+  closeTime?: number;
+  /** Why it was canceled or expired, as REST `reason`. */
+  closeReason?: string;
 }
 
 export interface FakeTrade {
@@ -96,6 +100,11 @@ export class FakeKrakenVenue extends EventEmitter {
   /** Every `cancel_all_orders_after` request: key, timeout, when. */
   readonly deadMansRequests: { apiKey: string; timeoutSeconds: number; at: number }[] = [];
   private clock = 0;
+  /**
+   * Trades an `executions` snapshot carries (Kraken: the last 50). A test shrinks it to make a
+   * trade fall out of the snapshot, as it does on Kraken after 50 later trades.
+   */
+  snapshotTradeCount = 50;
 
   constructor(options: VenueOptions = {}) {
     super();
@@ -213,6 +222,7 @@ export class FakeKrakenVenue extends EventEmitter {
     this.moveBalances(order, fillQty, cost, fee);
     if (complete) {
       order.status = 'filled';
+      order.closeTime = this.unixSeconds();
       // The trade that completed the order is the one a later snapshot shows as filled.
       this.trades[this.trades.length - 1] = { ...trade, orderStatus: 'filled' };
       this.emitExecution(order, {
@@ -315,7 +325,8 @@ export class FakeKrakenVenue extends EventEmitter {
   executionsSnapshot(apiKey: string, options: { snapOrders: boolean; snapTrades: boolean }): WireObject[] {
     const entries: WireObject[] = [];
     if (options.snapTrades) {
-      const own = this.trades.filter((t) => this.orders.get(t.orderId)?.apiKey === apiKey).slice(-50);
+      const all = this.trades.filter((t) => this.orders.get(t.orderId)?.apiKey === apiKey);
+      const own = this.snapshotTradeCount > 0 ? all.slice(-this.snapshotTradeCount) : [];
       for (const t of own) {
         entries.push({
           order_id: t.orderId,
@@ -350,6 +361,55 @@ export class FakeKrakenVenue extends EventEmitter {
     return entries;
   }
 
+  /**
+   * REST `QueryOrders` for the key: each id's order info in Kraken's shape, or null when an
+   * id is not an order of the key (Kraken then fails the whole call with `EOrder:Invalid order`).
+   */
+  queryOrders(apiKey: string, orderIds: readonly string[]): Record<string, WireObject> | null {
+    const result: Record<string, WireObject> = {};
+    for (const id of orderIds) {
+      const order = this.orders.get(id);
+      if (!order || order.apiKey !== apiKey) return null;
+      const fees = this.trades
+        .filter((t) => t.orderId === id)
+        .reduce((sum, t) => sum.add(Decimal.parse(t.fee)), Decimal.ZERO);
+      const cumQty = Decimal.parse(order.cumQty);
+      const price = cumQty.isZero() ? '0.00000' : Decimal.parse(order.cumCost).div(cumQty).toFixed(5);
+      result[id] = {
+        refid: null,
+        userref: 0,
+        cl_ord_id: order.clOrdId,
+        status: REST_STATUS[order.status],
+        opentm: new WireNumber(unixSecondsOf(order.openedAt).toFixed(4)),
+        starttm: 0,
+        expiretm: 0,
+        descr: {
+          pair: order.symbol,
+          type: order.side,
+          ordertype: order.orderType,
+          price: order.limitPrice ?? '0',
+          price2: '0',
+          leverage: 'none',
+          order:
+            `${order.side} ${order.orderQty} ${order.symbol} @ ${order.orderType} ${order.limitPrice ?? ''}`.trim(),
+          close: '',
+        },
+        vol: order.orderQty,
+        vol_exec: cumQty.toFixed(8),
+        cost: Decimal.parse(order.cumCost).toFixed(5),
+        fee: fees.toFixed(5),
+        price,
+        stopprice: '0.00000',
+        limitprice: '0.00000',
+        misc: '',
+        oflags: 'fciq',
+        reason: order.closeReason ?? null,
+        closetm: order.closeTime === undefined ? undefined : new WireNumber(order.closeTime.toFixed(4)),
+      };
+    }
+    return result;
+  }
+
   balancesSnapshot(apiKey: string): WireObject[] {
     const account = this.requireAccount(apiKey);
     return [...account.balances.entries()].map(([asset, balance]) => ({
@@ -371,6 +431,8 @@ export class FakeKrakenVenue extends EventEmitter {
 
   private close(order: FakeOrder, status: 'canceled' | 'expired', reason: string): void {
     order.status = status;
+    order.closeTime = this.unixSeconds();
+    order.closeReason = reason;
     this.emitExecution(order, {
       timestamp: this.timestamp(),
       order_status: status,
@@ -449,12 +511,31 @@ export class FakeKrakenVenue extends EventEmitter {
     return account;
   }
 
+  /** Now on the venue's clock as Unix seconds (REST `closetm`, four decimals as Kraken writes). */
+  private unixSeconds(): number {
+    this.clock = Math.max(this.clock + 1, Date.now() * 1000);
+    return Math.floor(this.clock / 100) / 10_000;
+  }
+
   /** RFC 3339 with microseconds, strictly increasing (Kraken's executions timestamps). */
   private timestamp(): string {
     this.clock = Math.max(this.clock + 1, Date.now() * 1000);
     const ms = Math.floor(this.clock / 1000);
     return `${new Date(ms).toISOString().slice(0, 23)}${String(this.clock % 1000).padStart(3, '0')}Z`;
   }
+}
+
+const REST_STATUS: Record<FakeOrderStatus, string> = {
+  pending_new: 'pending',
+  new: 'open',
+  partially_filled: 'open',
+  filled: 'closed',
+  canceled: 'canceled',
+  expired: 'expired',
+};
+
+function unixSecondsOf(timestamp: string): number {
+  return Date.parse(timestamp) / 1000;
 }
 
 function isOpen(order: FakeOrder): boolean {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signKrakenRequest } from '../../../shared/adapters/kraken-rest.js';
-import type { FakeKrakenVenue } from '../kraken-private/venue.js';
+import { type FakeKrakenVenue, type WireObject, wireJson } from '../kraken-private/venue.js';
 
 /**
  * A fake of Kraken's private REST API on loopback. It checks what the real one checks —
@@ -11,7 +11,9 @@ import type { FakeKrakenVenue } from '../kraken-private/venue.js';
  *
  * With a {@link FakeKrakenVenue} (test/fakes/kraken-private) it also serves the account
  * side: GetWebSocketsToken (a token the private WS fake accepts), AddOrder and CancelOrder
- * (orders whose executions the WS fake streams), and CancelAll / CancelAllOrdersAfter act on
+ * (orders whose executions the WS fake streams), QueryOrders (the venue's orders of the
+ * calling key in Kraken's shape; an id not of that key fails the call with
+ * `EOrder:Invalid order`, more than 50 ids with `EGeneral:Invalid arguments`), and CancelAll / CancelAllOrdersAfter act on
  * the venue's orders too. Without one it behaves as before (a counter of open orders).
  */
 export interface FakeKrakenCall {
@@ -56,6 +58,11 @@ export class FakeKrakenRest {
         const reply = (status: number, body: unknown) => {
           res.writeHead(status, { 'content-type': 'application/json' });
           res.end(JSON.stringify(body));
+        };
+        // Amounts Kraken writes as JSON numbers (closetm, opentm) keep their exact text.
+        const replyWire = (body: WireObject) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(wireJson(body));
         };
         const path = req.url ?? '';
         const postData = Buffer.concat(chunks).toString('utf8');
@@ -115,6 +122,13 @@ export class FakeKrakenRest {
               txid: [order.orderId],
             },
           });
+        }
+        if (this.venue && method === 'QueryOrders') {
+          const ids = (params.txid ?? '').split(',').filter((id) => id.length > 0);
+          if (ids.length === 0 || ids.length > 50) return reply(200, { error: ['EGeneral:Invalid arguments'] });
+          const orders = this.venue.queryOrders(apiKey, ids);
+          if (!orders) return reply(200, { error: ['EOrder:Invalid order'] });
+          return replyWire({ error: [], result: orders });
         }
         if (this.venue && method === 'CancelOrder') {
           const id = params.txid ?? params.cl_ord_id ?? '';
