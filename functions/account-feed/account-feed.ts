@@ -1,3 +1,4 @@
+import type { KrakenCredentials } from '../../shared/adapters/kraken-rest.js';
 import { ownsAccount } from '../../shared/domain/account-feed/sharding.js';
 import { ConnectionBudget } from '../../shared/domain/market/reconnect-policy.js';
 import { CATALOGUE } from '../../shared/metrics/catalogue.js';
@@ -14,6 +15,7 @@ import type {
   ExecutionEventSink,
   FeedLog,
   GateHealth,
+  OrderHistory,
   UnvettedOrderAudit,
   WebSocketTokenSource,
 } from './ports.js';
@@ -49,6 +51,8 @@ export interface AccountFeedPorts {
   readonly decisions: DecisionLookup;
   readonly audit: UnvettedOrderAudit;
   readonly health: GateHealth;
+  /** Kraken's order history, to settle orders that closed while a feed was away. Without it they are only reported. */
+  readonly orderHistory?: OrderHistory;
   readonly log: FeedLog;
   /** Emit EMF metrics every METRICS_INTERVAL_MS. @default true */
   readonly emitMetrics?: boolean;
@@ -58,6 +62,8 @@ interface Served {
   readonly session: AccountSession;
   readonly connection: PrivateConnection;
   fingerprint: string;
+  /** The key in use (a rotation replaces it), for the account's REST calls. */
+  readonly current: { credentials: KrakenCredentials };
 }
 
 /**
@@ -167,6 +173,7 @@ export class AccountFeedService {
       else if (served.fingerprint !== key.fingerprint) {
         this.ports.log('info', 'Kraken key rotated; reconnecting with the new key', { accountId: key.accountId });
         served.fingerprint = key.fingerprint;
+        served.current.credentials = key.credentials;
         served.session.setKeyAvailable(true);
         served.connection.replaceCredentials(key.credentials);
       }
@@ -185,6 +192,8 @@ export class AccountFeedService {
 
   private serve(key: AccountKey): void {
     const s = this.settings;
+    const history = this.ports.orderHistory;
+    const current = { credentials: key.credentials };
     const session = new AccountSession({
       accountId: key.accountId,
       sink: this.ports.sink,
@@ -192,6 +201,7 @@ export class AccountFeedService {
       decisions: this.ports.decisions,
       audit: this.ports.audit,
       log: this.ports.log,
+      history: history && { query: (orderIds) => history.query(current.credentials, orderIds) },
       maxSilenceMs: s.FEED_MAX_SILENCE_MS,
       publishMaxDelayMs: s.PUBLISH_MAX_DELAY_MS,
       statusTtlMs: s.STATUS_TTL_MS,
@@ -219,7 +229,7 @@ export class AccountFeedService {
       log: this.ports.log,
     });
     session.attach(connection);
-    this.served.set(key.accountId, { session, connection, fingerprint: key.fingerprint });
+    this.served.set(key.accountId, { session, connection, fingerprint: key.fingerprint, current });
     this.ports.log('info', 'serving account', {
       accountId: key.accountId,
       deadMansSwitch: selects(s.DEAD_MANS_SWITCH_ACCOUNTS, key.accountId),

@@ -16,6 +16,7 @@ import {
   cancelOrderRequest,
   type PrivateFrame,
 } from '../../shared/domain/account-feed/kraken-private-v2.js';
+import type { OrderHistoryEntry } from '../../shared/domain/account-feed/settle-vanished.js';
 import { vetOrder } from '../../shared/domain/account-feed/unvetted.js';
 import type { BalanceEvent, OrderEvent } from '../../shared/domain/executions/events.js';
 import type {
@@ -34,6 +35,11 @@ export interface SessionConnection {
   call(build: (token: string, reqId: number) => string): Promise<MethodAnswer>;
 }
 
+/** Kraken's order history for this session's account (the account's key bound in). */
+export interface AccountOrderHistory {
+  query(orderIds: readonly string[]): Promise<ReadonlyMap<string, OrderHistoryEntry>>;
+}
+
 export interface SessionCounters {
   events: number;
   duplicates: number;
@@ -42,6 +48,10 @@ export interface SessionCounters {
   unvettedCanceled: number;
   deadMansArmed: number;
   deadMansWithheld: number;
+  /** Orders closed while the feed was away, settled from Kraken's order history. */
+  settledFromHistory: number;
+  /** Orders closed while the feed was away that the history could not settle (each time asked). */
+  unsettled: number;
 }
 
 export interface AccountSessionOptions {
@@ -51,6 +61,8 @@ export interface AccountSessionOptions {
   readonly decisions: DecisionLookup;
   readonly audit: UnvettedOrderAudit;
   readonly log: FeedLog;
+  /** Settles orders that closed while the feed was away; without it they are only reported. */
+  readonly history?: AccountOrderHistory;
   readonly maxSilenceMs: number;
   readonly publishMaxDelayMs: number;
   readonly statusTtlMs: number;
@@ -80,6 +92,8 @@ export class AccountSession {
     unvettedCanceled: 0,
     deadMansArmed: 0,
     deadMansWithheld: 0,
+    settledFromHistory: 0,
+    unsettled: 0,
   };
   private readonly translator: ExecutionTranslator;
   private readonly dedup: DedupWindow;
@@ -94,6 +108,8 @@ export class AccountSession {
   private sinceMs = 0;
   private withholding = false;
   private arming = false;
+  /** Vanished orders whose history is awaited, until a frame mentions them again. */
+  private readonly awaitingHistory = new Set<string>();
 
   constructor(private readonly options: AccountSessionOptions) {
     this.translator = new ExecutionTranslator(options.accountId);
@@ -136,19 +152,21 @@ export class AccountSession {
   handle(frame: PrivateFrame, receiveMs: number): void {
     this.lastMessageMs = receiveMs;
     if (frame.kind === 'executions') {
+      // An order Kraken reports again is no longer to be settled from its history.
+      for (const entry of frame.data) this.awaitingHistory.delete(entry.orderId);
       const result = this.translator.apply(frame.type, frame.data);
       for (const event of result.events) this.publish(event);
       for (const problem of result.problems) {
         this.counters.problems++;
         this.options.log('warn', 'execution not translated', { accountId: this.accountId, ...problem });
       }
-      if (result.reconciliation?.vanished.length) {
-        // Closed while the feed was away with no trade to say how: left working (the safe
-        // side for exposure) and reported, so an operator can settle it from Kraken's history.
-        this.options.log('warn', 'orders closed while disconnected, outcome unknown', {
-          accountId: this.accountId,
-          orderIds: result.reconciliation.vanished,
-        });
+      const vanished = result.reconciliation?.vanished ?? [];
+      if (vanished.length > 0) {
+        // Closed while the feed was away with no trade to say how: working (the safe side for
+        // exposure) until Kraken's order history proves how, asked without holding up frames.
+        for (const id of vanished) this.awaitingHistory.add(id);
+        if (this.options.history) void this.settleFromHistory(this.options.history, vanished);
+        else this.leftWorking(vanished.map((orderId) => ({ orderId, outcome: 'unknown', detail: 'no order history' })));
       }
       if (frame.type === 'snapshot') this.snapshotReceived = true;
       for (const order of result.newOrders) void this.vet(order);
@@ -244,6 +262,76 @@ export class AccountSession {
     }
     this.counters.events++;
     this.options.sink.publish(this.accountId, event);
+  }
+
+  /**
+   * Asks Kraken's order history about orders that vanished and applies what it proves, for
+   * those still held and not reported again meanwhile. On failure they stay working; the
+   * next snapshot (a reconnect) finds them vanished again and asks again.
+   */
+  private async settleFromHistory(history: AccountOrderHistory, orderIds: readonly string[]): Promise<void> {
+    let answer: ReadonlyMap<string, OrderHistoryEntry>;
+    try {
+      answer = await history.query(orderIds);
+    } catch (error) {
+      this.counters.unsettled += orderIds.length;
+      this.options.log('warn', 'order history unavailable; orders closed while disconnected left working', {
+        accountId: this.accountId,
+        orderIds,
+        error: error instanceof Error ? error.message : 'unknown',
+      });
+      return;
+    }
+    const settled: string[] = [];
+    const left: { orderId: string; outcome: string; detail: string }[] = [];
+    for (const orderId of orderIds) {
+      if (!this.awaitingHistory.has(orderId)) continue;
+      const result = this.translator.settle(orderId, answer.get(orderId));
+      const { settlement } = result;
+      for (const event of result.events) this.publish(event);
+      for (const problem of result.problems) {
+        this.counters.problems++;
+        this.options.log('warn', 'execution not translated', { accountId: this.accountId, ...problem });
+      }
+      if (settlement.kind === 'gone' || settlement.kind === 'still_open') {
+        // Settled meanwhile, or open after all: the next snapshot shows it.
+        this.awaitingHistory.delete(orderId);
+      } else if (settlement.kind === 'close' && result.events.length > 0) {
+        this.awaitingHistory.delete(orderId);
+        this.counters.settledFromHistory++;
+        settled.push(orderId);
+      } else if (settlement.kind === 'close') {
+        left.push({ orderId, outcome: 'unknown', detail: `${settlement.execution.execType} event not built` });
+      } else if (settlement.kind === 'fills_missed') {
+        const cumQty = this.translator.workingOrders().get(orderId)?.cumQty;
+        left.push({
+          orderId,
+          outcome: 'fills_missed',
+          detail: `Kraken ${settlement.status}, vol_exec ${settlement.volExec}, feed saw ${cumQty ?? '?'}`,
+        });
+      } else if (settlement.kind === 'unknown') {
+        left.push({ orderId, outcome: 'unknown', detail: settlement.problem });
+      }
+    }
+    if (settled.length > 0) {
+      this.options.log('info', 'orders closed while disconnected settled from order history', {
+        accountId: this.accountId,
+        orderIds: settled,
+      });
+    }
+    this.leftWorking(left);
+  }
+
+  /** The operator's cue: orders closed on Kraken that stay working here until settled by hand. */
+  private leftWorking(orders: readonly { orderId: string; outcome: string; detail: string }[]): void {
+    for (const order of orders) {
+      this.counters.unsettled++;
+      this.options.log('warn', 'order closed while disconnected left working', {
+        accountId: this.accountId,
+        clOrdId: this.translator.workingOrders().get(order.orderId)?.clOrdId ?? null,
+        ...order,
+      });
+    }
   }
 
   private async vet(order: WorkingOrder): Promise<void> {

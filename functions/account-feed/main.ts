@@ -6,6 +6,7 @@ import { krakenKeySecretPrefix } from '../../shared/names.js';
 import { logger } from '../../shared/runtime/observability.js';
 import { AccountFeedService } from './account-feed.js';
 import { KinesisExecutionSink } from './adapters/kinesis-execution-sink.js';
+import { KrakenOrderHistory } from './adapters/kraken-order-history.js';
 import { KrakenRestTokenSource } from './adapters/kraken-token-source.js';
 import {
   RedisAccountFeedStatusStore,
@@ -50,9 +51,11 @@ const riskApi = new RiskApiProbe({
   signing: config.RISK_API_SIGV4 ? { region: config.AWS_REGION ?? '' } : null,
   log,
 });
+const krakenRest = new KrakenRestClient(config.KRAKEN_REST_URL);
 const service = new AccountFeedService(config, {
   keys: new SecretsManagerKeyDirectory(createSecretsManagerClient(), krakenKeySecretPrefix(config.STAGE), log),
-  tokens: new KrakenRestTokenSource(new KrakenRestClient(config.KRAKEN_REST_URL)),
+  tokens: new KrakenRestTokenSource(krakenRest),
+  orderHistory: new KrakenOrderHistory(krakenRest),
   sink,
   statusStore: new RedisAccountFeedStatusStore(redis),
   decisions: new RedisDecisionLookup(redis),

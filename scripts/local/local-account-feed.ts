@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { KrakenOrderHistory } from '../../functions/account-feed/adapters/kraken-order-history.js';
 import {
   AccountFeedService,
   KinesisExecutionSink,
@@ -91,6 +92,7 @@ export async function startLocalAccountFeed(options: {
   const service = new AccountFeedService(config, {
     keys: new SecretsManagerKeyDirectory(createSecretsManagerClient(), krakenKeySecretPrefix(options.stage), log),
     tokens: new KrakenRestTokenSource(new KrakenRestClient(config.KRAKEN_REST_URL)),
+    orderHistory: new KrakenOrderHistory(new KrakenRestClient(config.KRAKEN_REST_URL)),
     sink,
     statusStore: new RedisAccountFeedStatusStore(options.redis),
     decisions: new RedisDecisionLookup(options.redis),
