@@ -12,6 +12,26 @@ const KEEP = 100;
  * audit table when the drainer copies it, so one decided a moment earlier can land later.
  */
 const OVERLAP_MS = 10_000;
+/** Rows asked for per poll. */
+const PAGE = 50;
+
+/**
+ * The rows to show after a poll: the page merged into what is shown, newest first, at most
+ * `keep`. A full page may stop short of what is shown (more decisions landed since the last
+ * poll than one page holds): merging would hide that hole, so the view starts over from the
+ * page instead.
+ */
+export function mergeDecisions(
+  shown: readonly DecisionFeedEntry[],
+  page: readonly DecisionFeedEntry[],
+  pageSize: number,
+  keep: number,
+): DecisionFeedEntry[] {
+  const base = page.length >= pageSize ? [] : shown;
+  const known = new Set(base.map((d) => d.decision_id));
+  const fresh = page.filter((d) => !known.has(d.decision_id));
+  return [...fresh, ...base].sort((a, b) => b.decided_at.localeCompare(a.decided_at)).slice(0, keep);
+}
 
 /** The live decisions stream: newest first, filtered by account, symbol, outcome and reason code. */
 export function startDecisionsView(api: AdminApiClient): () => Promise<void> {
@@ -45,13 +65,12 @@ export function startDecisionsView(api: AdminApiClient): () => Promise<void> {
     const { body: answer } = await api.get<{ decisions: DecisionFeedEntry[] }>(ROUTES.adminDecisions, {
       ...current,
       after: newest ? new Date(Date.parse(newest) - OVERLAP_MS).toISOString() : undefined,
-      limit: '50',
+      limit: String(PAGE),
     });
     if (key !== filterKey) return;
-    const known = new Set(shown.map((d) => d.decision_id));
-    const fresh = answer.decisions.filter((d) => !known.has(d.decision_id));
-    if (fresh.length === 0 && shown.length > 0) return;
-    shown = [...fresh, ...shown].sort((a, b) => b.decided_at.localeCompare(a.decided_at)).slice(0, KEEP);
+    const next = mergeDecisions(shown, answer.decisions, PAGE, KEEP);
+    if (shown.length > 0 && next.length === shown.length && next.every((d, i) => d === shown[i])) return;
+    shown = next;
     replaceRows(
       body,
       shown.map((d) =>
