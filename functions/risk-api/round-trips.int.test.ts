@@ -73,6 +73,9 @@ const targets: Target[] = [
         port: local.redisPort,
         db: local.testRedisDb,
         tls: false,
+        // Round trips are counted here, not the fail-closed budget (risk-api.int.test.ts has
+        // that): a busy CI machine must not turn a slow answer into a failed count.
+        commandTimeoutMs: 2_000,
       });
       await redis.connect();
       return redis;
