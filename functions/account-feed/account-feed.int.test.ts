@@ -18,6 +18,7 @@ import { createStream, deleteStream, readStream } from '../../test/kinesis-local
 import { redisUrl } from '../../test/local-env.js';
 import { AccountFeedService, type AccountFeedSettings } from './account-feed.js';
 import { KinesisExecutionSink } from './adapters/kinesis-execution-sink.js';
+import { KrakenOrderHistory } from './adapters/kraken-order-history.js';
 import { KrakenRestTokenSource } from './adapters/kraken-token-source.js';
 import {
   RedisAccountFeedStatusStore,
@@ -180,6 +181,7 @@ describe('Class: AccountFeedService', () => {
       {
         keys: { list: async () => [...keys.values()] },
         tokens: new KrakenRestTokenSource(new KrakenRestClient(rest.url)),
+        orderHistory: new KrakenOrderHistory(new KrakenRestClient(rest.url)),
         sink,
         statusStore: new RedisAccountFeedStatusStore(redis),
         decisions: new RedisDecisionLookup(redis),
@@ -309,6 +311,65 @@ describe('Class: AccountFeedService', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(after.length).toBeGreaterThan(before.length);
     expect(service.connection('acct-a')?.counters.reconnects).toBeGreaterThanOrEqual(1);
+  });
+
+  it('settles from Kraken’s order history what closed while the feed was away, and leaves an order whose fill it missed working', async () => {
+    // Prepare
+    const credentials = creds.get('acct-a') as { apiKey: string; apiSecret: string };
+    const canceled = await addOrder('acct-a', 'away-1');
+    const partlyFilled = await addOrder('acct-a', 'away-2');
+    const fillMissed = await addOrder('acct-a', 'away-3');
+    await waitFor('acknowledged', async () => {
+      const all = await events('acct-a');
+      const acked = [canceled, partlyFilled, fillMissed].every((id) =>
+        all.some((e) => 'kind' in e && e.kind === 'order' && e.order_id === id),
+      );
+      return acked ? true : undefined;
+    });
+    const settledBefore = service.session('acct-a')?.counters.settledFromHistory ?? 0;
+
+    try {
+      // Act: while the feed is away, one order is canceled, one partly filled then canceled,
+      // and one partly filled then canceled with its trade out of the next snapshot's window
+      ws.stall();
+      ws.dropConnections();
+      venue.fill(fillMissed, '0.1', '65000.0');
+      venue.cancelOrder(credentials.apiKey, fillMissed, 'User requested');
+      venue.fill(partlyFilled, '0.2', '65000.0');
+      venue.cancelOrder(credentials.apiKey, partlyFilled, 'User requested');
+      await restClient.privateCall('CancelOrder', { txid: canceled }, credentials);
+      venue.snapshotTradeCount = 1;
+      ws.resume();
+
+      // Assess
+      const closedEvents = await waitFor('both cancels settled', async () => {
+        const a = await orderEvents('acct-a', canceled);
+        const b = await orderEvents('acct-a', partlyFilled);
+        return a.some((e) => e.type === 'canceled') && b.some((e) => e.type === 'canceled') ? { a, b } : undefined;
+      });
+      expect(closedEvents.a.map((e) => [e.type, e.cum_qty, e.reason])).toEqual([
+        ['acknowledged', '0', undefined],
+        ['canceled', '0', 'User requested'],
+      ]);
+      // The snapshot's trade has no cum_qty: the feed adds it up ('0.2'); Kraken's vol_exec is '0.20000000'.
+      expect(closedEvents.b.map((e) => [e.type, e.cum_qty, e.reason])).toEqual([
+        ['acknowledged', '0', undefined],
+        ['partially_filled', '0.2', undefined],
+        ['canceled', '0.2', 'User requested'],
+      ]);
+      const left = await waitFor('the order with a missed fill reported', () =>
+        logLines.find((l) => l.includes('order closed while disconnected left working') && l.includes(fillMissed)),
+      );
+      expect(JSON.parse(left)).toMatchObject({ accountId: 'acct-a', clOrdId: 'away-3', outcome: 'fills_missed' });
+      expect((await orderEvents('acct-a', fillMissed)).map((e) => e.type)).toEqual(['acknowledged']);
+      const session = service.session('acct-a');
+      expect(session?.workingOrders().has(fillMissed)).toBe(true);
+      expect(session?.workingOrders().has(canceled)).toBe(false);
+      expect(session?.counters.settledFromHistory).toBe(settledBefore + 2);
+      expect(rest.calls.filter((c) => c.method === 'QueryOrders').every((c) => c.signatureValid)).toBe(true);
+    } finally {
+      venue.snapshotTradeCount = 50;
+    }
   });
 
   it('starts over with a new token when Kraken never answers the subscription, though pings still are', async () => {
