@@ -19,7 +19,11 @@ export interface RecordedBookLap {
 export function recordedBookLap(file: string, receiveMs: number): RecordedBookLap {
   const frames = readFileSync(file, 'utf8')
     .split('\n')
-    .filter((line) => line.startsWith('{"channel":"book"') || line.startsWith('{"channel":"instrument"'));
+    .filter((line) => line.startsWith('{"channel":"book"') || line.startsWith('{"channel":"instrument"'))
+    // Each frame as the ingester gets it: its own string decoded from the message's bytes
+    // (ws hands over a Buffer; kraken-client.ts calls toString). A line of `split` is a slice
+    // of the whole file, which V8 reads through one more indirection per character.
+    .map((line) => Buffer.from(line, 'utf8').toString('utf8'));
   const symbols = new Set<string>();
   for (const line of frames) {
     if (!line.startsWith('{"channel":"book"')) continue;
