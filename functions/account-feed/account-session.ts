@@ -282,6 +282,8 @@ export class AccountSession {
       });
       return;
     }
+    // A stopped task has flushed its stream: an event published now could be lost.
+    if (this.stopped) return;
     const settled: string[] = [];
     const left: { orderId: string; outcome: string; detail: string }[] = [];
     for (const orderId of orderIds) {
