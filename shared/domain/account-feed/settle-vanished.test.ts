@@ -47,9 +47,12 @@ function holding(cumQty = '0'): ExecutionTranslator {
 describe('Function: settleVanished', () => {
   it('closes a canceled or expired order whose executed volume the feed saw, decimals compared as numbers', () => {
     // Act
-    const canceled = settleVanished({ orderId, cumQty: '0.5' }, history({ volExec: '0.50000000' }));
+    const canceled = settleVanished(
+      { orderId, orderQty: '1.00000000', cumQty: '0.5' },
+      history({ volExec: '0.50000000' }),
+    );
     const expired = settleVanished(
-      { orderId, cumQty: '0' },
+      { orderId, orderQty: '1.00000000', cumQty: '0' },
       history({ status: 'expired', volExec: '0.00000000', reason: null }),
     );
 
@@ -71,21 +74,38 @@ describe('Function: settleVanished', () => {
     ]);
   });
 
-  it('reports missed fills, never inventing one: more executed than seen, or closed (filled) on Kraken', () => {
+  it('reports missed fills, never inventing one: more executed than seen, filled or not', () => {
     // Act
-    const more = settleVanished({ orderId, cumQty: '0.2' }, history({ volExec: '0.30000000' }));
-    const filled = settleVanished({ orderId, cumQty: '1' }, history({ status: 'closed', volExec: '1.00000000' }));
+    const more = settleVanished({ orderId, orderQty: '1.00000000', cumQty: '0.2' }, history({ volExec: '0.30000000' }));
+    const filled = settleVanished(
+      { orderId, orderQty: '1.00000000', cumQty: '0.4' },
+      history({ status: 'closed', volExec: '1.00000000' }),
+    );
 
     // Assess
     expect(more).toEqual({ kind: 'fills_missed', status: 'canceled', volExec: '0.30000000' });
     expect(filled).toEqual({ kind: 'fills_missed', status: 'closed', volExec: '1.00000000' });
   });
 
+  it('closes a filled order as filled when the feed applied every trade and missed only the message', () => {
+    // Act
+    const settled = settleVanished(
+      { orderId, orderQty: '1.00000000', cumQty: '1' },
+      history({ status: 'closed', volExec: '1.00000000', reason: null }),
+    );
+
+    // Assess
+    expect(settled).toMatchObject({
+      kind: 'close',
+      execution: { execType: 'filled', orderStatus: 'filled', orderId, cumQty: '1' },
+    });
+  });
+
   it('leaves an order Kraken still has open or pending to the next snapshot', () => {
     // Act
     const outcomes = [
-      settleVanished({ orderId, cumQty: '0' }, history({ status: 'open', closeTime: null })),
-      settleVanished({ orderId, cumQty: '0' }, history({ status: 'pending', closeTime: null })),
+      settleVanished({ orderId, orderQty: '1.00000000', cumQty: '0' }, history({ status: 'open', closeTime: null })),
+      settleVanished({ orderId, orderQty: '1.00000000', cumQty: '0' }, history({ status: 'pending', closeTime: null })),
     ];
 
     // Assess
@@ -95,11 +115,14 @@ describe('Function: settleVanished', () => {
   it('leaves the order and says why when the history has no entry, an unreadable one or one it cannot trust', () => {
     // Act
     const outcomes = [
-      settleVanished({ orderId, cumQty: '0' }, undefined),
-      settleVanished({ orderId, cumQty: '0' }, { status: 'unreadable', problem: 'vol_exec missing' }),
-      settleVanished({ orderId, cumQty: '0' }, history({ volExec: 'lots' })),
-      settleVanished({ orderId, cumQty: '0.5' }, history({ volExec: '0.4' })),
-      settleVanished({ orderId, cumQty: '0' }, history({ closeTime: null })),
+      settleVanished({ orderId, orderQty: '1.00000000', cumQty: '0' }, undefined),
+      settleVanished(
+        { orderId, orderQty: '1.00000000', cumQty: '0' },
+        { status: 'unreadable', problem: 'vol_exec missing' },
+      ),
+      settleVanished({ orderId, orderQty: '1.00000000', cumQty: '0' }, history({ volExec: 'lots' })),
+      settleVanished({ orderId, orderQty: '1.00000000', cumQty: '0.5' }, history({ volExec: '0.4' })),
+      settleVanished({ orderId, orderQty: '1.00000000', cumQty: '0' }, history({ closeTime: null })),
     ];
 
     // Assess
@@ -156,6 +179,21 @@ describe('Class: ExecutionTranslator (settle)', () => {
     });
     expect(result.events[0]?.event_id).toBe(orderEventId(result.events[0] as NonNullable<(typeof result.events)[0]>));
     expect(settled.workingOrders().has(orderId)).toBe(false);
+  });
+
+  it('closes an order whose every trade it applied as filled, with no fill of its own', () => {
+    // Prepare: the whole quantity filled by trade T1, the `filled` message missed
+    const translator = holding('1.00000000');
+
+    // Act
+    const result = translator.settle(orderId, history({ status: 'closed', volExec: '1.00000000', reason: null }));
+
+    // Assess
+    expect(result.settlement.kind).toBe('close');
+    expect(result.events).toHaveLength(1);
+    expect(result.events[0]).toMatchObject({ type: 'filled', cum_qty: '1.00000000' });
+    expect(result.events[0]?.fill ?? null).toBeNull();
+    expect(translator.workingOrders().has(orderId)).toBe(false);
   });
 
   it('keeps an order it cannot settle working, and says `gone` for one no longer held', () => {

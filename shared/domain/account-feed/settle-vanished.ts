@@ -5,7 +5,8 @@ import type { KrakenExecution } from './kraken-private-v2.js';
  * Settling an order that closed while the private feed was away ("vanished": held as open,
  * absent from the reconnect snapshot, no trade in it to say how) from Kraken's order history
  * (REST `QueryOrders`). Only what the history proves is settled: a cancel or expiry whose
- * executed volume the feed has already seen in full. A fill is never invented; an order the
+ * executed volume the feed has already seen in full, or a fill whose every trade the feed
+ * has already applied (only the `filled` message was missed). A fill is never invented; an order the
  * history cannot settle stays working (the safe side for exposure) and is reported.
  */
 
@@ -32,7 +33,7 @@ export interface UnreadableOrderInfo {
 export type OrderHistoryEntry = ClosedOrderInfo | UnreadableOrderInfo;
 
 export type Settlement =
-  /** Canceled or expired, no fill missed: the terminal message the feed missed, to apply. */
+  /** Canceled, expired or filled, no fill missed: the terminal message the feed missed, to apply. */
   | { readonly kind: 'close'; readonly execution: KrakenExecution }
   /** Still open (or pending) on Kraken: the next snapshot will show it. */
   | { readonly kind: 'still_open' }
@@ -44,6 +45,7 @@ export type Settlement =
 /** The working order's side of the comparison. */
 export interface SettlingOrder {
   readonly orderId: string;
+  readonly orderQty: string;
   readonly cumQty: string;
 }
 
@@ -55,19 +57,25 @@ export function settleVanished(order: SettlingOrder, entry: OrderHistoryEntry | 
   const executed = Decimal.tryParse(entry.volExec);
   const seen = Decimal.tryParse(order.cumQty);
   if (!executed || executed.isNegative() || !seen) return { kind: 'unknown', problem: 'vol_exec is not a decimal' };
-  if (entry.status === 'closed' || executed.gt(seen)) {
-    return { kind: 'fills_missed', status: entry.status, volExec: entry.volExec };
+  if (executed.gt(seen)) return { kind: 'fills_missed', status: entry.status, volExec: entry.volExec };
+  if (entry.status === 'closed') {
+    // Filled: closable only when the feed applied every trade of the whole quantity.
+    const quantity = Decimal.tryParse(order.orderQty);
+    if (!quantity || !executed.eq(quantity)) {
+      return { kind: 'fills_missed', status: entry.status, volExec: entry.volExec };
+    }
   }
   if (executed.lt(seen)) return { kind: 'unknown', problem: 'vol_exec is below the quantity the feed saw filled' };
   const timestamp = entry.closeTime === null ? null : isoFromUnixSeconds(entry.closeTime);
   if (!timestamp) return { kind: 'unknown', problem: 'no close time' };
+  const terminal = entry.status === 'closed' ? 'filled' : entry.status;
   return {
     kind: 'close',
     execution: {
-      execType: entry.status,
+      execType: terminal,
       orderId: order.orderId,
       timestamp,
-      orderStatus: entry.status,
+      orderStatus: terminal,
       cumQty: order.cumQty,
       reason: entry.reason ?? undefined,
     },
