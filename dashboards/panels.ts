@@ -247,6 +247,11 @@ export const PANELS: readonly Panel[] = [
     ],
   },
   {
+    title: 'Orders closed while the feed was away: settled from history, left working',
+    unit: 'count',
+    metrics: [draw(CATALOGUE.ordersSettledFromHistory, 'Sum'), draw(CATALOGUE.ordersLeftWorking, 'Sum')],
+  },
+  {
     title: "Unvetted orders and the dead man's switch",
     unit: 'count',
     metrics: [

@@ -256,11 +256,29 @@ export class AccountFeedService {
     recordFailedClosed(metrics, failed);
   }
 
-  private readonly reported = { events: 0, duplicates: 0, unvetted: 0, unvettedCanceled: 0, armed: 0, withheld: 0 };
+  private readonly reported = {
+    events: 0,
+    duplicates: 0,
+    unvetted: 0,
+    unvettedCanceled: 0,
+    armed: 0,
+    withheld: 0,
+    settled: 0,
+    leftWorking: 0,
+  };
 
   /** Session counters since the last report, as EMF counts (no per-account dimension: logs name the account). */
   private addCounterMetrics(): void {
-    const total = { events: 0, duplicates: 0, unvetted: 0, unvettedCanceled: 0, armed: 0, withheld: 0 };
+    const total = {
+      events: 0,
+      duplicates: 0,
+      unvetted: 0,
+      unvettedCanceled: 0,
+      armed: 0,
+      withheld: 0,
+      settled: 0,
+      leftWorking: 0,
+    };
     for (const { session } of this.served.values()) {
       const c = session.counters;
       total.events += c.events;
@@ -269,6 +287,8 @@ export class AccountFeedService {
       total.unvettedCanceled += c.unvettedCanceled;
       total.armed += c.deadMansArmed;
       total.withheld += c.deadMansWithheld;
+      total.settled += c.settledFromHistory;
+      total.leftWorking += c.unsettled;
     }
     const since = { ...total };
     for (const field of Object.keys(total) as (keyof typeof total)[]) {

@@ -9,6 +9,8 @@ export interface AccountFeedCounts {
   readonly unvettedCanceled: number;
   readonly armed: number;
   readonly withheld: number;
+  readonly settled: number;
+  readonly leftWorking: number;
 }
 
 const COUNTERS = [
@@ -18,6 +20,8 @@ const COUNTERS = [
   ['unvettedCanceled', CATALOGUE.unvettedOrdersCanceled],
   ['armed', CATALOGUE.deadMansSwitchArmed],
   ['withheld', CATALOGUE.deadMansSwitchWithheld],
+  ['settled', CATALOGUE.ordersSettledFromHistory],
+  ['leftWorking', CATALOGUE.ordersLeftWorking],
 ] as const;
 
 /** The counters since the last report, as EMF counts (no per-account dimension: logs name the account). */

@@ -312,6 +312,18 @@ export const CATALOGUE = {
     dimensionSets: SERVICE_ONLY,
     emittedBy: ['account-feed'],
   },
+  ordersSettledFromHistory: {
+    name: 'OrdersSettledFromHistory',
+    unit: 'Count',
+    dimensionSets: SERVICE_ONLY,
+    emittedBy: ['account-feed'],
+  },
+  ordersLeftWorking: {
+    name: 'OrdersLeftWorking',
+    unit: 'Count',
+    dimensionSets: SERVICE_ONLY,
+    emittedBy: ['account-feed'],
+  },
   accountFeedFailedClosed: {
     name: 'AccountFeedFailedClosed',
     unit: 'Count',

@@ -57,6 +57,10 @@ export const METRIC_MEANINGS: { readonly [K in CatalogueKey]: string } = {
   partitionDaysAhead: 'Fewest days after today that every partitioned table has a partition for.',
   accountFeedEvents: 'Execution events the private feed published to Kinesis executions since the last report.',
   accountFeedDuplicates: 'Executions dropped as duplicates (reconnect snapshots, repeated frames).',
+  ordersSettledFromHistory:
+    "Orders that closed while an account's private feed was away, settled from Kraken's order history (QueryOrders).",
+  ordersLeftWorking:
+    'Orders that closed while the feed was away and that the order history could not settle (missed fills, no answer): left working for an operator; counted at each check.',
   accountFeedFailedClosed:
     'Accounts served by a task whose private feed is failed closed, reported each status interval (0 included).',
   accountFeedReconnects: 'Disconnects of an account private feed.',

@@ -306,6 +306,8 @@ const accountFeed =
       unvettedCanceled: 0,
       armed: counters.withheld ? 0 : 1,
       withheld: counters.withheld ?? 0,
+      settled: 0,
+      leftWorking: 0,
     });
     metrics.publishStoredMetrics();
   };
