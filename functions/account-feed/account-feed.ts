@@ -6,7 +6,7 @@ import { emitMetric } from '../../shared/metrics/emit.js';
 import { metrics } from '../../shared/runtime/observability.js';
 import { AccountSession } from './account-session.js';
 import { type AccountFeedConfig, selects } from './config.js';
-import { recordAccountFeedCounts, recordFailedClosed } from './feed-metrics.js';
+import { noCounts, recordAccountFeedCounts, recordFailedClosed } from './feed-metrics.js';
 import type {
   AccountFeedStatusStore,
   AccountKey,
@@ -256,29 +256,11 @@ export class AccountFeedService {
     recordFailedClosed(metrics, failed);
   }
 
-  private readonly reported = {
-    events: 0,
-    duplicates: 0,
-    unvetted: 0,
-    unvettedCanceled: 0,
-    armed: 0,
-    withheld: 0,
-    settled: 0,
-    leftWorking: 0,
-  };
+  private readonly reported = noCounts();
 
   /** Session counters since the last report, as EMF counts (no per-account dimension: logs name the account). */
   private addCounterMetrics(): void {
-    const total = {
-      events: 0,
-      duplicates: 0,
-      unvetted: 0,
-      unvettedCanceled: 0,
-      armed: 0,
-      withheld: 0,
-      settled: 0,
-      leftWorking: 0,
-    };
+    const total = noCounts();
     for (const { session } of this.served.values()) {
       const c = session.counters;
       total.events += c.events;

@@ -50,24 +50,23 @@ function harness(
   return { session, published, statuses, reports, calls, logs };
 }
 
+/** Kraken's `pending_new` of a buy limit order, as the executions channel sends it. */
+const pendingNew = (orderId: string, clOrdId: string | undefined) => ({
+  execType: 'pending_new',
+  orderId,
+  clOrdId,
+  symbol: 'BTC/USD',
+  side: 'buy' as const,
+  orderType: 'limit',
+  orderQty: '1',
+  limitPrice: '65000',
+  timestamp: '2026-09-21T10:00:00.000000Z',
+});
 const order = (clOrdId?: string) => ({
   kind: 'executions' as const,
   type: 'update' as const,
   sequence: 2,
-  data: [
-    {
-      execType: 'pending_new',
-      orderId: 'O1',
-      clOrdId,
-      symbol: 'BTC/USD',
-      side: 'buy' as const,
-      orderType: 'limit',
-      orderQty: '1',
-      limitPrice: '65000',
-      timestamp: '2026-09-21T10:00:00.000000Z',
-    },
-    { execType: 'new', orderId: 'O1', timestamp: '2026-09-21T10:00:00.000100Z' },
-  ],
+  data: [pendingNew('O1', clOrdId), { execType: 'new', orderId: 'O1', timestamp: '2026-09-21T10:00:00.000100Z' }],
 });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
@@ -142,19 +141,7 @@ describe('Class: AccountSession', () => {
       kind: 'executions' as const,
       type: 'update' as const,
       sequence: 2,
-      data: [
-        {
-          execType: 'pending_new',
-          orderId,
-          clOrdId: `c-${orderId}`,
-          symbol: 'BTC/USD',
-          side: 'buy' as const,
-          orderType: 'limit',
-          orderQty: '1',
-          limitPrice: '65000',
-          timestamp: '2026-09-21T10:00:00.000000Z',
-        },
-      ],
+      data: [pendingNew(orderId, `c-${orderId}`)],
     });
     const snapshot = (...openIds: string[]) => ({
       kind: 'executions' as const,

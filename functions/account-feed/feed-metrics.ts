@@ -13,6 +13,18 @@ export interface AccountFeedCounts {
   readonly leftWorking: number;
 }
 
+/** Every count at zero: the start of a report's sums. */
+export const noCounts = (): { -readonly [K in keyof AccountFeedCounts]: number } => ({
+  events: 0,
+  duplicates: 0,
+  unvetted: 0,
+  unvettedCanceled: 0,
+  armed: 0,
+  withheld: 0,
+  settled: 0,
+  leftWorking: 0,
+});
+
 const COUNTERS = [
   ['events', CATALOGUE.accountFeedEvents],
   ['duplicates', CATALOGUE.accountFeedDuplicates],
