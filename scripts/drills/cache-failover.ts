@@ -32,6 +32,8 @@ export interface CacheFailoverReport {
   readonly audit_rows_unchecked?: number;
   /** Decisions by answer from the failover on (`accept`, or the reject's first reason code). */
   readonly answers_after_failover: Record<string, number>;
+  /** Local only: the replicas' received offsets when the primary died (the promoted one is the furthest). */
+  readonly replica_offsets_at_failover?: { readonly promoted: number; readonly other: number };
 }
 
 /** The free account (its orders should be accepted) and the one under an account kill switch. */
@@ -91,7 +93,7 @@ export async function cacheFailoverDrillLocal(
 
     log('fail over: kill the primary, promote the replica, point the endpoint at it');
     const failoverAtMs = Date.now();
-    await pair.failover();
+    const offsets = await pair.failover();
     await proxy.stop();
     proxy = new TcpProxy('127.0.0.1', pair.replicaPort);
     await proxy.start(endpoint);
@@ -125,6 +127,7 @@ export async function cacheFailoverDrillLocal(
       ...figures('local', decisions, failoverAtMs, endMs),
       missing_audit_rows: await missingLocally(local, decisions),
       kill_switch_engaged_after: JSON.stringify(status.body).includes(KILLED),
+      replica_offsets_at_failover: offsets,
     };
   } finally {
     await gate?.close();

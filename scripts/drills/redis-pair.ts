@@ -80,9 +80,20 @@ export class RedisPair {
     }
   }
 
-  /** Kills the primary (SIGKILL: no goodbye), promotes a replica, points the other at it. */
-  async failover(): Promise<void> {
+  /**
+   * Kills the primary (SIGKILL: no goodbye), promotes the replica that received the most of
+   * its stream (ElastiCache promotes the replica with the least replication lag, which is
+   * what keeps a write acknowledged by WAIT 1 alive whichever replica acknowledged it), and
+   * points the other at it.
+   */
+  async failover(): Promise<{ readonly promoted: number; readonly other: number }> {
     this.processes[0]?.kill('SIGKILL');
+    const [first, second] = await Promise.all([
+      replicationOffset(this.replicaPort),
+      replicationOffset(this.secondReplicaPort),
+    ]);
+    if (second > first) [this.replicaPort, this.secondReplicaPort] = [this.secondReplicaPort, this.replicaPort];
+    const offsets = { promoted: Math.max(first, second), other: Math.min(first, second) };
     const promoted = new Redis({ port: this.replicaPort, lazyConnect: true, maxRetriesPerRequest: 1 });
     const follower = new Redis({ port: this.secondReplicaPort, lazyConnect: true, maxRetriesPerRequest: 1 });
     await Promise.all([promoted.connect(), follower.connect()]);
@@ -94,6 +105,7 @@ export class RedisPair {
       follower.disconnect();
     }
     await this.waitFor(this.replicaPort, (info) => /role:master/.test(info));
+    return offsets;
   }
 
   async stop(): Promise<void> {
@@ -218,4 +230,19 @@ function portFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** How much of its primary's stream a replica has received (`slave_repl_offset`); -1 when unreadable. */
+async function replicationOffset(port: number): Promise<number> {
+  const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const match = /^slave_repl_offset:(\d+)\r?$/m.exec(await client.info('replication'));
+    return match ? Number(match[1]) : -1;
+  } catch {
+    return -1;
+  } finally {
+    client.disconnect();
+  }
 }
