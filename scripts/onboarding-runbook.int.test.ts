@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSecretsManagerClient } from '../shared/adapters/aws-clients.js';
+import { KrakenKeyStore } from '../shared/adapters/kraken-keys.js';
 import { runbookCommands, runRunbookLine, startRunbookLocalMode } from '../test/support/runbook.js';
 import type { LocalMode } from './local/local-mode.js';
 
@@ -21,6 +24,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mode?.stop();
+  // The key the runbook stored lives in the local stage's secrets, which `npm start`'s account
+  // feed lists: left behind, every later start would try it on the fake Kraken (EAPI:Invalid key).
+  const secrets = createSecretsManagerClient();
+  await secrets
+    .send(
+      new DeleteSecretCommand({
+        SecretId: new KrakenKeyStore(secrets, 'local').secretName(accountId),
+        ForceDeleteWithoutRecovery: true,
+      }),
+    )
+    .catch(() => undefined);
 });
 
 describe('Runbook: docs/runbooks/onboarding-an-account.md', () => {
