@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSecretsManagerClient } from '../shared/adapters/aws-clients.js';
-import { KrakenKeyStore } from '../shared/adapters/kraken-keys.js';
+import { deleteLocalKrakenKey } from '../test/support/local-secrets.js';
 import { runbookCommands, runRunbookLine, startRunbookLocalMode } from '../test/support/runbook.js';
 import type { LocalMode } from './local/local-mode.js';
 
@@ -24,17 +23,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await mode?.stop();
-  // The key the runbook stored lives in the local stage's secrets, which `npm start`'s account
-  // feed lists: left behind, every later start would try it on the fake Kraken (EAPI:Invalid key).
+  // The key the runbook stored (step 3).
   const secrets = createSecretsManagerClient();
-  await secrets
-    .send(
-      new DeleteSecretCommand({
-        SecretId: new KrakenKeyStore(secrets, 'local').secretName(accountId),
-        ForceDeleteWithoutRecovery: true,
-      }),
-    )
-    .catch(() => undefined);
+  await deleteLocalKrakenKey(secrets, accountId);
+  secrets.destroy();
 });
 
 describe('Runbook: docs/runbooks/onboarding-an-account.md', () => {

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { executionRecordSchema, isOrderEvent, type OrderEvent } from '../../shar
 import { REDIS_KEYS, TABLES } from '../../shared/names.js';
 import { deleteStream, readStream } from '../../test/kinesis-local.js';
 import { databaseUrl, localStoreEnv, redisUrl } from '../../test/local-env.js';
+import { deleteLocalKrakenKey } from '../../test/support/local-secrets.js';
 import { type LocalTrading, startLocalTrading } from './local-trading.js';
 
 /**
@@ -79,14 +79,7 @@ describe('Function: startLocalTrading', () => {
   afterAll(async () => {
     clearInterval(marks);
     await trading?.stop();
-    await secrets
-      .send(
-        new DeleteSecretCommand({
-          SecretId: new KrakenKeyStore(secrets, 'local').secretName(accountId),
-          ForceDeleteWithoutRecovery: true,
-        }),
-      )
-      .catch(() => undefined);
+    await deleteLocalKrakenKey(secrets, accountId);
     await deleteStream(kinesis, stream);
     await pool.query(`DELETE FROM ${TABLES.positions} WHERE account_id = $1`, [accountId]);
     // fills is append-only (the account id is this run's own).
@@ -136,7 +129,12 @@ describe('Function: startLocalTrading', () => {
       return rows[0] && Number(rows[0].qty) === 0.02 ? rows[0] : undefined;
     });
     expect(Number(position.avg_entry)).toBe(65001);
-    expect(await redis.hget(REDIS_KEYS.positions(accountId), 'BTC/USD')).toMatch(/^0\.02(0*)$/);
+    // The mirror the risk API reads is written after the PostgreSQL commit: wait for it too.
+    const mirrored = await waitFor('the position in the Redis mirror', async () => {
+      const qty = await redis.hget(REDIS_KEYS.positions(accountId), 'BTC/USD');
+      return qty !== null && Number(qty) === 0.02 ? qty : undefined;
+    });
+    expect(mirrored).toMatch(/^0\.02(0*)$/);
     const events = (await readStream<unknown>(kinesis, stream))
       .filter((r) => r.key === accountId)
       .map((r) => executionRecordSchema.parse(r.data))
