@@ -1,4 +1,3 @@
-import type { KrakenCredentials } from '../../shared/adapters/kraken-rest.js';
 import { ownsAccount } from '../../shared/domain/account-feed/sharding.js';
 import { ConnectionBudget } from '../../shared/domain/market/reconnect-policy.js';
 import { CATALOGUE } from '../../shared/metrics/catalogue.js';
@@ -62,8 +61,6 @@ interface Served {
   readonly session: AccountSession;
   readonly connection: PrivateConnection;
   fingerprint: string;
-  /** The key in use (a rotation replaces it), for the account's REST calls. */
-  readonly current: { credentials: KrakenCredentials };
 }
 
 /**
@@ -173,7 +170,6 @@ export class AccountFeedService {
       else if (served.fingerprint !== key.fingerprint) {
         this.ports.log('info', 'Kraken key rotated; reconnecting with the new key', { accountId: key.accountId });
         served.fingerprint = key.fingerprint;
-        served.current.credentials = key.credentials;
         served.session.setKeyAvailable(true);
         served.connection.replaceCredentials(key.credentials);
       }
@@ -193,7 +189,6 @@ export class AccountFeedService {
   private serve(key: AccountKey): void {
     const s = this.settings;
     const history = this.ports.orderHistory;
-    const current = { credentials: key.credentials };
     const session = new AccountSession({
       accountId: key.accountId,
       sink: this.ports.sink,
@@ -201,7 +196,9 @@ export class AccountFeedService {
       decisions: this.ports.decisions,
       audit: this.ports.audit,
       log: this.ports.log,
-      history: history && { query: (orderIds) => history.query(current.credentials, orderIds) },
+      // Asked only after the connection delivered a snapshot, so `connection` is set by then;
+      // it holds the key in use, rotations included.
+      history: history && { query: (orderIds) => history.query(connection.currentCredentials, orderIds) },
       maxSilenceMs: s.FEED_MAX_SILENCE_MS,
       publishMaxDelayMs: s.PUBLISH_MAX_DELAY_MS,
       statusTtlMs: s.STATUS_TTL_MS,
@@ -229,7 +226,7 @@ export class AccountFeedService {
       log: this.ports.log,
     });
     session.attach(connection);
-    this.served.set(key.accountId, { session, connection, fingerprint: key.fingerprint, current });
+    this.served.set(key.accountId, { session, connection, fingerprint: key.fingerprint });
     this.ports.log('info', 'serving account', {
       accountId: key.accountId,
       deadMansSwitch: selects(s.DEAD_MANS_SWITCH_ACCOUNTS, key.accountId),

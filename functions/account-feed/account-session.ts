@@ -7,6 +7,7 @@ import {
 import { DedupWindow } from '../../shared/domain/account-feed/dedup-window.js';
 import {
   ExecutionTranslator,
+  type Translation,
   translateBalances,
   type WorkingOrder,
 } from '../../shared/domain/account-feed/execution-translator.js';
@@ -155,11 +156,7 @@ export class AccountSession {
       // An order Kraken reports again is no longer to be settled from its history.
       for (const entry of frame.data) this.awaitingHistory.delete(entry.orderId);
       const result = this.translator.apply(frame.type, frame.data);
-      for (const event of result.events) this.publish(event);
-      for (const problem of result.problems) {
-        this.counters.problems++;
-        this.options.log('warn', 'execution not translated', { accountId: this.accountId, ...problem });
-      }
+      this.publishTranslation(result);
       const vanished = result.reconciliation?.vanished ?? [];
       if (vanished.length > 0) {
         // Closed while the feed was away with no trade to say how: working (the safe side for
@@ -290,11 +287,7 @@ export class AccountSession {
       if (!this.awaitingHistory.has(orderId)) continue;
       const result = this.translator.settle(orderId, answer.get(orderId));
       const { settlement } = result;
-      for (const event of result.events) this.publish(event);
-      for (const problem of result.problems) {
-        this.counters.problems++;
-        this.options.log('warn', 'execution not translated', { accountId: this.accountId, ...problem });
-      }
+      this.publishTranslation(result);
       if (settlement.kind === 'gone' || settlement.kind === 'still_open') {
         // Settled meanwhile, or open after all: the next snapshot shows it.
         this.awaitingHistory.delete(orderId);
@@ -322,6 +315,15 @@ export class AccountSession {
       });
     }
     this.leftWorking(left);
+  }
+
+  /** Publishes what the translator made of Kraken's messages and reports what it could not read. */
+  private publishTranslation(result: Translation): void {
+    for (const event of result.events) this.publish(event);
+    for (const problem of result.problems) {
+      this.counters.problems++;
+      this.options.log('warn', 'execution not translated', { accountId: this.accountId, ...problem });
+    }
   }
 
   /** The operator's cue: orders closed on Kraken that stay working here until settled by hand. */

@@ -87,6 +87,11 @@ export class PrivateConnection {
     this.random = options.random ?? Math.random;
   }
 
+  /** The key in use: the latest a rotation handed over. */
+  get currentCredentials(): KrakenCredentials {
+    return this.credentials;
+  }
+
   get connected(): boolean {
     return this.ws?.readyState === WebSocket.OPEN && this.token !== undefined;
   }
