@@ -152,17 +152,8 @@ export class RedisPair {
       ) {
         throw new Error(`a redis-server of the pair exited while starting (ports ${this.claimed.join(', ')})`);
       }
-      const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      // Refused while the server starts: connect() rejects, and the event needs no report.
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        if (ready(await client.info('replication'), await client.info('server'))) return;
-      } catch {
-        // not up yet
-      } finally {
-        client.disconnect();
-      }
+      const info = await serverInfo(port);
+      if (info && ready(info.replication, info.server)) return;
       await sleep(50);
     }
     throw new Error(`redis-server on ${port} not ready within ${timeoutMs} ms`);
@@ -234,14 +225,20 @@ function portFree(port: number): Promise<boolean> {
 
 /** How much of its primary's stream a replica has received (`slave_repl_offset`); -1 when unreadable. */
 async function replicationOffset(port: number): Promise<number> {
+  const match = /^slave_repl_offset:(\d+)\r?$/m.exec((await serverInfo(port))?.replication ?? '');
+  return match ? Number(match[1]) : -1;
+}
+
+/** One server's INFO replication and server sections, on a throwaway connection; null when it does not answer. */
+async function serverInfo(port: number): Promise<{ replication: string; server: string } | null> {
   const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // Refused while a server starts or after it died: connect() rejects, and the event needs no report.
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const match = /^slave_repl_offset:(\d+)\r?$/m.exec(await client.info('replication'));
-    return match ? Number(match[1]) : -1;
+    return { replication: await client.info('replication'), server: await client.info('server') };
   } catch {
-    return -1;
+    return null;
   } finally {
     client.disconnect();
   }
